@@ -1,0 +1,48 @@
+import express, { Router, type Express } from 'express';
+import { pinoHttp } from 'pino-http';
+import type { ApiDeps } from './deps.ts';
+import './locals.ts';
+import { authenticate } from './middleware/auth.ts';
+import { errorHandler, notFoundHandler } from './middleware/errors.ts';
+import { rateLimit } from './middleware/rate-limit.ts';
+import { requestId } from './middleware/request-id.ts';
+import { resolveTenant } from './middleware/tenant.ts';
+import { healthRouter } from './routes/health.ts';
+import { scansRouter } from './routes/scans.ts';
+
+export const AUDIT_BASE = '/api/v1/orgs/:org_id/projects/:project_id/audit';
+
+export function createApp(deps: ApiDeps): Express {
+  const { config, db, logger } = deps;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  app.use(requestId());
+  app.use(
+    pinoHttp({
+      logger,
+      genReqId: (_req, res) => (res as express.Response).locals.requestId,
+      serializers: {
+        req: (req: { method: string; url: string }) => ({ method: req.method, path: req.url.split('?')[0] }),
+        res: (res: { statusCode: number }) => ({ status: res.statusCode }),
+      },
+    }),
+  );
+  app.use(healthRouter(deps));
+
+  // Order matters: who you are (401), your org's budget (429), whether the path is yours (404),
+  // then the body. Scope (403) is checked per route, after the 404.
+  const audit = Router({ mergeParams: true });
+  audit.use(
+    authenticate(db.prisma),
+    rateLimit(db.pool, { name: 'default', max: config.RATE_LIMIT_DEFAULT_MAX, windowSeconds: config.RATE_LIMIT_DEFAULT_WINDOW_SECONDS }),
+    resolveTenant(db.prisma),
+    express.json({ limit: '256kb' }),
+  );
+  audit.use(scansRouter(deps));
+  app.use(AUDIT_BASE, audit);
+
+  app.use(notFoundHandler);
+  app.use(errorHandler(logger));
+  return app;
+}

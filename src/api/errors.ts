@@ -1,0 +1,63 @@
+import type { ZodError } from 'zod';
+
+export type ErrorCode =
+  | 'bad_request'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'not_found'
+  | 'conflict'
+  | 'payload_too_large'
+  | 'unsupported_media_type'
+  | 'invalid_params'
+  | 'quota_exceeded'
+  | 'internal'
+  | 'unavailable';
+
+const STATUS: Record<ErrorCode, number> = {
+  bad_request: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  invalid_params: 422,
+  quota_exceeded: 429,
+  internal: 500,
+  unavailable: 503,
+};
+
+/** Field path → messages, as in a changeset error ("url": ["must be public"]). */
+export type FieldErrors = Record<string, string[]>;
+
+export class ApiError extends Error {
+  readonly status: number;
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: FieldErrors,
+    cause?: unknown,
+  ) {
+    super(message, { cause });
+    this.status = STATUS[code];
+  }
+}
+
+export const notFound = (): ApiError => new ApiError('not_found', 'Not found');
+
+export function invalidParams(fields: FieldErrors): ApiError {
+  return new ApiError('invalid_params', `Invalid parameters: ${Object.keys(fields).join(', ')}`, fields);
+}
+
+export function fieldErrorsFromZod(error: ZodError): FieldErrors {
+  const fields: FieldErrors = {};
+  const add = (path: string, message: string) => (fields[path] ??= []).push(message);
+  for (const issue of error.issues) {
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) add([...issue.path, key].join('.'), 'is not a known field');
+    } else {
+      add(issue.path.join('.') || 'body', issue.message);
+    }
+  }
+  return fields;
+}

@@ -1,0 +1,24 @@
+import { createServer } from 'node:http';
+import { loadConfig } from '../platform/config.ts';
+import { connectDatabase } from '../platform/db.ts';
+import { createLogger } from '../platform/logger.ts';
+import { runMain } from '../platform/process.ts';
+import { connectTemporalClient } from '../platform/temporal.ts';
+import { createApp } from './app.ts';
+
+runMain(async () => {
+  const config = loadConfig();
+  const logger = createLogger(config.LOG_LEVEL, 'api');
+  const db = connectDatabase(config.DATABASE_URL, config.DATABASE_POOL_SIZE);
+  const temporal = await connectTemporalClient(config);
+  const server = createServer(createApp({ config, db, temporal, logger }));
+  await new Promise<void>((resolve) => server.listen(config.PORT, config.HOST, resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.PORT;
+  logger.info({ url: `http://${config.HOST}:${port}` }, 'api listening');
+  return async () => {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await temporal.connection.close();
+    await db.close();
+  };
+});

@@ -1,0 +1,27 @@
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { Logger } from '../../platform/logger.ts';
+import { sendError } from '../envelope.ts';
+import { ApiError, notFound } from '../errors.ts';
+
+/** body-parser's errors carry a `type`; they are the client's fault, never a 500. */
+const BODY_PARSER_ERRORS: Record<string, ApiError> = {
+  'entity.parse.failed': new ApiError('bad_request', 'Malformed JSON in request body'),
+  'entity.too.large': new ApiError('payload_too_large', 'Request body is too large'),
+  'encoding.unsupported': new ApiError('unsupported_media_type', 'Unsupported body encoding'),
+  'charset.unsupported': new ApiError('unsupported_media_type', 'Unsupported body charset'),
+  'request.aborted': new ApiError('bad_request', 'Request aborted'),
+};
+
+export const notFoundHandler: RequestHandler = () => {
+  throw notFound();
+};
+
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (err: unknown, _req, res, _next) => {
+    const parserError = typeof err === 'object' && err !== null && 'type' in err ? BODY_PARSER_ERRORS[String(err.type)] : undefined;
+    const apiError = err instanceof ApiError ? err : parserError;
+    if (apiError && apiError.status < 500) return sendError(res, apiError);
+    logger.error({ err: apiError?.cause ?? err, request_id: res.locals.requestId }, apiError?.message ?? 'unhandled error');
+    sendError(res, apiError ?? new ApiError('internal', 'Internal server error'));
+  };
+}

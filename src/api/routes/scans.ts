@@ -1,0 +1,95 @@
+import { randomUUID } from 'node:crypto';
+import { Router } from 'express';
+import { z } from 'zod';
+import { initialScannerStatus } from '../../domain/scanners.ts';
+import { checkTargetUrl } from '../../gather/ssrf/url-guard.ts';
+import type { ScanWorkflow } from '../../workflows/scan.ts';
+import type { ApiDeps } from '../deps.ts';
+import { sendData } from '../envelope.ts';
+import { ApiError, invalidParams, notFound } from '../errors.ts';
+import { requireScope } from '../middleware/auth.ts';
+import { rateLimit } from '../middleware/rate-limit.ts';
+import { afterCursor, orderNewestFirst, toPage } from '../pagination.ts';
+import { serializeScanRun } from '../serializers/scan-run.ts';
+import { cursorPageQuery, parseBody, parseQuery, uuidParam } from '../validation.ts';
+
+const runScanBody = z.strictObject({
+  url: z.string().min(1).max(2048),
+  trigger: z.enum(['manual', 'scheduled', 'post_deploy']).default('manual'),
+});
+
+export function scansRouter({ config, db, temporal }: ApiDeps): Router {
+  const { prisma } = db;
+  const router = Router({ mergeParams: true });
+  const strictBucket = rateLimit(db.pool, {
+    name: 'strict',
+    max: config.RATE_LIMIT_STRICT_MAX,
+    windowSeconds: config.RATE_LIMIT_STRICT_WINDOW_SECONDS,
+  });
+
+  router.post('/scans/run', requireScope('audit:write'), strictBucket, async (req, res) => {
+    const body = parseBody(req, runScanBody);
+    const target = checkTargetUrl(body.url, config.allowlist);
+    if (!target.ok) throw invalidParams({ url: [target.reason] });
+
+    const { orgId, projectId } = res.locals.tenant;
+    const id = randomUUID();
+    const workflowId = `scan-${id}`;
+    const now = new Date();
+    const run = await prisma.scanRun.create({
+      data: {
+        id,
+        org_id: orgId,
+        project_id: projectId,
+        url: target.url.href,
+        trigger: body.trigger,
+        status: 'queued',
+        scanner_status: initialScannerStatus(),
+        workflow_id: workflowId,
+        started_at: now,
+        inserted_at: now,
+      },
+    });
+    try {
+      await temporal.workflow.start<typeof ScanWorkflow>('ScanWorkflow', {
+        taskQueue: config.TEMPORAL_TASK_QUEUE,
+        workflowId,
+        args: [{ scanRunId: id }],
+      });
+    } catch (err) {
+      await prisma.scanRun.update({
+        where: { id },
+        data: { status: 'failed', failure_reason: 'the scan could not be started', finished_at: new Date() },
+      });
+      throw new ApiError('unavailable', 'The scan could not be started; try again shortly', undefined, err);
+    }
+    sendData(res, 202, serializeScanRun(run));
+  });
+
+  router.get('/scans', requireScope('audit:read'), async (req, res) => {
+    const { cursor, limit } = parseQuery(req, cursorPageQuery);
+    const { orgId, projectId } = res.locals.tenant;
+    const scope = { org_id: orgId, project_id: projectId };
+    const [rows, total] = await Promise.all([
+      prisma.scanRun.findMany({
+        where: { ...scope, ...afterCursor(cursor, 'inserted_at') },
+        orderBy: orderNewestFirst('inserted_at'),
+        take: limit + 1,
+      }),
+      prisma.scanRun.count({ where: scope }),
+    ]);
+    const page = toPage(rows, limit, (row) => row.inserted_at);
+    sendData(res, 200, page.items.map(serializeScanRun), { total, next_cursor: page.nextCursor });
+  });
+
+  router.get('/scans/:scan_id', requireScope('audit:read'), async (req, res) => {
+    const scanId = uuidParam.safeParse(req.params.scan_id);
+    if (!scanId.success) throw notFound();
+    const { orgId, projectId } = res.locals.tenant;
+    const run = await prisma.scanRun.findFirst({ where: { id: scanId.data, org_id: orgId, project_id: projectId } });
+    if (!run) throw notFound();
+    sendData(res, 200, serializeScanRun(run));
+  });
+
+  return router;
+}

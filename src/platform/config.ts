@@ -1,0 +1,58 @@
+import { z } from 'zod';
+import { parseHostAllowlist, type HostAllowlist } from '../gather/ssrf/host-allowlist.ts';
+
+const port = z.coerce.number().int().min(0).max(65_535);
+const positiveInt = z.coerce.number().int().positive();
+
+/** Every setting the processes read. docker-compose.yml uses exactly these names. */
+export const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: port.default(3000),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgresql:// URL')
+    .default('postgresql://postgres@127.0.0.1:5432/sitewarden'),
+  DATABASE_POOL_SIZE: positiveInt.default(10),
+  TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('sitewarden'),
+  SITEWARDEN_ALLOW_PRIVATE_HOSTS: z.string().default(''),
+  /** Encrypts stored credentials and the signing key; at least 32 characters. */
+  SITEWARDEN_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  RATE_LIMIT_DEFAULT_MAX: positiveInt.default(100),
+  RATE_LIMIT_DEFAULT_WINDOW_SECONDS: positiveInt.default(60),
+  RATE_LIMIT_STRICT_MAX: positiveInt.default(30),
+  RATE_LIMIT_STRICT_WINDOW_SECONDS: positiveInt.default(60),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export interface Config extends Env {
+  allowlist: HostAllowlist;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Reads and validates the environment; the error names each bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const blankless = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ''));
+  const parsed = envSchema.safeParse(blankless);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
+  }
+  if (parsed.data.NODE_ENV === 'production' && !parsed.data.SITEWARDEN_SECRET) {
+    throw new ConfigError('invalid configuration:\n  SITEWARDEN_SECRET: required in production');
+  }
+  let allowlist: HostAllowlist;
+  try {
+    allowlist = parseHostAllowlist(parsed.data.SITEWARDEN_ALLOW_PRIVATE_HOSTS);
+  } catch (err) {
+    throw new ConfigError(`invalid configuration:\n  SITEWARDEN_ALLOW_PRIVATE_HOSTS: ${(err as Error).message}`);
+  }
+  return { ...parsed.data, allowlist };
+}

@@ -1,0 +1,2 @@
+// What the worker loads: every workflow, nothing else (this file is bundled for the sandbox).
+export { ScanWorkflow } from './scan.ts';

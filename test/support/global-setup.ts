@@ -1,0 +1,20 @@
+import { ensureDatabase, migrate, MigrationChecksumMismatch } from '../../src/platform/migrate.ts';
+import { dropDatabase } from './scratch-database.ts';
+
+/** Jest globalSetup: the shared test database exists and is migrated before any test file runs. */
+export default async function globalSetup(): Promise<void> {
+  const url = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/sitewarden_test';
+  process.env.DATABASE_URL = url; // inherited by the test workers
+  await ensureDatabase(url);
+  try {
+    await migrate(url);
+  } catch (err) {
+    // A migration was edited since this database was made (normal while a schema change is in
+    // progress). A *_test database holds nothing worth keeping: start it over.
+    if (!(err instanceof MigrationChecksumMismatch) || !new URL(url).pathname.endsWith('_test')) throw err;
+    console.warn(`\n${err.message}: recreating ${new URL(url).pathname.slice(1)}`);
+    await dropDatabase(url);
+    await ensureDatabase(url);
+    await migrate(url);
+  }
+}
