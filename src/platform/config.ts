@@ -18,6 +18,15 @@ export const envSchema = z.object({
   TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('sitewarden'),
+  /** Browser-bound activities (Lighthouse, axe) poll their own queue, one page at a time by default. */
+  TEMPORAL_BROWSER_TASK_QUEUE: z.string().min(1).default('sitewarden-browser'),
+  BROWSER_CONCURRENCY: positiveInt.default(1),
+  CHROME_PATH: z.string().min(1).default('/usr/bin/chromium'),
+  /** PageSpeed Insights v5: used for performance when a key or an endpoint is set, else local Lighthouse. */
+  PAGESPEED_API_URL: z.url().optional(),
+  PAGESPEED_API_KEY: z.string().min(1).optional(),
+  SCAN_FETCH_TIMEOUT_MS: positiveInt.default(15_000),
+  SCAN_MAX_PAGE_BYTES: positiveInt.default(5 * 1024 * 1024),
   SITEWARDEN_ALLOW_PRIVATE_HOSTS: z.string().default(''),
   /** Encrypts stored credentials and the signing key; at least 32 characters. */
   SITEWARDEN_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),

@@ -1,0 +1,69 @@
+import type { FindingDomain, Severity } from '../generated/prisma/enums.ts';
+
+export type { FindingDomain, Severity };
+
+/**
+ * One check = one module: metadata and a pure function from gathered artifacts to detections,
+ * the way Lighthouse audits are written. Gathering (network, browser) happens elsewhere.
+ */
+export interface Check<Artifacts> {
+  /** Stable id, also a key of policy `severity_rules` (e.g. "security.csp_missing"). */
+  id: string;
+  domain: FindingDomain;
+  /** The finding's title: stable, the upsert key with org, project and domain. No values in it. */
+  title: string;
+  /** What the check looks for and why it matters. */
+  description: string;
+  severity: Severity;
+  /** The verification check key this check answers to (e.g. "security_header_csp"). */
+  verificationKey: string;
+  /** How to fix it, shown until an AI recommendation replaces it. */
+  fix: { summary: string; steps: string[] };
+  evaluate(artifacts: Artifacts): Detection[];
+}
+
+/**
+ * What a check found. Checks that report many items of one kind (axe rules, Lighthouse audits)
+ * give each its own `checkId`/`title`/`severity`; the rest use the check's.
+ */
+export interface Detection {
+  /** Facts of this page: counts, values, URLs. Goes to `description`. */
+  detail: string;
+  evidence: Record<string, unknown>;
+  confidence?: number;
+  checkId?: string;
+  title?: string;
+  severity?: Severity;
+  fix?: { summary: string; steps: string[] };
+}
+
+/** A detection with its check's metadata filled in: what the findings store receives. */
+export interface DetectedFinding {
+  checkId: string;
+  domain: FindingDomain;
+  title: string;
+  description: string;
+  severity: Severity;
+  confidence: number;
+  evidence: Record<string, unknown>;
+  fix: { summary: string; steps: string[] };
+  verificationKey: string;
+}
+
+export function runCheck<A>(check: Check<A>, artifacts: A): DetectedFinding[] {
+  return check.evaluate(artifacts).map((d) => ({
+    checkId: d.checkId ?? check.id,
+    domain: check.domain,
+    title: d.title ?? check.title,
+    description: d.detail,
+    severity: d.severity ?? check.severity,
+    confidence: d.confidence ?? 1,
+    evidence: d.evidence,
+    fix: d.fix ?? check.fix,
+    verificationKey: check.verificationKey,
+  }));
+}
+
+export function runChecks<A>(checks: readonly Check<A>[], artifacts: A): DetectedFinding[] {
+  return checks.flatMap((check) => runCheck(check, artifacts));
+}
