@@ -1,30 +1,30 @@
-import { NativeConnection, Worker } from '@temporalio/worker';
-import { createActivities } from './activities/index.ts';
+import { NativeConnection } from '@temporalio/worker';
+import { createSafeFetcher } from './gather/safe-fetch.ts';
 import { loadConfig } from './platform/config.ts';
 import { connectDatabase } from './platform/db.ts';
 import { createLogger } from './platform/logger.ts';
 import { runMain } from './platform/process.ts';
-
-const WORKFLOWS_PATH = require.resolve('./workflows/index.ts');
+import { createWorkers } from './worker-setup.ts';
 
 runMain(async () => {
   const config = loadConfig();
   const logger = createLogger(config.LOG_LEVEL, 'worker');
   const db = connectDatabase(config.DATABASE_URL, config.DATABASE_POOL_SIZE);
-  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
-  const worker = await Worker.create({
-    connection,
-    namespace: config.TEMPORAL_NAMESPACE,
-    taskQueue: config.TEMPORAL_TASK_QUEUE,
-    workflowsPath: WORKFLOWS_PATH,
-    activities: createActivities({ prisma: db.prisma }),
+  const fetcher = createSafeFetcher({
+    allowlist: config.allowlist,
+    timeoutMs: config.SCAN_FETCH_TIMEOUT_MS,
+    maxBytes: config.SCAN_MAX_PAGE_BYTES,
   });
-  const running = worker.run();
-  logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE }, 'worker running');
+  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  const workers = await createWorkers({ connection, config, prisma: db.prisma, fetcher });
+  const running = Promise.all(workers.map((w) => w.run()));
+  logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, browserTaskQueue: config.TEMPORAL_BROWSER_TASK_QUEUE }, 'worker running');
   return async () => {
-    worker.shutdown();
+    // Shutdown cancels running activities: the browser scanners close Chromium on that signal.
+    for (const worker of workers) worker.shutdown();
     await running;
     await connection.close();
+    await fetcher.close();
     await db.close();
   };
 });

@@ -1,13 +1,28 @@
+import type { Config } from '../platform/config.ts';
 import type { Db } from '../platform/db.ts';
+import type { SafeFetcher } from '../gather/safe-fetch.ts';
+import { createBrowserActivities } from './browser.ts';
+import { createPageCaptureActivities } from './page-capture.ts';
 import { createScanRunActivities } from './scan-runs.ts';
+import { createSecurityScanner } from './scanners/security.ts';
+import { createSeoScanner } from './scanners/seo.ts';
 
 export interface ActivityDeps {
   prisma: Db;
+  config: Config;
+  fetcher: SafeFetcher;
 }
 
-export function createActivities({ prisma }: ActivityDeps) {
+export function createActivities({ prisma, config, fetcher }: ActivityDeps) {
   return {
-    ...createScanRunActivities(prisma),
+    ...createScanRunActivities(prisma, {
+      pageSpeedConfigured: Boolean(config.PAGESPEED_API_URL || config.PAGESPEED_API_KEY),
+      browserTaskQueue: config.TEMPORAL_BROWSER_TASK_QUEUE,
+    }),
+    ...createPageCaptureActivities(prisma, fetcher),
+    ...createSecurityScanner(prisma, fetcher),
+    ...createSeoScanner(prisma, fetcher),
+    ...createBrowserActivities(prisma, config),
   };
 }
 

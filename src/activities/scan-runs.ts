@@ -1,17 +1,112 @@
+import { healthScore, scoreFinding } from '../domain/scoring.ts';
+import { SCANNERS, type ScannerName, type ScannerSlot, type ScannerStatus } from '../domain/scanners.ts';
+import type { FindingDomain, Severity } from '../generated/prisma/enums.ts';
 import type { Db } from '../platform/db.ts';
 
-/** Scan-run bookkeeping. Each update is guarded by the current status so retries are harmless. */
-export function createScanRunActivities(prisma: Db) {
+export interface ScanPlan {
+  scanners: ScannerName[];
+  /** PageSpeed Insights needs no local browser, so the workflow can keep it off the browser queue. */
+  performanceSource: 'pagespeed' | 'lighthouse';
+  /** Where Lighthouse and axe run: a worker that takes few at a time, so light scans never wait. */
+  browserTaskQueue: string;
+}
+
+export interface ScanOutcome {
+  status: 'completed' | 'failed';
+  healthScore: number | null;
+  findings: number;
+}
+
+/** Scan-run bookkeeping. Every update is guarded by the current status, so retries are harmless. */
+export function createScanRunActivities(prisma: Db, options: { pageSpeedConfigured: boolean; browserTaskQueue: string }) {
   return {
-    async markScanRunning(scanRunId: string): Promise<void> {
+    async startScanRun(scanRunId: string): Promise<ScanPlan> {
       await prisma.scanRun.updateMany({ where: { id: scanRunId, status: 'queued' }, data: { status: 'running' } });
+      const run = await prisma.scanRun.findUniqueOrThrow({ where: { id: scanRunId }, select: { scanners: true } });
+      return {
+        scanners: run.scanners.length ? SCANNERS.filter((s) => run.scanners.includes(s)) : [...SCANNERS],
+        performanceSource: options.pageSpeedConfigured ? 'pagespeed' : 'lighthouse',
+        browserTaskQueue: options.browserTaskQueue,
+      };
     },
 
-    async markScanFailed(scanRunId: string, reason: string): Promise<void> {
-      await prisma.scanRun.updateMany({
-        where: { id: scanRunId, status: { in: ['queued', 'running'] } },
-        data: { status: 'failed', failure_reason: reason, finished_at: new Date() },
-      });
+    /** One slot, atomically: scanners settle concurrently and must not overwrite each other. */
+    async recordScannerSlot(scanRunId: string, scanner: ScannerName, slot: ScannerSlot): Promise<void> {
+      await prisma.$executeRaw`
+        UPDATE scan_runs
+           SET scanner_status = jsonb_set(scanner_status, ARRAY[${scanner}]::text[], ${JSON.stringify(slot)}::jsonb),
+               updated_at = now()
+         WHERE id = ${scanRunId}::uuid AND status = 'running'`;
     },
+
+    /** Deterministic scores for every finding this run saw; an AI stage may refine them later. */
+    async scoreScanFindings(scanRunId: string): Promise<{ scored: number }> {
+      const findings = await prisma.finding.findMany({
+        where: { last_seen_scan_id: scanRunId },
+        select: { id: true, domain: true, severity: true, check_id: true, confidence: true, evidence: true },
+      });
+      await prisma.$transaction(
+        findings.map((f) => {
+          const s = scoreFinding({
+            domain: f.domain,
+            severity: f.severity,
+            checkId: f.check_id,
+            confidence: f.confidence,
+            evidence: f.evidence as Record<string, unknown>,
+          });
+          return prisma.finding.update({
+            where: { id: f.id },
+            data: { impact_score: s.impact, effort_score: s.effort, risk_score: s.risk, priority_score: s.priority },
+          });
+        }),
+      );
+      return { scored: findings.length };
+    },
+
+    async finalizeScanRun(scanRunId: string, scannerStatus: Partial<ScannerStatus>): Promise<ScanOutcome> {
+      const finished = Object.entries(scannerStatus).filter(([, slot]) => slot.status === 'done').map(([name]) => name as FindingDomain);
+      // A dismissed finding is an accepted risk: seen, but not held against the page's health.
+      const findings = await prisma.finding.findMany({
+        where: { last_seen_scan_id: scanRunId, status: { not: 'dismissed' } },
+        select: { domain: true, severity: true },
+      });
+      const status = finished.length > 0 ? 'completed' : 'failed';
+      const summary = status === 'completed' ? summarize(findings, finished) : {};
+      await prisma.$transaction([
+        prisma.scanRun.updateMany({
+          where: { id: scanRunId, status: 'running' },
+          data: {
+            status,
+            scanner_status: scannerStatus,
+            summary,
+            finished_at: new Date(),
+            failure_reason: status === 'failed' ? 'every scanner failed' : null,
+          },
+        }),
+        prisma.pageSnapshot.deleteMany({ where: { scan_run_id: scanRunId } }),
+      ]);
+      return { status, healthScore: status === 'completed' ? healthScore(findings.map((f) => f.severity)) : null, findings: findings.length };
+    },
+  };
+}
+
+const SEVERITIES: Severity[] = ['critical', 'high', 'medium', 'low'];
+
+function summarize(findings: { domain: FindingDomain; severity: Severity }[], finished: FindingDomain[]) {
+  const bySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, findings.filter((f) => f.severity === s).length]));
+  const byDomain = Object.fromEntries(finished.map((d) => [d, findings.filter((f) => f.domain === d).length]));
+  const domainScores = Object.fromEntries(
+    finished.map((d) => [d, healthScore(findings.filter((f) => f.domain === d).map((f) => f.severity))]),
+  );
+  const health = healthScore(findings.map((f) => f.severity));
+  const worst = SEVERITIES.filter((s) => (bySeverity[s] ?? 0) > 0).map((s) => `${bySeverity[s]} ${s}`);
+  return {
+    health_score: health,
+    summary: findings.length
+      ? `${findings.length} finding${findings.length === 1 ? '' : 's'} (${worst.join(', ')}) across ${finished.join(', ')}; health ${health}/100.`
+      : `No findings across ${finished.join(', ')}; health 100/100.`,
+    findings_total: findings.length,
+    counts: { by_severity: bySeverity, by_domain: byDomain },
+    domain_scores: domainScores,
   };
 }

@@ -7,6 +7,7 @@ import { errorHandler, notFoundHandler } from './middleware/errors.ts';
 import { rateLimit } from './middleware/rate-limit.ts';
 import { requestId } from './middleware/request-id.ts';
 import { resolveTenant } from './middleware/tenant.ts';
+import { findingsRouter } from './routes/findings.ts';
 import { healthRouter } from './routes/health.ts';
 import { scansRouter } from './routes/scans.ts';
 
@@ -40,6 +41,7 @@ export function createApp(deps: ApiDeps): Express {
     express.json({ limit: '256kb' }),
   );
   audit.use(scansRouter(deps));
+  audit.use(findingsRouter(deps));
   app.use(AUDIT_BASE, audit);
 
   app.use(notFoundHandler);

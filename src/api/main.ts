@@ -4,6 +4,7 @@ import { connectDatabase } from '../platform/db.ts';
 import { createLogger } from '../platform/logger.ts';
 import { runMain } from '../platform/process.ts';
 import { connectTemporalClient } from '../platform/temporal.ts';
+import { resumeQueuedScans } from '../services/scan-kickoff.ts';
 import { createApp } from './app.ts';
 
 runMain(async () => {
@@ -11,6 +12,8 @@ runMain(async () => {
   const logger = createLogger(config.LOG_LEVEL, 'api');
   const db = connectDatabase(config.DATABASE_URL, config.DATABASE_POOL_SIZE);
   const temporal = await connectTemporalClient(config);
+  const resumed = await resumeQueuedScans(db.prisma, temporal, config.TEMPORAL_TASK_QUEUE);
+  if (resumed) logger.info({ resumed }, 'started the workflows of queued scan runs');
   const server = createServer(createApp({ config, db, temporal, logger }));
   await new Promise<void>((resolve) => server.listen(config.PORT, config.HOST, resolve));
   const address = server.address();

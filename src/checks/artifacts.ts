@@ -55,3 +55,67 @@ export function headerValues(headers: HeaderMap, name: string): string[] {
   if (value === undefined) return [];
   return Array.isArray(value) ? value : [value];
 }
+
+/** axe-core's WCAG 2.0/2.1 A and AA violations on the rendered page. */
+export interface AccessibilityArtifacts {
+  /** The URL the page ended on. */
+  url: string;
+  violations: AxeViolation[];
+  axeVersion: string;
+}
+
+export interface AxeViolation {
+  /** axe rule id, e.g. "image-alt". */
+  id: string;
+  impact: 'minor' | 'moderate' | 'serious' | 'critical' | null;
+  /** One line naming the rule, the same on every page. */
+  help: string;
+  description: string;
+  helpUrl: string;
+  tags: string[];
+  /** The first 25 offending elements; `html` is truncated to 300 characters. */
+  nodes: { target: string[]; html: string; failureSummary: string }[];
+  /** All offending elements, including those beyond `nodes`. */
+  nodeCount: number;
+}
+
+/** One mobile Lighthouse run (local, or Google's through PageSpeed Insights), reduced to what checks read. */
+export interface PerformanceArtifacts {
+  /** The URL the page ended on. */
+  url: string;
+  source: 'lighthouse' | 'pagespeed';
+  /** Lab values; null when Lighthouse could not measure one. */
+  metrics: {
+    lcpMs: number | null;
+    fcpMs: number | null;
+    cls: number | null;
+    tbtMs: number | null;
+    speedIndexMs: number | null;
+    ttfbMs: number | null;
+  };
+  /** 75th percentiles of real Chrome users (CrUX) from PageSpeed Insights, when Google has them. */
+  field?: {
+    /** Whether the data is for this page or, lacking that, the whole origin. */
+    scope: 'page' | 'origin';
+    lcpMs?: number;
+    inpMs?: number;
+    cls?: number;
+    fcpMs?: number;
+    ttfbMs?: number;
+  };
+  /** Performance audits scoring below 0.9, metrics excluded. */
+  opportunities: LighthouseOpportunity[];
+  lighthouseVersion: string;
+}
+
+export interface LighthouseOpportunity {
+  /** Lighthouse audit id, e.g. "render-blocking-insight". */
+  id: string;
+  title: string;
+  /** Markdown, with a "learn more" link. */
+  description: string;
+  displayValue?: string;
+  /** Estimated time saved on load metrics, when Lighthouse estimates one. */
+  savingsMs?: number;
+  score: number;
+}

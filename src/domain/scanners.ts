@@ -8,7 +8,3 @@ export type ScannerSlot = {
   error?: string;
 };
 export type ScannerStatus = Record<ScannerName, ScannerSlot>;
-
-export function initialScannerStatus(): ScannerStatus {
-  return Object.fromEntries(SCANNERS.map((name) => [name, { status: 'pending' }])) as ScannerStatus;
-}

@@ -37,6 +37,8 @@ export interface SafeFetcherOptions {
 export interface FetchInit {
   method?: 'GET' | 'HEAD';
   headers?: Record<string, string>;
+  /** false: answer a redirect as it is (its Location in `headers`) instead of following it. */
+  followRedirects?: boolean;
 }
 
 export interface FetchedPage {
@@ -87,7 +89,8 @@ export function createSafeFetcher(options: SafeFetcherOptions): SafeFetcher {
       for (;;) {
         const response = await request(target, { dispatcher: agent, method, headers, signal: controller.signal });
         const location = firstValue(response.headers.location);
-        if (!REDIRECT_STATUSES.has(response.statusCode) || location === undefined) {
+        const isRedirect = REDIRECT_STATUSES.has(response.statusCode) && location !== undefined;
+        if (!isRedirect || init.followRedirects === false) {
           const body = method === 'HEAD' ? Buffer.alloc(0) : await readBody(response, maxBytes);
           return {
             url: target.href,

@@ -1,5 +1,7 @@
-import { defineQuery, proxyActivities, setHandler } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, defineQuery, proxyActivities, proxyLocalActivities, setHandler } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
+import type { ScanOutcome } from '../activities/scan-runs.ts';
+import type { ScannerName, ScannerSlot, ScannerStatus } from '../domain/scanners.ts';
 
 export interface ScanWorkflowInput {
   scanRunId: string;
@@ -7,27 +9,99 @@ export interface ScanWorkflowInput {
 
 export interface ScanProgress {
   status: 'queued' | 'running' | 'completed' | 'failed';
-  failureReason?: string;
+  scanner_status: Partial<ScannerStatus>;
+  health_score?: number | null;
 }
 
 export const scanStatusQuery = defineQuery<ScanProgress>('status');
 
-const { markScanRunning, markScanFailed } = proxyActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
+const PERMANENT = ['TargetRefused', 'TargetClientError', 'NotHtml'];
+
+const bookkeeping = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '10 seconds',
+  retry: { initialInterval: '200 milliseconds', maximumAttempts: 20 },
+});
+const stages = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1 second', maximumAttempts: 10 },
 });
+// Every scanner heartbeats, so a worker that dies mid-activity is noticed in seconds.
+const pageFetch = proxyActivities<Activities>({
+  startToCloseTimeout: '45 seconds',
+  heartbeatTimeout: '10 seconds',
+  retry: { initialInterval: '2 seconds', maximumAttempts: 3, nonRetryableErrorTypes: PERMANENT },
+});
+const httpScanners = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  heartbeatTimeout: '10 seconds',
+  retry: { initialInterval: '2 seconds', maximumAttempts: 3, nonRetryableErrorTypes: PERMANENT },
+});
 
-/** Placeholder until the scanners exist: the run goes running → failed with a clear reason. */
-export async function ScanWorkflow({ scanRunId }: ScanWorkflowInput): Promise<ScanProgress> {
-  const progress: ScanProgress = { status: 'queued' };
+function browserScanners(taskQueue: string) {
+  return proxyActivities<Activities>({
+    taskQueue,
+    startToCloseTimeout: '3 minutes',
+    heartbeatTimeout: '30 seconds',
+    retry: { initialInterval: '5 seconds', maximumAttempts: 2, nonRetryableErrorTypes: PERMANENT },
+  });
+}
+
+/**
+ * One scan: fetch the page once, run the four scanners side by side (a failed scanner fails its
+ * slot, not the scan), score what they found, and close the run.
+ */
+export async function ScanWorkflow({ scanRunId }: ScanWorkflowInput): Promise<ScanOutcome> {
+  const progress: ScanProgress = { status: 'queued', scanner_status: {} };
   setHandler(scanStatusQuery, () => progress);
 
-  await markScanRunning(scanRunId);
+  const plan = await stages.startScanRun(scanRunId);
   progress.status = 'running';
+  for (const name of plan.scanners) progress.scanner_status[name] = { status: 'pending' };
 
-  const reason = 'scanners not built yet';
-  await markScanFailed(scanRunId, reason);
-  progress.status = 'failed';
-  progress.failureReason = reason;
-  return progress;
+  const browser = browserScanners(plan.browserTaskQueue);
+  const performance = plan.performanceSource === 'pagespeed' ? httpScanners : browser;
+  let page: Promise<{ snapshotId: string }> | undefined;
+  const capturedPage = () => (page ??= pageFetch.capturePage(scanRunId));
+
+  const scanners: Record<ScannerName, () => Promise<unknown>> = {
+    security: async () => httpScanners.runSecurityScanner(scanRunId, (await capturedPage()).snapshotId),
+    seo: async () => httpScanners.runSeoScanner(scanRunId, (await capturedPage()).snapshotId),
+    accessibility: async () => {
+      await capturedPage();
+      return browser.runAccessibilityScanner(scanRunId);
+    },
+    performance: async () => {
+      await capturedPage();
+      return performance.runPerformanceScanner(scanRunId);
+    },
+  };
+
+  const setSlot = async (name: ScannerName, slot: ScannerSlot) => {
+    progress.scanner_status[name] = slot;
+    await bookkeeping.recordScannerSlot(scanRunId, name, slot);
+  };
+  await Promise.allSettled(
+    plan.scanners.map(async (name) => {
+      await setSlot(name, { status: 'running' });
+      try {
+        await scanners[name]();
+        await setSlot(name, { status: 'done' });
+      } catch (err) {
+        await setSlot(name, { status: 'failed', error: failureReason(err) });
+      }
+    }),
+  );
+
+  await stages.scoreScanFindings(scanRunId);
+  const outcome = await stages.finalizeScanRun(scanRunId, progress.scanner_status);
+  progress.status = outcome.status;
+  progress.health_score = outcome.healthScore;
+  return outcome;
+}
+
+/** The user-facing reason: the activity's own message, not Temporal's wrapper. */
+function failureReason(err: unknown): string {
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  if (cause instanceof ApplicationFailure || cause instanceof Error) return cause.message;
+  return 'scanner failed';
 }

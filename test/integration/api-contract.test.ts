@@ -9,7 +9,7 @@ let alice: Tenant;
 let bob: Tenant;
 
 beforeAll(async () => {
-  stack = await startStack();
+  stack = await startStack({ SITEWARDEN_ALLOW_PRIVATE_HOSTS: '' }, { worker: false });
   alice = await createTenant(stack.db.prisma, stack.baseUrl);
   bob = await createTenant(stack.db.prisma, stack.baseUrl);
 });

@@ -10,7 +10,7 @@ beforeAll(async () => {
     RATE_LIMIT_DEFAULT_WINDOW_SECONDS: '60',
     RATE_LIMIT_STRICT_MAX: '2',
     RATE_LIMIT_STRICT_WINDOW_SECONDS: '60',
-  });
+  }, { worker: false });
 });
 afterAll(() => stack.close());
 

@@ -1,8 +1,18 @@
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { bundleWorkflowCode } from '@temporalio/worker';
 import { ensureDatabase, migrate, MigrationChecksumMismatch } from '../../src/platform/migrate.ts';
 import { dropDatabase } from './scratch-database.ts';
 
 /** Jest globalSetup: the shared test database exists and is migrated before any test file runs. */
 export default async function globalSetup(): Promise<void> {
+  // One workflow bundle for every test file instead of one webpack run per worker.
+  const bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows/index.ts'), logger: silentLogger });
+  const bundlePath = join(tmpdir(), `sitewarden-workflows-${process.pid}.js`);
+  writeFileSync(bundlePath, bundle.code);
+  process.env.SITEWARDEN_TEST_WORKFLOW_BUNDLE = bundlePath;
+
   const url = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/sitewarden_test';
   process.env.DATABASE_URL = url; // inherited by the test workers
   await ensureDatabase(url);
@@ -18,3 +28,5 @@ export default async function globalSetup(): Promise<void> {
     await migrate(url);
   }
 }
+
+const silentLogger = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };

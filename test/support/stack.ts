@@ -2,13 +2,14 @@ import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
-import { createActivities } from '../../src/activities/index.ts';
+import type { Worker } from '@temporalio/worker';
 import { createApp } from '../../src/api/app.ts';
+import { createSafeFetcher } from '../../src/gather/safe-fetch.ts';
 import { loadConfig, type Config } from '../../src/platform/config.ts';
 import { connectDatabase, type Database } from '../../src/platform/db.ts';
 import { createLogger } from '../../src/platform/logger.ts';
-import { startTemporal, WORKFLOWS_PATH } from './temporal.ts';
+import { createWorkers } from '../../src/worker-setup.ts';
+import { startTemporal, workflowBundle } from './temporal.ts';
 
 export interface Stack {
   baseUrl: string;
@@ -21,14 +22,23 @@ export interface Stack {
 }
 
 /**
- * The API and a worker on a real Temporal dev server and the test database, in-process.
- * Each stack has its own task queue; env overrides tune limits.
+ * The API and the workers on a real Temporal dev server and the test database, in-process.
+ * Each stack has its own task queues; env overrides tune limits. Fixture sites on 127.0.0.1
+ * are allowlisted.
  */
 export async function startStack(env: Record<string, string> = {}, options: { worker?: boolean } = {}): Promise<Stack> {
   const temporal = await startTemporal();
-  const config = loadConfig({ ...process.env, TEMPORAL_TASK_QUEUE: `test-${randomUUID()}`, ...env });
+  const queue = `test-${randomUUID()}`;
+  const config = loadConfig({
+    ...process.env,
+    TEMPORAL_TASK_QUEUE: queue,
+    TEMPORAL_BROWSER_TASK_QUEUE: `${queue}-browser`,
+    SITEWARDEN_ALLOW_PRIVATE_HOSTS: '127.0.0.1',
+    ...env,
+  });
   const db = connectDatabase(config.DATABASE_URL, 5);
   const logger = createLogger('silent', 'test');
+  const fetcher = createSafeFetcher({ allowlist: config.allowlist, timeoutMs: config.SCAN_FETCH_TIMEOUT_MS });
 
   const servers: Server[] = [];
   const listen = async () => {
@@ -39,16 +49,11 @@ export async function startStack(env: Record<string, string> = {}, options: { wo
   };
   const baseUrl = await listen();
 
-  let worker: Worker | undefined;
-  let running: Promise<void> | undefined;
+  let workers: Worker[] = [];
+  let running: Promise<unknown> | undefined;
   if (options.worker !== false) {
-    worker = await Worker.create({
-      connection: temporal.nativeConnection,
-      taskQueue: config.TEMPORAL_TASK_QUEUE,
-      workflowsPath: WORKFLOWS_PATH,
-      activities: createActivities({ prisma: db.prisma }),
-    });
-    running = worker.run();
+    workers = await createWorkers({ connection: temporal.nativeConnection, config, prisma: db.prisma, fetcher, workflowBundle: workflowBundle() });
+    running = Promise.all(workers.map((w) => w.run()));
   }
 
   return {
@@ -58,10 +63,11 @@ export async function startStack(env: Record<string, string> = {}, options: { wo
     temporal,
     startAnotherApi: listen,
     async close() {
-      worker?.shutdown();
+      for (const worker of workers) worker.shutdown();
       await running;
       await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
       await temporal.teardown();
+      await fetcher.close();
       await db.close();
     },
   };

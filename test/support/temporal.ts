@@ -14,4 +14,9 @@ export async function startTemporal(): Promise<TestWorkflowEnvironment> {
   return TestWorkflowEnvironment.createLocal({ server: { executable: { type: 'existing-path', path } } });
 }
 
-export const WORKFLOWS_PATH = require.resolve('../../src/workflows/index.ts');
+/** The workflows, bundled once by the global setup for every test file. */
+export function workflowBundle(): { codePath: string } {
+  const codePath = process.env.SITEWARDEN_TEST_WORKFLOW_BUNDLE;
+  if (!codePath) throw new Error('the workflow bundle is made by the jest global setup');
+  return { codePath };
+}

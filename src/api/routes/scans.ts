@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Router } from 'express';
 import { z } from 'zod';
-import { initialScannerStatus } from '../../domain/scanners.ts';
+import { SCANNERS } from '../../domain/scanners.ts';
 import { checkTargetUrl } from '../../gather/ssrf/url-guard.ts';
-import type { ScanWorkflow } from '../../workflows/scan.ts';
+import { scanWorkflowId, startScanWorkflow } from '../../services/scan-kickoff.ts';
+import type { ScanProgress } from '../../workflows/scan.ts';
 import type { ApiDeps } from '../deps.ts';
 import { sendData } from '../envelope.ts';
 import { ApiError, invalidParams, notFound } from '../errors.ts';
@@ -16,7 +17,15 @@ import { cursorPageQuery, parseBody, parseQuery, uuidParam } from '../validation
 const runScanBody = z.strictObject({
   url: z.string().min(1).max(2048),
   trigger: z.enum(['manual', 'scheduled', 'post_deploy']).default('manual'),
+  scanners: z
+    .array(z.enum(SCANNERS))
+    .min(1)
+    .transform((names) => SCANNERS.filter((s) => names.includes(s)))
+    .default([...SCANNERS]),
 });
+
+/** A running scan's slots come from the workflow itself, if it answers quickly. */
+const LIVE_QUERY_DEADLINE_MS = 1_000;
 
 export function scansRouter({ config, db, temporal }: ApiDeps): Router {
   const { prisma } = db;
@@ -34,7 +43,6 @@ export function scansRouter({ config, db, temporal }: ApiDeps): Router {
 
     const { orgId, projectId } = res.locals.tenant;
     const id = randomUUID();
-    const workflowId = `scan-${id}`;
     const now = new Date();
     const run = await prisma.scanRun.create({
       data: {
@@ -43,19 +51,16 @@ export function scansRouter({ config, db, temporal }: ApiDeps): Router {
         project_id: projectId,
         url: target.url.href,
         trigger: body.trigger,
+        scanners: body.scanners,
         status: 'queued',
-        scanner_status: initialScannerStatus(),
-        workflow_id: workflowId,
+        scanner_status: Object.fromEntries(body.scanners.map((name) => [name, { status: 'pending' }])),
+        workflow_id: scanWorkflowId(id),
         started_at: now,
         inserted_at: now,
       },
     });
     try {
-      await temporal.workflow.start<typeof ScanWorkflow>('ScanWorkflow', {
-        taskQueue: config.TEMPORAL_TASK_QUEUE,
-        workflowId,
-        args: [{ scanRunId: id }],
-      });
+      await startScanWorkflow(temporal, config.TEMPORAL_TASK_QUEUE, id);
     } catch (err) {
       await prisma.scanRun.update({
         where: { id },
@@ -88,8 +93,20 @@ export function scansRouter({ config, db, temporal }: ApiDeps): Router {
     const { orgId, projectId } = res.locals.tenant;
     const run = await prisma.scanRun.findFirst({ where: { id: scanId.data, org_id: orgId, project_id: projectId } });
     if (!run) throw notFound();
-    sendData(res, 200, serializeScanRun(run));
+    const live = run.status === 'running' ? await liveScannerStatus(run.workflow_id) : null;
+    sendData(res, 200, serializeScanRun(live ? { ...run, scanner_status: live } : run));
   });
+
+  async function liveScannerStatus(workflowId: string): Promise<ScanProgress['scanner_status'] | null> {
+    try {
+      const progress = await temporal.connection.withDeadline(Date.now() + LIVE_QUERY_DEADLINE_MS, () =>
+        temporal.workflow.getHandle(workflowId).query<ScanProgress>('status'),
+      );
+      return progress.scanner_status;
+    } catch {
+      return null; // the persisted slots are at most one transition behind
+    }
+  }
 
   return router;
 }

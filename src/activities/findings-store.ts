@@ -1,0 +1,98 @@
+import type { DetectedFinding } from '../checks/types.ts';
+import type { FindingDomain } from '../generated/prisma/enums.ts';
+import type { Prisma } from '../generated/prisma/client.ts';
+import type { Db } from '../platform/db.ts';
+
+export interface ScanContext {
+  scanRunId: string;
+  orgId: string;
+  projectId: string;
+}
+
+type Tx = Prisma.TransactionClient;
+
+/**
+ * Upserts one scanner's detections on (org, project, domain, title), in one transaction so a
+ * retried activity never leaves half a scanner's findings. Re-detection of a resolved finding
+ * opens a `scan_detected` regression and moves it back to triaged; every status or severity
+ * change is written to FindingEvent. Running it twice for the same scan changes nothing more.
+ */
+export async function recordDetections(
+  prisma: Db,
+  scan: ScanContext,
+  domain: FindingDomain,
+  pageUrl: string,
+  detections: readonly DetectedFinding[],
+): Promise<{ recorded: number }> {
+  const unique = [...new Map(detections.map((d) => [d.title, d])).values()];
+  await prisma.$transaction(async (tx) => {
+    for (const detection of unique) await upsertFinding(tx, scan, domain, pageUrl, detection);
+  });
+  return { recorded: unique.length };
+}
+
+async function upsertFinding(tx: Tx, scan: ScanContext, domain: FindingDomain, pageUrl: string, d: DetectedFinding) {
+  const key = { org_id: scan.orgId, project_id: scan.projectId, domain, title: d.title };
+  const actor = `scan:${scan.scanRunId}`;
+  const existing = await tx.finding.findUnique({ where: { org_id_project_id_domain_title: key } });
+  const asset = { type: 'url', value: pageUrl };
+  const observed = {
+    check_id: d.checkId,
+    description: d.description,
+    confidence: d.confidence,
+    evidence: d.evidence as Prisma.InputJsonObject,
+    verification_key: d.verificationKey,
+    last_seen_scan_id: scan.scanRunId,
+  };
+
+  if (!existing) {
+    const created = await tx.finding.create({
+      data: {
+        ...key,
+        ...observed,
+        severity: d.severity,
+        severity_source: 'check',
+        status: 'new',
+        affected_assets: [asset],
+        first_seen_scan_id: scan.scanRunId,
+      },
+    });
+    await tx.findingEvent.create({
+      data: { ...eventBase(created, actor), kind: 'detected', status: 'new', severity: d.severity },
+    });
+    return;
+  }
+  if (existing.last_seen_scan_id === scan.scanRunId) return;
+
+  const assets = existing.affected_assets as Array<{ type: string; value: string }>;
+  const severity = existing.severity_source === 'manual' ? existing.severity : d.severity;
+  const reopened = existing.status === 'resolved';
+  const status = reopened ? 'triaged' : existing.status;
+  const updated = await tx.finding.update({
+    where: { id: existing.id },
+    data: {
+      ...observed,
+      severity,
+      ...(existing.severity_source === 'manual' ? {} : { severity_source: 'check' as const }),
+      status,
+      affected_assets: assets.some((a) => a.value === pageUrl) ? assets : [...assets, asset],
+    },
+  });
+  if (severity !== existing.severity) {
+    await tx.findingEvent.create({
+      data: { ...eventBase(updated, actor), kind: 'severity_changed', from_severity: existing.severity, status, severity },
+    });
+  }
+  if (reopened) {
+    await tx.regression.create({
+      data: { org_id: scan.orgId, project_id: scan.projectId, finding_id: existing.id, trigger: 'scan_detected', scan_run_id: scan.scanRunId },
+    });
+    await tx.findingEvent.create({
+      data: { ...eventBase(updated, actor), kind: 'redetected', from_status: 'resolved', status, severity },
+    });
+  }
+}
+
+function eventBase(f: { id: string; org_id: string; project_id: string; priority_score: number }, actor: string) {
+  return { org_id: f.org_id, project_id: f.project_id, finding_id: f.id, priority_score: f.priority_score, actor };
+}

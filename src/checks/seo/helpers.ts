@@ -1,0 +1,85 @@
+import type { CheerioAPI } from 'cheerio';
+import robotsParser from 'robots-parser';
+import { headerValues, type PageArtifact, type ProbeArtifact } from '../artifacts.ts';
+
+export function collapseWhitespace(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
+}
+
+/** Length as a reader counts it: code points, so an emoji is one character. */
+export function charCount(text: string): number {
+  return [...text].length;
+}
+
+/** "a, b, c and 2 more": the first few items of a list for a finding's detail. */
+export function listFew(items: readonly string[], max = 5): string {
+  const shown = items.slice(0, max).join(', ');
+  return items.length > max ? `${shown} and ${items.length - max} more` : shown;
+}
+
+/** The document's title, whitespace collapsed; undefined without a <title> (an SVG's <title> is not one). */
+export function documentTitle(dom: CheerioAPI): string | undefined {
+  const title = dom('title').not('svg title').first();
+  return title.length ? collapseWhitespace(title.text()) : undefined;
+}
+
+/** The `content` of each `<meta name=…>` with that name (any case), trimmed, in document order. */
+export function metaContents(dom: CheerioAPI, name: string): string[] {
+  return dom(`meta[name="${name}" i]`)
+    .toArray()
+    .map((meta) => (dom(meta).attr('content') ?? '').trim());
+}
+
+export interface Heading {
+  level: number;
+  /** Visible text: scripts and styles dropped, image alts kept, whitespace collapsed. */
+  text: string;
+}
+
+export function headings(dom: CheerioAPI): Heading[] {
+  return dom('h1, h2, h3, h4, h5, h6')
+    .toArray()
+    .map((heading) => {
+      const copy = dom(heading).clone();
+      copy.find('script, style, template').remove();
+      copy.find('img[alt]').each((_, img) => {
+        dom(img).replaceWith(` ${dom(img).attr('alt')} `);
+      });
+      return { level: Number(heading.tagName.slice(1)), text: collapseWhitespace(copy.text()) };
+    });
+}
+
+/** Canonical hrefs as written, from `<link rel=canonical>` elements and `Link: <…>; rel=canonical` headers. */
+export function canonicalHrefs(page: PageArtifact): string[] {
+  const fromHtml = page.dom('link[rel~="canonical" i]')
+    .toArray()
+    .map((link) => (page.dom(link).attr('href') ?? '').trim());
+  const fromHeaders = headerValues(page.headers, 'link')
+    .flatMap((value) => value.split(/,(?=\s*<)/))
+    .flatMap((link) => {
+      const match = /^\s*<([^>]*)>(.*)$/s.exec(link);
+      const params = match?.[2] ?? '';
+      return match && /;\s*rel\s*=\s*"?[^";]*\bcanonical\b/i.test(params) ? [(match[1] ?? '').trim()] : [];
+    });
+  return [...fromHtml, ...fromHeaders];
+}
+
+export function isAbsoluteUrl(href: string): boolean {
+  return /^https?:\/\//i.test(href) && URL.canParse(href);
+}
+
+/** `href` resolved against `base`; unparseable hrefs are kept as written. */
+export function resolveUrl(href: string, base: string): string {
+  return URL.canParse(href, base) ? new URL(href, base).href : href;
+}
+
+/** How a probe went, for a detail: "answered 404", "could not be fetched (timeout)". */
+export function probeOutcome(probe: ProbeArtifact): string {
+  return probe.status === null ? `could not be fetched (${probe.error ?? 'request failed'})` : `answered ${probe.status}`;
+}
+
+/** The parsed robots.txt when the site serves one, else undefined. */
+export function parseRobotsTxt(robotsTxt: ProbeArtifact): ReturnType<typeof robotsParser> | undefined {
+  const served = robotsTxt.status !== null && robotsTxt.status >= 200 && robotsTxt.status < 300;
+  return served ? robotsParser(robotsTxt.url, robotsTxt.body) : undefined;
+}

@@ -1,0 +1,74 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import type { PerformanceArtifacts } from '../checks/artifacts.ts';
+import { toPerformanceArtifacts, type LighthouseResult } from '../checks/performance/from-lhr.ts';
+import type { BrowserEndpoint } from './browser.ts';
+
+// The CLI as a child process: lighthouse is ESM-only and Jest runs this code as CommonJS.
+const LIGHTHOUSE_CLI = require.resolve('lighthouse/cli/index.js');
+const PROGRESS_INTERVAL_MS = 5_000;
+
+export interface LighthouseOptions {
+  signal?: AbortSignal;
+  /** Called every few seconds while Lighthouse runs (the activity heartbeats there). */
+  onProgress?: () => void;
+  timeoutMs: number;
+}
+
+/**
+ * One mobile Lighthouse performance run (simulated throttling, Lighthouse's defaults) of `url` in
+ * the running Chromium. Lighthouse drives the browser itself: nothing guards the requests the page
+ * makes, so the caller must have checked `url` (checkTargetUrl) first.
+ */
+export async function runLighthouse(browser: BrowserEndpoint, url: string, options: LighthouseOptions): Promise<PerformanceArtifacts> {
+  const { signal, onProgress, timeoutMs } = options;
+  signal?.throwIfAborted();
+  const args = [
+    LIGHTHOUSE_CLI,
+    url,
+    `--port=${browser.port}`,
+    '--output=json',
+    '--output-path=stdout',
+    '--only-categories=performance',
+    '--form-factor=mobile',
+    '--disable-full-page-screenshot', // megabytes of base64 nobody reads
+    '--quiet',
+  ];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const stdout: Buffer[] = [];
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-2_000);
+  });
+
+  let timedOut = false;
+  const kill = () => child.kill('SIGKILL');
+  const timer = setTimeout(() => {
+    timedOut = true;
+    kill();
+  }, timeoutMs);
+  const heartbeat = onProgress ? setInterval(onProgress, PROGRESS_INTERVAL_MS) : undefined;
+  signal?.addEventListener('abort', kill, { once: true });
+  try {
+    const [exitCode] = (await once(child, 'close')) as [number | null];
+    signal?.throwIfAborted();
+    if (timedOut) throw new Error(`Lighthouse did not finish within ${timeoutMs} ms`);
+    // With a runtime error Lighthouse still prints its report, then exits 1.
+    const lhr = parseJson(Buffer.concat(stdout).toString());
+    if (!lhr) throw new Error(`Lighthouse exited with ${exitCode}: ${stderr.trim() || 'no report'}`);
+    return toPerformanceArtifacts(lhr, 'lighthouse');
+  } finally {
+    clearTimeout(timer);
+    clearInterval(heartbeat);
+    signal?.removeEventListener('abort', kill);
+  }
+}
+
+function parseJson(text: string): LighthouseResult | undefined {
+  try {
+    return JSON.parse(text) as LighthouseResult;
+  } catch {
+    return undefined;
+  }
+}

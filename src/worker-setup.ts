@@ -1,0 +1,38 @@
+import { type NativeConnection, Worker } from '@temporalio/worker';
+import { createActivities } from './activities/index.ts';
+import type { Config } from './platform/config.ts';
+import type { Db } from './platform/db.ts';
+import type { SafeFetcher } from './gather/safe-fetch.ts';
+
+const WORKFLOWS_PATH = require.resolve('./workflows/index.ts');
+
+export interface WorkerDeps {
+  connection: NativeConnection;
+  config: Config;
+  prisma: Db;
+  fetcher: SafeFetcher;
+  /** A prebuilt workflow bundle (tests share one); otherwise the workflows are bundled at start. */
+  workflowBundle?: { code: string } | { codePath: string };
+}
+
+/**
+ * Two workers in one process: the main queue runs workflows and light activities; the browser
+ * queue runs Lighthouse and axe, BROWSER_CONCURRENCY at a time, so a light scan never waits
+ * behind a Chromium run.
+ */
+export async function createWorkers({ connection, config, prisma, fetcher, workflowBundle }: WorkerDeps): Promise<Worker[]> {
+  const activities = createActivities({ prisma, config, fetcher });
+  const common = { connection, namespace: config.TEMPORAL_NAMESPACE, activities };
+  return Promise.all([
+    Worker.create({
+      ...common,
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+      ...(workflowBundle ? { workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    }),
+    Worker.create({
+      ...common,
+      taskQueue: config.TEMPORAL_BROWSER_TASK_QUEUE,
+      maxConcurrentActivityTaskExecutions: config.BROWSER_CONCURRENCY,
+    }),
+  ]);
+}

@@ -1,0 +1,101 @@
+import type { ChildProcess } from 'node:child_process';
+import { call, eventually } from '../support/http.ts';
+import { startFixtureSite, type FixtureSite } from '../support/fixture-site.ts';
+import { crash, freePort, spawnService, stopAll } from '../support/processes.ts';
+import { startStack, type Stack } from '../support/stack.ts';
+import { createTenant } from '../support/tenants.ts';
+
+let stack: Stack;
+let site: FixtureSite;
+
+beforeAll(async () => {
+  [stack, site] = await Promise.all([startStack({}, { worker: false }), startFixtureSite()]);
+});
+afterAll(async () => {
+  await stopAll();
+  await stack.close();
+  await site.close();
+});
+
+/** The env a real worker or API process needs to join this test's Temporal, queues and database. */
+function serviceEnv(extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    DATABASE_URL: stack.config.DATABASE_URL,
+    TEMPORAL_ADDRESS: stack.temporal.address,
+    TEMPORAL_TASK_QUEUE: stack.config.TEMPORAL_TASK_QUEUE,
+    TEMPORAL_BROWSER_TASK_QUEUE: stack.config.TEMPORAL_BROWSER_TASK_QUEUE,
+    SITEWARDEN_ALLOW_PRIVATE_HOSTS: '127.0.0.1',
+    ...extra,
+  };
+}
+
+const terminal = (status: string) => status === 'completed' || status === 'failed';
+
+it('finishes every scan, each finding once, when the worker is killed mid-scan', async () => {
+  const t = await createTenant(stack.db.prisma, stack.baseUrl);
+  const first = spawnService('src/worker.ts', serviceEnv());
+  const ids: string[] = [];
+  for (let i = 0; i < 3; i++) {
+    const res = await call('POST', `${t.audit}/scans/run`, { key: t.writeKey, body: { url: site.slowUrl, scanners: ['security', 'seo'] } });
+    expect(res.status).toBe(202);
+    ids.push(res.body.data.id);
+  }
+  // Kill it while the page captures are in flight (the fixture holds each response for 3 s).
+  await eventually(async () => site.hits.filter((h) => h === 'defects/slow').length, (n) => n >= 1, 30_000);
+  await crash(first);
+  const running = await stack.db.prisma.scanRun.count({ where: { id: { in: ids }, status: { in: ['queued', 'running'] } } });
+  expect(running).toBe(3);
+
+  spawnService('src/worker.ts', serviceEnv());
+  const runs = await eventually(
+    () => stack.db.prisma.scanRun.findMany({ where: { id: { in: ids } } }),
+    (rows) => rows.every((r) => terminal(r.status)),
+    90_000,
+  );
+  expect(runs.map((r) => r.status)).toEqual(['completed', 'completed', 'completed']);
+
+  const findings = await stack.db.prisma.finding.findMany({ where: { org_id: t.orgId }, select: { id: true, title: true } });
+  expect(findings.length).toBeGreaterThan(10);
+  expect(new Set(findings.map((f) => f.title)).size).toBe(findings.length);
+  const detections = await stack.db.prisma.findingEvent.count({ where: { org_id: t.orgId, kind: 'detected' } });
+  expect(detections).toBe(findings.length);
+}, 150_000);
+
+it('loses no accepted scan when the API is killed while scans are started', async () => {
+  const t = await createTenant(stack.db.prisma, stack.baseUrl);
+  const worker = spawnService('src/worker.ts', serviceEnv());
+  const port = String(await freePort());
+  const startApi = async (): Promise<ChildProcess> => {
+    const api = spawnService('src/api/main.ts', serviceEnv({ PORT: port }));
+    await eventually(
+      () => fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.status, () => 0),
+      (status) => status === 200,
+      30_000,
+    );
+    return api;
+  };
+  const audit = `http://127.0.0.1:${port}/api/v1/orgs/${t.orgId}/projects/${t.projectId}/audit`;
+
+  const api = await startApi();
+  const accepted: string[] = [];
+  const attempts = Array.from({ length: 20 }, async (_, i) => {
+    await new Promise((r) => setTimeout(r, i * 15));
+    const res = await call('POST', `${audit}/scans/run`, { key: t.writeKey, body: { url: site.defectsUrl, scanners: ['seo'] } }).catch(() => null);
+    if (res?.status === 202) accepted.push(res.body.data.id);
+  });
+  await eventually(async () => accepted.length, (n) => n >= 5, 30_000);
+  await crash(api);
+  await Promise.all(attempts);
+  expect(accepted.length).toBeGreaterThanOrEqual(5);
+
+  await startApi(); // starts the workflows of runs written just before the crash
+  const runs = await eventually(
+    () => stack.db.prisma.scanRun.findMany({ where: { org_id: t.orgId } }),
+    (rows) => rows.every((r) => terminal(r.status)),
+    90_000,
+  );
+  const byId = new Map(runs.map((r) => [r.id, r.status]));
+  for (const id of accepted) expect(byId.get(id)).toBe('completed');
+  expect(runs.every((r) => r.status === 'completed')).toBe(true);
+  await crash(worker);
+}, 150_000);

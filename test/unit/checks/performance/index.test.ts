@@ -1,0 +1,38 @@
+import { performanceChecks } from '../../../../src/checks/performance/index.ts';
+import { toPerformanceArtifacts, type LighthouseResult } from '../../../../src/checks/performance/from-lhr.ts';
+import { runChecks } from '../../../../src/checks/types.ts';
+import recorded from '../../../fixtures/pagespeed/lhr-mobile.json';
+import { artifacts } from './support.ts';
+
+test('ids and verification keys', () => {
+  expect(performanceChecks.map((c) => [c.id, c.verificationKey])).toEqual([
+    ['performance.lcp', 'lcp'],
+    ['performance.cls', 'cls'],
+    ['performance.fcp', 'fcp'],
+    ['performance.ttfb', 'ttfb'],
+    ['performance.tbt', 'tbt'],
+    ['performance.speed_index', 'speed_index'],
+    ['performance.lighthouse', 'lighthouse_audits'],
+  ]);
+});
+
+test('a fast page: no findings', () => {
+  expect(runChecks(performanceChecks, artifacts())).toEqual([]);
+});
+
+test('the recorded slow page', () => {
+  const findings = runChecks(performanceChecks, toPerformanceArtifacts(recorded as LighthouseResult, 'lighthouse'));
+  expect(findings.map((f) => [f.checkId, f.severity])).toEqual([
+    ['performance.cls', 'medium'],
+    ['performance.fcp', 'medium'],
+    ['performance.tbt', 'medium'],
+    ['performance.speed_index', 'medium'],
+    ['performance.lighthouse.cache-insight', 'medium'],
+    ['performance.lighthouse.cls-culprits-insight', 'low'],
+    ['performance.lighthouse.network-dependency-tree-insight', 'low'],
+    ['performance.lighthouse.render-blocking-insight', 'medium'],
+    ['performance.lighthouse.unused-javascript', 'medium'],
+    ['performance.lighthouse.bootup-time', 'low'],
+    ['performance.lighthouse.mainthread-work-breakdown', 'low'],
+  ]);
+});
