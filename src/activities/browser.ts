@@ -18,11 +18,14 @@ const DEFAULT_PAGESPEED_URL = 'https://www.googleapis.com/pagespeedonline/v5/run
  * metrics) and is closed on success, failure, cancellation and worker shutdown alike.
  */
 export function createBrowserActivities(prisma: Db, config: Config) {
+  // Every connection the browser opens goes through the SSRF guard, not only the page's own.
+  const browserOptions = (signal: AbortSignal) => ({ chromePath: config.CHROME_PATH, signal, guard: { allowlist: config.allowlist } });
+
   return {
     async runAccessibilityScanner(scanRunId: string): Promise<{ findings: number }> {
       const scan = await loadScanContext(prisma, scanRunId);
       const artifacts = await heartbeating((signal) =>
-        withBrowser({ chromePath: config.CHROME_PATH, signal }, (browser) =>
+        withBrowser(browserOptions(signal), (browser) =>
           runAxe(browser, scan.url, { allowlist: config.allowlist, timeoutMs: config.SCAN_FETCH_TIMEOUT_MS * 2 }),
         ),
       );
@@ -42,7 +45,7 @@ export function createBrowserActivities(prisma: Db, config: Config) {
               },
               scan.url,
             )
-          : withBrowser({ chromePath: config.CHROME_PATH, signal }, (browser) =>
+          : withBrowser(browserOptions(signal), (browser) =>
               runLighthouse(browser, scan.url, { signal, timeoutMs: 150_000 }),
             ),
       );

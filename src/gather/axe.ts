@@ -43,14 +43,14 @@ export async function runAxe(browser: BrowserEndpoint, url: string, options: Axe
     void cdp?.close();
   }, timeoutMs);
   try {
-    const T=Date.now(); cdp = await chromium.connectOverCDP(`http://127.0.0.1:${browser.port}`, { timeout: timeoutMs });
+    cdp = await chromium.connectOverCDP(`http://127.0.0.1:${browser.port}`, { timeout: timeoutMs });
     const context = await cdp.newContext({ proxy: { server: proxy.server }, viewport: { width: 1280, height: 800 }, acceptDownloads: false });
-    console.log('connect+ctx', Date.now()-T); const page = await context.newPage();
+    const page = await context.newPage();
     await page.goto(target.url.href, { waitUntil: 'load', timeout: timeoutMs }).catch((error: Error) => {
       const refused = proxy.refused.length ? ` (refused: ${proxy.refused.join('; ')})` : '';
       throw new Error(`could not load ${url}: ${error.message}${refused}`, { cause: error });
     });
-    console.log('goto', Date.now()-T); await page.evaluate(axeCore.source); console.log('inject', Date.now()-T);
+    await page.evaluate(axeCore.source);
     return compact(await page.evaluate<AxeResults>(`axe.run(document, ${JSON.stringify(RUN_OPTIONS)})`));
   } catch (error) {
     if (timedOut) throw new Error(`accessibility audit of ${url} did not finish within ${timeoutMs} ms`, { cause: error });

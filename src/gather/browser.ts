@@ -20,6 +20,19 @@ const CHROMIUM_FLAGS = [
   '--disable-sync',
   '--no-first-run',
   '--disable-dev-shm-usage',
+  // Chromium's own background services (the quiet set chrome-launcher uses): no traffic but the page's.
+  '--disable-features=Translate,OptimizationHints,MediaRouter,DialMediaRouteProvider,InterestFeedContentSuggestions,CertificateTransparencyComponentUpdater,AutofillServerCommunication,PrivacySandboxSettings4',
+  '--disable-extensions',
+  '--disable-component-extensions-with-background-pages',
+  '--disable-default-apps',
+  '--disable-domain-reliability',
+  '--disable-client-side-phishing-detection',
+  '--disable-field-trial-config',
+  '--disable-breakpad',
+  '--disable-search-engine-choice-screen',
+  '--metrics-recording-only',
+  '--no-default-browser-check',
+  '--mute-audio',
   // Chromium picks a free port and prints it: no race for a port chosen beforehand.
   '--remote-debugging-port=0',
 ];
@@ -34,18 +47,39 @@ export interface BrowserEndpoint {
 
 type Chromium = ChildProcessByStdio<null, null, Readable>;
 
+export interface BrowserOptions {
+  chromePath: string;
+  signal?: AbortSignal;
+  /**
+   * Sends every connection of the browser through a guard proxy (startGuardProxy). Lighthouse
+   * needs it: it drives the page itself. runAxe guards its own context either way.
+   */
+  guard?: { allowlist: HostAllowlist; resolve?: Resolver };
+}
+
 /**
  * Starts a headless Chromium with a fresh profile, hands it to `use`, then kills it (its whole
  * process group) and deletes the profile, whatever happened. An abort, during start-up or while
  * `use` runs, kills it at once and rejects with the signal's reason (an AbortError unless the
  * caller gave another).
  */
-export async function withBrowser<T>(options: { chromePath: string; signal?: AbortSignal }, use: (browser: BrowserEndpoint) => Promise<T>): Promise<T> {
-  const { signal } = options;
+export async function withBrowser<T>(options: BrowserOptions, use: (browser: BrowserEndpoint) => Promise<T>): Promise<T> {
+  const { signal, guard } = options;
   signal?.throwIfAborted();
+  const proxy = guard ? await startGuardProxy(guard.allowlist, guard.resolve) : undefined;
+  try {
+    // <-loopback>: Chromium would otherwise reach 127.0.0.0/8 and ::1 around the proxy.
+    const proxyFlags = proxy ? [`--proxy-server=${proxy.server}`, '--proxy-bypass-list=<-loopback>'] : [];
+    return await runChromium(options.chromePath, proxyFlags, signal, use);
+  } finally {
+    proxy?.close();
+  }
+}
+
+async function runChromium<T>(chromePath: string, flags: string[], signal: AbortSignal | undefined, use: (browser: BrowserEndpoint) => Promise<T>): Promise<T> {
   const userDataDir = await mkdtemp(join(tmpdir(), 'sitewarden-chromium-'));
   // detached: Chromium leads a process group of its own, so one kill reaches every process it forks.
-  const chromium = spawn(options.chromePath, [...CHROMIUM_FLAGS, `--user-data-dir=${userDataDir}`, 'about:blank'], {
+  const chromium = spawn(chromePath, [...CHROMIUM_FLAGS, ...flags, `--user-data-dir=${userDataDir}`, 'about:blank'], {
     detached: true,
     stdio: ['ignore', 'ignore', 'pipe'],
   });

@@ -17,8 +17,8 @@ export interface LighthouseOptions {
 
 /**
  * One mobile Lighthouse performance run (simulated throttling, Lighthouse's defaults) of `url` in
- * the running Chromium. Lighthouse drives the browser itself: nothing guards the requests the page
- * makes, so the caller must have checked `url` (checkTargetUrl) first.
+ * the running Chromium. Lighthouse drives the page itself: its requests are guarded only when the
+ * browser was started with withBrowser's `guard`, and the caller checks `url` (checkTargetUrl) first.
  */
 export async function runLighthouse(browser: BrowserEndpoint, url: string, options: LighthouseOptions): Promise<PerformanceArtifacts> {
   const { signal, onProgress, timeoutMs } = options;
@@ -26,6 +26,7 @@ export async function runLighthouse(browser: BrowserEndpoint, url: string, optio
   const args = [
     LIGHTHOUSE_CLI,
     url,
+    '--hostname=127.0.0.1', // not "localhost", which may resolve to ::1 where Chromium does not listen
     `--port=${browser.port}`,
     '--output=json',
     '--output-path=stdout',

@@ -1,8 +1,8 @@
 import { lookup as dnsLookup } from 'node:dns/promises';
 import { isIP, type LookupFunction } from 'node:net';
 import { Agent, request, type Dispatcher } from 'undici';
-import { reservedRange } from './ssrf/address-policy.ts';
 import type { HostAllowlist } from './ssrf/host-allowlist.ts';
+import { resolvedAddressRefusal } from './ssrf/target-policy.ts';
 import { checkTargetUrl } from './ssrf/url-guard.ts';
 
 export type Resolver = (hostname: string) => Promise<string[]>;
@@ -145,15 +145,8 @@ function guardedLookup(allowlist: HostAllowlist, resolve: Resolver): LookupFunct
 async function checkedAddresses(hostname: string, allowlist: HostAllowlist, resolve: Resolver): Promise<string[]> {
   const addresses = await resolve(hostname);
   if (addresses.length === 0) throw new SafeFetchError('network', `no addresses found for ${hostname}`);
-  // An address allowlist entry only opens IP-literal URLs: otherwise any public name an attacker
-  // points at 10.0.0.5 would inherit the operator's "10.0.0.0/8" exception. Names must be listed.
-  if (allowlist.allowsHost(hostname)) return addresses;
-  for (const address of addresses) {
-    const range = reservedRange(address);
-    if (range) {
-      throw new SafeFetchError('refused', `${hostname} resolves to a private or reserved address range (${range})`);
-    }
-  }
+  const refusal = resolvedAddressRefusal(hostname, addresses, allowlist);
+  if (refusal) throw new SafeFetchError('refused', refusal);
   return addresses;
 }
 

@@ -185,3 +185,18 @@ it('records which scanners a run was asked for, and refuses unknown ones', async
   const empty = await call('POST', `${t.audit}/scans/run`, { key: t.writeKey, body: { url: site.cleanUrl, scanners: [] } });
   expect(empty.status).toBe(422);
 });
+
+it('runs all four scanners, Lighthouse included, and the clean page stays clean', async () => {
+  const tenant = await createTenant(stack.db.prisma, stack.baseUrl);
+  const run = await scan(tenant, site.cleanUrl, ['performance', 'security', 'seo', 'accessibility']);
+  expect(run.status).toBe('completed');
+  expect(run.scanner_status).toEqual({
+    performance: { status: 'done' },
+    security: { status: 'done' },
+    seo: { status: 'done' },
+    accessibility: { status: 'done' },
+  });
+  const list = await findings(tenant);
+  expect(list.data.map((f: any) => `${f.check_id}: ${f.description}`)).toEqual([]);
+  expect(run.summary.domain_scores).toEqual({ performance: 100, security: 100, seo: 100, accessibility: 100 });
+}, 120_000);

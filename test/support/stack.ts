@@ -34,6 +34,9 @@ export async function startStack(env: Record<string, string> = {}, options: { wo
     TEMPORAL_TASK_QUEUE: queue,
     TEMPORAL_BROWSER_TASK_QUEUE: `${queue}-browser`,
     SITEWARDEN_ALLOW_PRIVATE_HOSTS: '127.0.0.1',
+    // Polling tests would hit Krafter's budgets; the rate-limit tests set their own.
+    RATE_LIMIT_DEFAULT_MAX: '100000',
+    RATE_LIMIT_STRICT_MAX: '100000',
     ...env,
   });
   const db = connectDatabase(config.DATABASE_URL, 5);

@@ -20,7 +20,7 @@ export interface LighthouseAudit {
   numericValue?: number;
   /** Estimated savings per metric (FCP, LCP, TBT, INP in ms; CLS unitless). */
   metricSavings?: Record<string, number | undefined>;
-  details?: { overallSavingsMs?: number };
+  details?: { overallSavingsMs?: number; overallSavingsBytes?: number };
 }
 
 /** PageSpeed Insights' `loadingExperience`: CrUX data for the page, or its origin when the page has too little. */
@@ -65,6 +65,7 @@ function opportunities(lhr: LighthouseResult): LighthouseOpportunity[] {
     .flatMap((ref) => {
       const audit = lhr.audits[ref.id];
       if (!audit || typeof audit.score !== 'number' || audit.score >= 0.9 || audit.scoreDisplayMode === 'informative') return [];
+      if (estimatesNoSavings(audit)) return [];
       const savingsMs = timeSavings(audit);
       return [
         {
@@ -77,6 +78,19 @@ function opportunities(lhr: LighthouseResult): LighthouseOpportunity[] {
         },
       ];
     });
+}
+
+/**
+ * An audit that estimates its savings and finds none (e.g. "Est savings of 0 KiB" on a tiny
+ * page) names nothing worth fixing; diagnostics that estimate nothing are kept.
+ */
+function estimatesNoSavings(audit: LighthouseAudit): boolean {
+  const estimates = [
+    ...Object.values(audit.metricSavings ?? {}),
+    audit.details?.overallSavingsMs,
+    audit.details?.overallSavingsBytes,
+  ].filter((n): n is number => typeof n === 'number');
+  return estimates.length > 0 && estimates.every((n) => n <= 0);
 }
 
 function timeSavings(audit: LighthouseAudit): number | undefined {

@@ -23,8 +23,6 @@ test('opportunities: failing scored audits, not metrics, not hidden, not informa
   const { opportunities } = toPerformanceArtifacts(lhr, 'lighthouse');
   expect(opportunities.map((o) => [o.id, o.savingsMs])).toEqual([
     ['cache-insight', 1200],
-    ['cls-culprits-insight', undefined], // CLS savings are no time
-    ['network-dependency-tree-insight', 0],
     ['render-blocking-insight', 1400],
     ['unused-javascript', 1200],
     ['bootup-time', 550],
@@ -92,4 +90,20 @@ test('a runtime error is an error, NO_ERROR is success', () => {
     'Lighthouse could not measure the page: NO_FCP The page did not paint any content.',
   );
   expect(toPerformanceArtifacts({ ...lhr, runtimeError: { code: 'NO_ERROR', message: '' } }, 'pagespeed').metrics.ttfbMs).toBe(4);
+});
+
+describe('opportunities without savings', () => {
+  const lhrWith = (audit: Record<string, unknown>) => ({
+    ...lhr,
+    audits: { ...lhr.audits, [audit.id as string]: { title: 't', description: 'd', ...audit } },
+    categories: { performance: { ...lhr.categories.performance, auditRefs: [{ id: audit.id, weight: 0 }] } },
+  });
+
+  it('drops an audit that estimates savings and finds none, keeps one with savings or no estimate', () => {
+    const ids = (audit: Record<string, unknown>) => toPerformanceArtifacts(lhrWith(audit) as never, 'lighthouse').opportunities.map((o) => o.id);
+    expect(ids({ id: 'cache-insight', score: 0.5, metricSavings: { FCP: 0, LCP: 0 }, details: { overallSavingsBytes: 0 } })).toEqual([]);
+    expect(ids({ id: 'cache-insight', score: 0.5, metricSavings: { FCP: 0, LCP: 0 }, details: { overallSavingsBytes: 2048 } })).toEqual(['cache-insight']);
+    expect(ids({ id: 'render-blocking-insight', score: 0, metricSavings: { FCP: 1400 } })).toEqual(['render-blocking-insight']);
+    expect(ids({ id: 'max-potential-fid', score: 0 })).toEqual(['max-potential-fid']);
+  });
 });

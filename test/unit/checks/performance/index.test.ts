@@ -28,8 +28,6 @@ test('the recorded slow page', () => {
     ['performance.tbt', 'medium'],
     ['performance.speed_index', 'medium'],
     ['performance.lighthouse.cache-insight', 'medium'],
-    ['performance.lighthouse.cls-culprits-insight', 'low'],
-    ['performance.lighthouse.network-dependency-tree-insight', 'low'],
     ['performance.lighthouse.render-blocking-insight', 'medium'],
     ['performance.lighthouse.unused-javascript', 'medium'],
     ['performance.lighthouse.bootup-time', 'low'],
