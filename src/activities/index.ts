@@ -6,6 +6,7 @@ import { createPageCaptureActivities } from './page-capture.ts';
 import { createScanRunActivities } from './scan-runs.ts';
 import { createSecurityScanner } from './scanners/security.ts';
 import { createSeoScanner } from './scanners/seo.ts';
+import { createVerificationActivities } from './verifications.ts';
 
 export interface ActivityDeps {
   prisma: Db;
@@ -23,6 +24,7 @@ export function createActivities({ prisma, config, fetcher }: ActivityDeps) {
     ...createSecurityScanner(prisma, fetcher),
     ...createSeoScanner(prisma, fetcher),
     ...createBrowserActivities(prisma, config),
+    ...createVerificationActivities(prisma, config, fetcher),
   };
 }
 

@@ -9,7 +9,10 @@ import { requestId } from './middleware/request-id.ts';
 import { resolveTenant } from './middleware/tenant.ts';
 import { findingsRouter } from './routes/findings.ts';
 import { healthRouter } from './routes/health.ts';
+import { policiesRouter } from './routes/policies.ts';
 import { scansRouter } from './routes/scans.ts';
+import { tasksRouter } from './routes/tasks.ts';
+import { verificationsRouter } from './routes/verifications.ts';
 
 export const AUDIT_BASE = '/api/v1/orgs/:org_id/projects/:project_id/audit';
 
@@ -42,6 +45,9 @@ export function createApp(deps: ApiDeps): Express {
   );
   audit.use(scansRouter(deps));
   audit.use(findingsRouter(deps));
+  audit.use(policiesRouter(deps));
+  audit.use(tasksRouter(deps));
+  audit.use(verificationsRouter(deps));
   app.use(AUDIT_BASE, audit);
 
   app.use(notFoundHandler);

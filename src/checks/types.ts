@@ -40,6 +40,8 @@ export interface Detection {
 /** A detection with its check's metadata filled in: what the findings store receives. */
 export interface DetectedFinding {
   checkId: string;
+  /** The id of the check module that found it; differs from checkId for per-item checks (axe rules). */
+  groupId: string;
   domain: FindingDomain;
   title: string;
   description: string;
@@ -53,6 +55,7 @@ export interface DetectedFinding {
 export function runCheck<A>(check: Check<A>, artifacts: A): DetectedFinding[] {
   return check.evaluate(artifacts).map((d) => ({
     checkId: d.checkId ?? check.id,
+    groupId: check.id,
     domain: check.domain,
     title: d.title ?? check.title,
     description: d.detail,

@@ -26,14 +26,40 @@ export const envSchema = z.object({
   PAGESPEED_API_URL: z.url().optional(),
   PAGESPEED_API_KEY: z.string().min(1).optional(),
   SCAN_FETCH_TIMEOUT_MS: positiveInt.default(15_000),
+  /** How long a verification's workflow waits for approve/reopen before it completes (later decisions restart it). */
+  VERIFICATION_DECISION_WINDOW_SECONDS: positiveInt.default(7 * 24 * 3600),
   SCAN_MAX_PAGE_BYTES: positiveInt.default(5 * 1024 * 1024),
   SITEWARDEN_ALLOW_PRIVATE_HOSTS: z.string().default(''),
   /** Encrypts stored credentials and the signing key; at least 32 characters. */
   SITEWARDEN_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  /** LLM providers (keys and models: `sitewarden admin ai set`); a provider's stored base URL wins over these. */
+  ANTHROPIC_BASE_URL: z.url().default('https://api.anthropic.com'),
+  OPENAI_BASE_URL: z.url().default('https://api.openai.com/v1'),
+  AI_REQUEST_TIMEOUT_MS: positiveInt.default(60_000),
+  /** AI units per org per period (POST scans/run, verifications/run, reports/export cost 1 each with a provider configured). */
+  AI_QUOTA_UNITS: z.coerce.number().int().min(0).default(1_000),
+  AI_QUOTA_PERIOD: z.enum(['day', 'week', 'month']).default('month'),
   RATE_LIMIT_DEFAULT_MAX: positiveInt.default(100),
   RATE_LIMIT_DEFAULT_WINDOW_SECONDS: positiveInt.default(60),
   RATE_LIMIT_STRICT_MAX: positiveInt.default(30),
   RATE_LIMIT_STRICT_WINDOW_SECONDS: positiveInt.default(60),
+  /** Report artefacts (docs/reports.md): files under STORAGE_DIR, or S3 when endpoint, bucket and both keys are set. */
+  STORAGE_DIR: z.string().min(1).default('.data/storage'),
+  S3_ENDPOINT: z.url().optional(),
+  /** The endpoint presigned download URLs name, when browsers reach S3 elsewhere than the processes do. */
+  S3_PUBLIC_ENDPOINT: z.url().optional(),
+  S3_BUCKET: z.string().min(3).optional(),
+  S3_REGION: z.string().min(1).default('us-east-1'),
+  S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+  S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  S3_FORCE_PATH_STYLE: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
+  /** The origin signed links name (export and share URLs); unset, the origin the request came to. */
+  PUBLIC_BASE_URL: z.url().optional(),
+  EXPORT_URL_TTL_SECONDS: positiveInt.max(7 * 24 * 3600).default(3600),
+  SHARE_URL_TTL_SECONDS: positiveInt.default(7 * 24 * 3600),
+  /** smtp[s]://[user:pass@]host:port for `reports/share` by email; unset, that channel is refused. */
+  SMTP_URL: z.string().regex(/^smtps?:\/\/[^/]/, 'must be an smtp:// or smtps:// URL').optional(),
+  SMTP_FROM: z.string().min(3).default('Sitewarden <sitewarden@localhost>'),
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -1,2 +1,3 @@
 // What the worker loads: every workflow, nothing else (this file is bundled for the sandbox).
 export { ScanWorkflow } from './scan.ts';
+export { VerificationWorkflow } from './verification.ts';

@@ -1,6 +1,7 @@
 import { ActivityFailure, ApplicationFailure, defineQuery, proxyActivities, proxyLocalActivities, setHandler } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
 import type { ScanOutcome } from '../activities/scan-runs.ts';
+import { PERMANENT_FAILURE_TYPES as PERMANENT } from '../domain/failures.ts';
 import type { ScannerName, ScannerSlot, ScannerStatus } from '../domain/scanners.ts';
 
 export interface ScanWorkflowInput {
@@ -15,7 +16,6 @@ export interface ScanProgress {
 
 export const scanStatusQuery = defineQuery<ScanProgress>('status');
 
-const PERMANENT = ['TargetRefused', 'TargetClientError', 'NotHtml'];
 
 const bookkeeping = proxyLocalActivities<Activities>({
   startToCloseTimeout: '10 seconds',

@@ -1,11 +1,11 @@
-import { parseRobotsTxt } from '../../checks/seo/helpers.ts';
 import { seoChecks } from '../../checks/seo/index.ts';
 import { runChecks } from '../../checks/types.ts';
 import type { SafeFetcher } from '../../gather/safe-fetch.ts';
+import { gatherSeoArtifacts } from '../../gather/site-probes.ts';
 import type { Db } from '../../platform/db.ts';
 import { recordDetections } from '../findings-store.ts';
 import { heartbeating } from '../heartbeat.ts';
-import { loadPageArtifact, probe } from '../page-capture.ts';
+import { loadPageArtifact } from '../page-capture.ts';
 import { loadScanContext } from '../scan-context.ts';
 
 export function createSeoScanner(prisma: Db, fetcher: SafeFetcher) {
@@ -13,19 +13,10 @@ export function createSeoScanner(prisma: Db, fetcher: SafeFetcher) {
     async runSeoScanner(scanRunId: string, snapshotId: string): Promise<{ findings: number }> {
       const scan = await loadScanContext(prisma, scanRunId);
       const page = await loadPageArtifact(prisma, snapshotId);
-      const { robotsTxt, sitemap } = await heartbeating(() => probeCrawlerFiles(fetcher, page.finalUrl));
-      const detections = runChecks(seoChecks, { page, robotsTxt, sitemap });
+      const artifacts = await heartbeating(() => gatherSeoArtifacts(fetcher, page));
+      const detections = runChecks(seoChecks, artifacts);
       const { recorded } = await recordDetections(prisma, scan, 'seo', page.finalUrl, detections);
       return { findings: recorded };
     },
   };
-}
-
-/** robots.txt, and the sitemap it names (else /sitemap.xml). */
-async function probeCrawlerFiles(fetcher: SafeFetcher, pageUrl: string) {
-  const origin = new URL(pageUrl).origin;
-  const robotsTxt = await probe(fetcher, `${origin}/robots.txt`);
-  const declared = parseRobotsTxt(robotsTxt)?.getSitemaps()[0];
-  const sitemap = await probe(fetcher, declared ?? `${origin}/sitemap.xml`);
-  return { robotsTxt, sitemap };
 }

@@ -1,0 +1,120 @@
+import { accessibilityChecks } from '../checks/accessibility/index.ts';
+import type { PageArtifact } from '../checks/artifacts.ts';
+import { performanceChecks } from '../checks/performance/index.ts';
+import { domainOfVerificationKey } from '../checks/registry.ts';
+import { securityChecks } from '../checks/security/index.ts';
+import { seoChecks } from '../checks/seo/index.ts';
+import { runChecks, type DetectedFinding, type FindingDomain } from '../checks/types.ts';
+import { judgeKey, settledCheck, type VerificationCheck } from '../domain/verification.ts';
+import { gatherAccessibility, gatherPerformance } from '../gather/browser-audits.ts';
+import { fetchPageArtifact } from '../gather/html-page.ts';
+import type { SafeFetcher } from '../gather/safe-fetch.ts';
+import { gatherSecurityArtifacts, gatherSeoArtifacts } from '../gather/site-probes.ts';
+import type { Config } from '../platform/config.ts';
+import type { Db } from '../platform/db.ts';
+import { approveVerification, reopenVerification, type DecisionOutcome } from '../services/verification-decisions.ts';
+import { heartbeating } from './heartbeat.ts';
+
+export interface VerificationPlan {
+  /** The checks already ran (a later run of the workflow, woken by a decision). */
+  evaluated: boolean;
+  /** Accessibility and performance keys need Chromium: evaluate on the browser queue. */
+  needsBrowser: boolean;
+  browserTaskQueue: string;
+  /** How long the workflow waits for approve/reopen before it completes. */
+  decisionWindowSeconds: number;
+  /** Policy `verification.auto_approve`: a full pass approves itself. */
+  autoApprove: boolean;
+}
+
+export type Decision = 'approve' | 'reopen';
+
+export function createVerificationActivities(prisma: Db, config: Config, fetcher: SafeFetcher) {
+  return {
+    async startVerification(verificationId: string): Promise<VerificationPlan> {
+      const v = await prisma.verification.findUniqueOrThrow({ where: { id: verificationId } });
+      const policy = await prisma.policy.findUnique({ where: { org_id_project_id: { org_id: v.org_id, project_id: v.project_id } } });
+      const keys = (v.checks as VerificationCheck[]).map((c) => c.key);
+      return {
+        evaluated: v.result !== 'pending',
+        needsBrowser: keys.some((k) => ['accessibility', 'performance'].includes(domainOfVerificationKey(k) ?? '')),
+        browserTaskQueue: config.TEMPORAL_BROWSER_TASK_QUEUE,
+        decisionWindowSeconds: config.VERIFICATION_DECISION_WINDOW_SECONDS,
+        autoApprove: autoApproves(policy?.config),
+      };
+    },
+
+    /**
+     * Re-checks every affected URL with the scanners' own check functions, filling `checks` as
+     * each key settles. A page that cannot be fetched fails its keys; it does not fail the activity.
+     */
+    async evaluateVerification(verificationId: string): Promise<{ result: 'passed' | 'failed' }> {
+      const v = await prisma.verification.findUniqueOrThrow({ where: { id: verificationId } });
+      const finding = await prisma.finding.findUniqueOrThrow({ where: { id: v.finding_id } });
+      const urls = (finding.affected_assets as Array<{ type: string; value: string }>).filter((a) => a.type === 'url').map((a) => a.value);
+      const checks = [...(v.checks as VerificationCheck[])];
+
+      const result = await heartbeating(async (signal) => {
+        const look = lookups(config, fetcher, signal);
+        for (const [index, check] of checks.entries()) {
+          checks[index] = await evaluateKey(check.key, finding.check_id, urls, look);
+          await prisma.verification.update({ where: { id: verificationId }, data: { checks } });
+        }
+        return checks.every((c) => c.status === 'passed') ? 'passed' : 'failed';
+      });
+      await prisma.verification.updateMany({ where: { id: verificationId, result: 'pending' }, data: { result } });
+      return { result };
+    },
+
+    async decideVerification(verificationId: string, decision: Decision, actorKeyId: string | null): Promise<DecisionOutcome> {
+      const label = actorKeyId ? `api_key:${actorKeyId}` : 'policy:auto_approve';
+      return decision === 'approve'
+        ? approveVerification(prisma, verificationId, { keyId: actorKeyId, label })
+        : reopenVerification(prisma, verificationId, { label });
+    },
+  };
+}
+
+function autoApproves(config: unknown): boolean {
+  const verification = (config as { verification?: { auto_approve?: unknown } } | null)?.verification;
+  return verification?.auto_approve === true;
+}
+
+type Look = (domain: FindingDomain, url: string) => Promise<DetectedFinding[]>;
+
+/** What each domain's checks find on a URL now; one fetch of a page serves every key. */
+function lookups(config: Config, fetcher: SafeFetcher, signal: AbortSignal): Look {
+  const pages = new Map<string, Promise<PageArtifact>>();
+  const page = (url: string) => {
+    if (!pages.has(url)) pages.set(url, fetchPageArtifact(fetcher, url));
+    return pages.get(url)!;
+  };
+  return async (domain, url) => {
+    switch (domain) {
+      case 'security':
+        return runChecks(securityChecks, await gatherSecurityArtifacts(fetcher, await page(url)));
+      case 'seo':
+        return runChecks(seoChecks, await gatherSeoArtifacts(fetcher, await page(url)));
+      case 'accessibility':
+        return runChecks(accessibilityChecks, await gatherAccessibility(config, url, signal));
+      case 'performance':
+        return runChecks(performanceChecks, await gatherPerformance(config, url, signal));
+    }
+  };
+}
+
+async function evaluateKey(key: string, findingCheckId: string, urls: string[], look: Look): Promise<VerificationCheck> {
+  const domain = domainOfVerificationKey(key);
+  if (!domain) return settledCheck(key, false, `unknown check key ${key}`);
+  if (urls.length === 0) return settledCheck(key, false, 'the finding has no URL to re-check');
+  const failures: string[] = [];
+  for (const url of urls) {
+    try {
+      const verdict = judgeKey(key, findingCheckId, await look(domain, url));
+      if (!verdict.passed) failures.push(`${url}: ${verdict.detail}`);
+    } catch (err) {
+      failures.push(`${url}: ${(err as Error).message}`);
+    }
+  }
+  return failures.length ? settledCheck(key, false, failures.join(' | ')) : settledCheck(key, true, `not detected on ${urls.join(', ')}`);
+}

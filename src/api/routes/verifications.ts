@@ -1,0 +1,117 @@
+import { randomUUID } from 'node:crypto';
+import { WorkflowIdReusePolicy } from '@temporalio/client';
+import { Router } from 'express';
+import { z } from 'zod';
+import { pendingCheck } from '../../domain/verification.ts';
+import type { DecisionOutcome } from '../../services/verification-decisions.ts';
+import type { DecisionRequest, VerificationWorkflow } from '../../workflows/verification.ts';
+import type { ApiDeps } from '../deps.ts';
+import { sendData } from '../envelope.ts';
+import { ApiError, invalidParams, notFound } from '../errors.ts';
+import { requireScope } from '../middleware/auth.ts';
+import { afterCursor, orderNewestFirst, toPage } from '../pagination.ts';
+import { serializeVerification } from '../serializers/remediation.ts';
+import { cursorPageQuery, parseBody, parseQuery, uuidParam } from '../validation.ts';
+
+const runBody = z.strictObject({ task_id: z.uuid() });
+const DECISION_WAIT_MS = 15_000;
+
+export const verificationWorkflowId = (id: string) => `verification-${id}`;
+
+export function verificationsRouter({ config, db, temporal }: ApiDeps): Router {
+  const { prisma } = db;
+  const router = Router({ mergeParams: true });
+
+  async function findVerification(tenant: { orgId: string; projectId: string }, rawId: unknown) {
+    const id = uuidParam.safeParse(rawId);
+    if (!id.success) throw notFound();
+    const verification = await prisma.verification.findFirst({ where: { id: id.data, org_id: tenant.orgId, project_id: tenant.projectId } });
+    if (!verification) throw notFound();
+    return verification;
+  }
+
+  router.post('/verifications/run', requireScope('audit:write'), async (req, res) => {
+    const { task_id: taskId } = parseBody(req, runBody);
+    const { orgId, projectId } = res.locals.tenant;
+    const task = await prisma.task.findFirst({ where: { id: taskId, org_id: orgId, project_id: projectId }, include: { finding: true } });
+    if (!task) throw invalidParams({ task_id: ['no such task in this project'] });
+    if (task.status === 'done') throw new ApiError('conflict', 'The task is done; reopen its approved verification to re-check it');
+    const running = await prisma.verification.findFirst({ where: { task_id: taskId, result: 'pending' }, select: { id: true } });
+    if (running) throw new ApiError('conflict', `Verification ${running.id} of this task is still running`);
+
+    const id = randomUUID();
+    const verification = await prisma.verification.create({
+      data: {
+        id,
+        org_id: orgId,
+        project_id: projectId,
+        task_id: taskId,
+        finding_id: task.finding_id,
+        checks: [pendingCheck(task.finding.verification_key ?? 'unknown')],
+        workflow_id: verificationWorkflowId(id),
+      },
+    });
+    try {
+      await temporal.workflow.start<typeof VerificationWorkflow>('VerificationWorkflow', {
+        taskQueue: config.TEMPORAL_TASK_QUEUE,
+        workflowId: verification.workflow_id,
+        args: [{ verificationId: id }],
+      });
+    } catch (err) {
+      await prisma.verification.delete({ where: { id } });
+      throw new ApiError('unavailable', 'The verification could not be started; try again shortly', undefined, err);
+    }
+    sendData(res, 202, serializeVerification(verification));
+  });
+
+  router.get('/verifications', requireScope('audit:read'), async (req, res) => {
+    const { cursor, limit } = parseQuery(req, cursorPageQuery);
+    const { orgId, projectId } = res.locals.tenant;
+    const scope = { org_id: orgId, project_id: projectId };
+    const [rows, total] = await Promise.all([
+      prisma.verification.findMany({ where: { ...scope, ...afterCursor(cursor, 'created_at') }, orderBy: orderNewestFirst('created_at'), take: limit + 1 }),
+      prisma.verification.count({ where: scope }),
+    ]);
+    const page = toPage(rows, limit, (row) => row.created_at);
+    sendData(res, 200, page.items.map(serializeVerification), { total, next_cursor: page.nextCursor });
+  });
+
+  router.get('/verifications/:verification_id', requireScope('audit:read'), async (req, res) => {
+    sendData(res, 200, serializeVerification(await findVerification(res.locals.tenant, req.params.verification_id)));
+  });
+
+  /**
+   * Approve and reopen reach the workflow as signals (signal-with-start: a workflow whose decision
+   * window has passed is started again); the answer waits for the workflow's verdict on this request.
+   */
+  for (const decision of ['approve', 'reopen'] as const) {
+    router.post(`/verifications/:verification_id/${decision}`, requireScope('audit:write'), async (req, res) => {
+      const verification = await findVerification(res.locals.tenant, req.params.verification_id);
+      const request: DecisionRequest = { requestId: randomUUID(), actorKeyId: res.locals.apiKey.keyId };
+      await temporal.workflow.signalWithStart<typeof VerificationWorkflow, [DecisionRequest]>('VerificationWorkflow', {
+        taskQueue: config.TEMPORAL_TASK_QUEUE,
+        workflowId: verification.workflow_id,
+        workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+        args: [{ verificationId: verification.id }],
+        signal: decision,
+        signalArgs: [request],
+      });
+      const outcome = await awaitDecision(verification.workflow_id, request.requestId);
+      if (!outcome.ok) throw new ApiError('conflict', outcome.message);
+      sendData(res, 200, serializeVerification(await prisma.verification.findUniqueOrThrow({ where: { id: verification.id } })));
+    });
+  }
+
+  async function awaitDecision(workflowId: string, requestId: string): Promise<DecisionOutcome> {
+    const handle = temporal.workflow.getHandle(workflowId);
+    const deadline = Date.now() + DECISION_WAIT_MS;
+    while (Date.now() < deadline) {
+      const outcome = await handle.query<DecisionOutcome | null, [string]>('decision', requestId);
+      if (outcome) return outcome;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    throw new ApiError('unavailable', 'The decision was sent but not confirmed in time; check the verification shortly');
+  }
+
+  return router;
+}

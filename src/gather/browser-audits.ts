@@ -1,0 +1,39 @@
+import type { AccessibilityArtifacts, PerformanceArtifacts } from '../checks/artifacts.ts';
+import type { Config } from '../platform/config.ts';
+import { runAxe } from './axe.ts';
+import { withBrowser } from './browser.ts';
+import { runLighthouse } from './lighthouse.ts';
+import { fetchPageSpeed } from './pagespeed.ts';
+
+const DEFAULT_PAGESPEED_URL = 'https://www.googleapis.com/pagespeedonline/v5/runPagespeed';
+
+type BrowserConfig = Pick<Config, 'CHROME_PATH' | 'allowlist' | 'SCAN_FETCH_TIMEOUT_MS' | 'PAGESPEED_API_URL' | 'PAGESPEED_API_KEY'>;
+
+/**
+ * Each audit launches its own Chromium (a shared one skews paint metrics), closed on success,
+ * failure and abort alike. Every connection the browser opens goes through the SSRF guard.
+ */
+function browserOptions(config: BrowserConfig, signal: AbortSignal) {
+  return { chromePath: config.CHROME_PATH, signal, guard: { allowlist: config.allowlist } };
+}
+
+export function gatherAccessibility(config: BrowserConfig, url: string, signal: AbortSignal): Promise<AccessibilityArtifacts> {
+  return withBrowser(browserOptions(config, signal), (browser) =>
+    runAxe(browser, url, { allowlist: config.allowlist, timeoutMs: config.SCAN_FETCH_TIMEOUT_MS * 2 }),
+  );
+}
+
+/** PageSpeed Insights when configured, else Lighthouse (mobile) in a local Chromium. */
+export function gatherPerformance(config: BrowserConfig, url: string, signal: AbortSignal): Promise<PerformanceArtifacts> {
+  if (config.PAGESPEED_API_URL || config.PAGESPEED_API_KEY) {
+    return fetchPageSpeed(
+      {
+        apiUrl: config.PAGESPEED_API_URL ?? DEFAULT_PAGESPEED_URL,
+        ...(config.PAGESPEED_API_KEY ? { apiKey: config.PAGESPEED_API_KEY } : {}),
+        timeoutMs: 120_000,
+      },
+      url,
+    );
+  }
+  return withBrowser(browserOptions(config, signal), (browser) => runLighthouse(browser, url, { signal, timeoutMs: 150_000 }));
+}

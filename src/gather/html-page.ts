@@ -1,0 +1,48 @@
+import { buildPageArtifact, type PageArtifact } from '../checks/artifacts.ts';
+import { SafeFetchError, type FetchedPage, type SafeFetcher } from './safe-fetch.ts';
+
+const HTML_TYPES = /^(text\/html|application\/xhtml\+xml)\b/i;
+
+/** Why a page could not be audited; `type` names the failure, `permanent` says a retry won't help. */
+export class PageUnavailable extends Error {
+  constructor(
+    message: string,
+    readonly type: 'TargetRefused' | 'TargetClientError' | 'TargetServerError' | 'NotHtml' | 'TargetUnavailable',
+    readonly permanent: boolean,
+  ) {
+    super(message);
+    this.name = 'PageUnavailable';
+  }
+}
+
+/** Fetches a page that must be HTML and answer 2xx/3xx, through the SSRF-safe fetcher. */
+export async function fetchHtmlPage(fetcher: SafeFetcher, url: string): Promise<{ page: FetchedPage; html: string }> {
+  let page: FetchedPage;
+  try {
+    page = await fetcher.fetchPage(url);
+  } catch (err) {
+    const permanent = err instanceof SafeFetchError && err.permanent;
+    throw new PageUnavailable(`the page could not be fetched: ${(err as Error).message}`, permanent ? 'TargetRefused' : 'TargetUnavailable', permanent);
+  }
+  if (page.status >= 400 && page.status < 500) throw new PageUnavailable(`the page answered HTTP ${page.status}`, 'TargetClientError', true);
+  if (page.status >= 500) throw new PageUnavailable(`the page answered HTTP ${page.status}`, 'TargetServerError', false);
+  const contentType = String(page.headers['content-type'] ?? '');
+  if (!HTML_TYPES.test(contentType)) {
+    throw new PageUnavailable(`the page is not HTML (content-type: ${contentType || 'none'})`, 'NotHtml', true);
+  }
+  return { page, html: decodeBody(page.body, contentType) };
+}
+
+export async function fetchPageArtifact(fetcher: SafeFetcher, url: string): Promise<PageArtifact> {
+  const { page, html } = await fetchHtmlPage(fetcher, url);
+  return buildPageArtifact({ requestedUrl: url, finalUrl: page.url, status: page.status, headers: page.headers, html, redirects: page.redirects });
+}
+
+function decodeBody(body: Buffer, contentType: string): string {
+  const charset = /charset=["']?([\w-]+)/i.exec(contentType)?.[1] ?? 'utf-8';
+  try {
+    return new TextDecoder(charset).decode(body);
+  } catch {
+    return new TextDecoder('utf-8').decode(body);
+  }
+}

@@ -1,0 +1,56 @@
+import { condition, defineQuery, defineSignal, proxyActivities, setHandler } from '@temporalio/workflow';
+import type { Activities } from '../activities/index.ts';
+import type { Decision } from '../activities/verifications.ts';
+import type { DecisionOutcome } from '../services/verification-decisions.ts';
+
+export interface VerificationWorkflowInput {
+  verificationId: string;
+}
+
+/** Who decided, and the id the caller waits on through the `decision` query. */
+export interface DecisionRequest {
+  requestId: string;
+  actorKeyId: string;
+}
+
+export const approveSignal = defineSignal<[DecisionRequest]>('approve');
+export const reopenSignal = defineSignal<[DecisionRequest]>('reopen');
+export const decisionQuery = defineQuery<DecisionOutcome | null, [string]>('decision');
+
+const activities = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', maximumAttempts: 10 },
+});
+
+function evaluator(taskQueue?: string) {
+  return proxyActivities<Activities>({
+    ...(taskQueue ? { taskQueue } : {}),
+    startToCloseTimeout: '5 minutes',
+    heartbeatTimeout: '30 seconds',
+    retry: { initialInterval: '2 seconds', maximumAttempts: 3 },
+  });
+}
+
+/**
+ * Re-check the finding of a task, then serve approve/reopen decisions, one at a time, until the
+ * decision window passes quietly. A decision after that starts the workflow again
+ * (signal-with-start): the checks are not re-run, the decision is applied.
+ */
+export async function VerificationWorkflow({ verificationId }: VerificationWorkflowInput): Promise<void> {
+  const waiting: Array<{ decision: Decision; request: DecisionRequest }> = [];
+  const outcomes = new Map<string, DecisionOutcome>();
+  setHandler(approveSignal, (request) => void waiting.push({ decision: 'approve', request }));
+  setHandler(reopenSignal, (request) => void waiting.push({ decision: 'reopen', request }));
+  setHandler(decisionQuery, (requestId) => outcomes.get(requestId) ?? null);
+
+  const plan = await activities.startVerification(verificationId);
+  if (!plan.evaluated) {
+    const { result } = await evaluator(plan.needsBrowser ? plan.browserTaskQueue : undefined).evaluateVerification(verificationId);
+    if (result === 'passed' && plan.autoApprove) await activities.decideVerification(verificationId, 'approve', null);
+  }
+
+  while (await condition(() => waiting.length > 0, plan.decisionWindowSeconds * 1000)) {
+    const next = waiting.shift()!;
+    outcomes.set(next.request.requestId, await activities.decideVerification(verificationId, next.decision, next.request.actorKeyId));
+  }
+}
