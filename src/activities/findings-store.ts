@@ -1,4 +1,5 @@
 import type { DetectedFinding } from '../checks/types.ts';
+import { severityFor, withCheckSeverity } from '../domain/policy.ts';
 import type { FindingDomain } from '../generated/prisma/enums.ts';
 import type { Prisma } from '../generated/prisma/client.ts';
 import type { Db } from '../platform/db.ts';
@@ -13,9 +14,11 @@ type Tx = Prisma.TransactionClient;
 
 /**
  * Upserts one scanner's detections on (org, project, domain, title), in one transaction so a
- * retried activity never leaves half a scanner's findings. Re-detection of a resolved finding
- * opens a `scan_detected` regression and moves it back to triaged; every status or severity
- * change is written to FindingEvent. Running it twice for the same scan changes nothing more.
+ * retried activity never leaves half a scanner's findings. Severities follow the project's policy
+ * `severity_rules` (none without a stored policy) unless a person set one. Re-detection of a
+ * resolved finding opens a `scan_detected` regression and moves it back to triaged; every status
+ * or severity change is written to FindingEvent. Running it twice for the same scan changes
+ * nothing more.
  */
 export async function recordDetections(
   prisma: Db,
@@ -26,12 +29,16 @@ export async function recordDetections(
 ): Promise<{ recorded: number }> {
   const unique = [...new Map(detections.map((d) => [d.title, d])).values()];
   await prisma.$transaction(async (tx) => {
-    for (const detection of unique) await upsertFinding(tx, scan, domain, pageUrl, detection);
+    const policy = await tx.policy.findUnique({
+      where: { org_id_project_id: { org_id: scan.orgId, project_id: scan.projectId } },
+      select: { config: true },
+    });
+    for (const detection of unique) await upsertFinding(tx, scan, domain, pageUrl, detection, policy?.config ?? null);
   });
   return { recorded: unique.length };
 }
 
-async function upsertFinding(tx: Tx, scan: ScanContext, domain: FindingDomain, pageUrl: string, d: DetectedFinding) {
+async function upsertFinding(tx: Tx, scan: ScanContext, domain: FindingDomain, pageUrl: string, d: DetectedFinding, policyConfig: unknown) {
   const key = { org_id: scan.orgId, project_id: scan.projectId, domain, title: d.title };
   const actor = `scan:${scan.scanRunId}`;
   const existing = await tx.finding.findUnique({ where: { org_id_project_id_domain_title: key } });
@@ -40,32 +47,37 @@ async function upsertFinding(tx: Tx, scan: ScanContext, domain: FindingDomain, p
     check_id: d.checkId,
     description: d.description,
     confidence: d.confidence,
-    evidence: d.evidence as Prisma.InputJsonObject,
+    evidence: withCheckSeverity(d.evidence, d.severity) as Prisma.InputJsonObject,
     verification_key: d.verificationKey,
     last_seen_scan_id: scan.scanRunId,
   };
 
   if (!existing) {
+    const assigned = severityFor({ domain, check_id: d.checkId, severity: d.severity, severity_source: 'check' }, policyConfig);
     const created = await tx.finding.create({
       data: {
         ...key,
         ...observed,
-        severity: d.severity,
-        severity_source: 'check',
+        severity: assigned.severity,
+        severity_source: assigned.source,
         status: 'new',
         affected_assets: [asset],
         first_seen_scan_id: scan.scanRunId,
       },
     });
     await tx.findingEvent.create({
-      data: { ...eventBase(created, actor), kind: 'detected', status: 'new', severity: d.severity },
+      data: { ...eventBase(created, actor), kind: 'detected', status: 'new', severity: assigned.severity },
     });
     return;
   }
   if (existing.last_seen_scan_id === scan.scanRunId) return;
 
   const assets = existing.affected_assets as Array<{ type: string; value: string }>;
-  const severity = existing.severity_source === 'manual' ? existing.severity : d.severity;
+  const manual = existing.severity_source === 'manual';
+  const { severity, source } = severityFor(
+    { domain, check_id: d.checkId, severity: manual ? existing.severity : d.severity, severity_source: existing.severity_source },
+    policyConfig,
+  );
   const reopened = existing.status === 'resolved';
   const status = reopened ? 'triaged' : existing.status;
   const updated = await tx.finding.update({
@@ -73,7 +85,7 @@ async function upsertFinding(tx: Tx, scan: ScanContext, domain: FindingDomain, p
     data: {
       ...observed,
       severity,
-      ...(existing.severity_source === 'manual' ? {} : { severity_source: 'check' as const }),
+      severity_source: source,
       status,
       affected_assets: assets.some((a) => a.value === pageUrl) ? assets : [...assets, asset],
     },

@@ -30,3 +30,35 @@ export const cursorPageQuery = z.strictObject({
   cursor: z.string().min(1).max(512).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
+
+/** Far deeper than any real config, far shallower than where JSON.stringify and PostgreSQL run out of stack. */
+const MAX_JSON_DEPTH = 64;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Why PostgreSQL's jsonb would refuse or change a parsed JSON value, if it would. */
+function jsonbStorageProblem(value: unknown, depth = 0): string | undefined {
+  if (depth > MAX_JSON_DEPTH) return `nests deeper than ${MAX_JSON_DEPTH} levels`;
+  if (typeof value === 'string') {
+    if (value.includes('\u0000')) return 'contains a NUL character (\\u0000), which PostgreSQL cannot store';
+    if (LONE_SURROGATE.test(value)) return 'contains an unpaired UTF-16 surrogate, which is not valid Unicode';
+  }
+  if (typeof value === 'number' && !Number.isFinite(value)) return 'contains a number beyond the range of a double';
+  if (typeof value !== 'object' || value === null) return undefined;
+  for (const [key, item] of Object.entries(value)) {
+    const problem = (Array.isArray(value) ? undefined : jsonbStorageProblem(key, depth)) ?? jsonbStorageProblem(item, depth + 1);
+    if (problem) return problem;
+  }
+  return undefined;
+}
+
+/**
+ * A free-form JSON object that is stored as sent (a policy's `config`): anything goes inside,
+ * except what PostgreSQL's jsonb could not keep exactly. The parsed object itself is kept, so
+ * its keys stay in the order they were sent.
+ */
+export const storedJsonObject = z
+  .custom<Record<string, unknown>>((value) => typeof value === 'object' && value !== null && !Array.isArray(value), { error: 'must be a JSON object' })
+  .superRefine((value, ctx) => {
+    const problem = jsonbStorageProblem(value);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });

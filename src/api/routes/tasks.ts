@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { TaskPriority, TaskStatus } from '../../generated/prisma/enums.ts';
 import { canMoveTask, findingStatusForTask, OPEN_FINDING_STATUSES } from '../../domain/lifecycle.ts';
 import { changeFinding } from '../../services/finding-changes.ts';
-import { taskSlaDueAt } from '../../services/policies.ts';
+import { taskSlaDueAt } from '../../services/current-policy.ts';
 import type { ApiDeps } from '../deps.ts';
 import { sendData } from '../envelope.ts';
 import { ApiError, invalidParams, notFound } from '../errors.ts';

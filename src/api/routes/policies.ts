@@ -1,0 +1,41 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { simulatePolicy } from '../../domain/policy.ts';
+import { currentPolicy, openFindingsForSimulation, replaceCurrentPolicy } from '../../services/current-policy.ts';
+import type { ApiDeps } from '../deps.ts';
+import { sendData } from '../envelope.ts';
+import { requireScope } from '../middleware/auth.ts';
+import { serializePolicy } from '../serializers/policy.ts';
+import { parseBody, storedJsonObject } from '../validation.ts';
+
+const replaceBody = z.strictObject({
+  name: z.string().min(1).max(200).refine((name) => name.trim().length > 0, 'must not be blank'),
+  config: storedJsonObject,
+});
+
+const testBody = z.strictObject({ config: storedJsonObject });
+
+export function policiesRouter({ db }: ApiDeps): Router {
+  const { prisma } = db;
+  const router = Router({ mergeParams: true });
+
+  router.get('/policies/current', requireScope('audit:read'), async (_req, res) => {
+    sendData(res, 200, serializePolicy(await currentPolicy(prisma, res.locals.tenant)));
+  });
+
+  router.put('/policies/current', requireScope('audit:write'), async (req, res) => {
+    const { name, config } = parseBody(req, replaceBody);
+    const policy = await replaceCurrentPolicy(prisma, res.locals.tenant, name, config);
+    // jsonb keeps object keys in an order of its own: answer with the config as it was sent.
+    sendData(res, 200, { ...serializePolicy(policy), config });
+  });
+
+  // A what-if that writes nothing, so a read key may ask it.
+  router.post('/policies/test', requireScope('audit:read'), async (req, res) => {
+    const { config } = parseBody(req, testBody);
+    const findings = await openFindingsForSimulation(prisma, res.locals.tenant);
+    sendData(res, 200, simulatePolicy(findings, config));
+  });
+
+  return router;
+}
