@@ -6,6 +6,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 TOOLS="${SITEWARDEN_TOOLS:-$HOME/.cache/sitewarden}"
 NODE_MIN="22.19.0"
 TEMPORAL_CLI_VERSION="v1.5.1"
+MINIO_VERSION="v0.0.0-20260212201848-7aac2a2c5b7c"
 mkdir -p "$TOOLS/bin"
 cd "$ROOT"
 
@@ -56,6 +57,30 @@ ensure_chromium() {
   export CHROME_PATH=/usr/bin/chromium
 }
 
+# MinIO: the S3 server the storage tests run against (never needed to run Sitewarden itself).
+ensure_minio() {
+  if [ -n "${MINIO_BIN:-}" ]; then [ -x "$MINIO_BIN" ] || die "MINIO_BIN=$MINIO_BIN is not executable"; return; fi
+  if command -v minio >/dev/null 2>&1; then MINIO_BIN="$(command -v minio)"; export MINIO_BIN; return; fi
+  if [ ! -x "$TOOLS/bin/minio" ]; then
+    command -v go >/dev/null 2>&1 || die "MinIO is missing and Go is not installed. Install MinIO and set MINIO_BIN=/path/to/minio, or install Go and run this again."
+    log "building MinIO with go install (a few minutes, once)"
+    GOBIN="$TOOLS/bin" go install "github.com/minio/minio@$MINIO_VERSION"
+  fi
+  export MINIO_BIN="$TOOLS/bin/minio"
+}
+
+# pdftoppm (Debian's poppler-utils): the report tests render exported PDFs with it.
+ensure_pdftoppm() {
+  command -v pdftoppm >/dev/null 2>&1 && return
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    log "installing Debian's poppler-utils (pdftoppm)"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >/dev/null 2>&1 \
+      || { apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >/dev/null; }
+  else
+    die "pdftoppm is missing: run 'sudo apt-get install -y poppler-utils'"
+  fi
+}
+
 # npm install only when package-lock.json changed since the last install.
 ensure_npm_deps() {
   local stamp="node_modules/.sitewarden-lock-sha"
@@ -82,6 +107,8 @@ setup_all() {
   ensure_npm_deps
   ensure_temporal
   ensure_chromium
+  ensure_minio
+  ensure_pdftoppm
   ensure_prisma_client
 }
 

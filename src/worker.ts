@@ -1,4 +1,5 @@
 import { NativeConnection } from '@temporalio/worker';
+import { checkStoredProviderKeys } from './ai/provider-settings.ts';
 import { createSafeFetcher } from './gather/safe-fetch.ts';
 import { loadConfig } from './platform/config.ts';
 import { connectDatabase } from './platform/db.ts';
@@ -10,6 +11,8 @@ runMain(async () => {
   const config = loadConfig();
   const logger = createLogger(config.LOG_LEVEL, 'worker');
   const db = connectDatabase(config.DATABASE_URL, config.DATABASE_POOL_SIZE);
+  // A wrong SITEWARDEN_SECRET stops the worker here, with the reason, rather than failing every AI stage.
+  await checkStoredProviderKeys(db.prisma, config);
   const fetcher = createSafeFetcher({
     allowlist: config.allowlist,
     timeoutMs: config.SCAN_FETCH_TIMEOUT_MS,

@@ -1,9 +1,11 @@
+import { aiAccessibilityReview } from '../checks/accessibility/ai-review.ts';
 import { accessibilityChecks } from '../checks/accessibility/index.ts';
 import { performanceChecks } from '../checks/performance/index.ts';
-import { runChecks } from '../checks/types.ts';
+import { runCheck, runChecks } from '../checks/types.ts';
 import { gatherAccessibility, gatherPerformance } from '../gather/browser-audits.ts';
 import type { Config } from '../platform/config.ts';
 import type { Db } from '../platform/db.ts';
+import { reviewScannedPage } from './analysis.ts';
 import { recordDetections } from './findings-store.ts';
 import { heartbeating } from './heartbeat.ts';
 import { loadScanContext } from './scan-context.ts';
@@ -11,11 +13,18 @@ import { loadScanContext } from './scan-context.ts';
 /** The scanners that drive Chromium (or PageSpeed Insights); they run on the browser queue. */
 export function createBrowserActivities(prisma: Db, config: Config) {
   return {
-    async runAccessibilityScanner(scanRunId: string): Promise<{ findings: number }> {
+    /** axe-core and, with an AI provider configured, the model's review of the page's HTML beside it, merged. */
+    async runAccessibilityScanner(scanRunId: string): Promise<{ findings: number; aiReview: string }> {
       const scan = await loadScanContext(prisma, scanRunId);
-      const artifacts = await heartbeating((signal) => gatherAccessibility(config, scan.url, signal));
-      const detections = runChecks(accessibilityChecks, artifacts);
-      return { findings: (await recordDetections(prisma, scan, 'accessibility', artifacts.url, detections)).recorded };
+      const [artifacts, ai] = await heartbeating((signal) =>
+        Promise.all([gatherAccessibility(config, scan.url, signal), reviewScannedPage(prisma, config, scanRunId, signal)]),
+      );
+      const detections = [
+        ...runChecks(accessibilityChecks, artifacts),
+        ...(ai.status === 'done' ? runCheck(aiAccessibilityReview, { url: artifacts.url, violations: artifacts.violations, review: ai.review }) : []),
+      ];
+      const { recorded } = await recordDetections(prisma, scan, 'accessibility', artifacts.url, detections);
+      return { findings: recorded, aiReview: ai.status === 'done' ? 'done' : `${ai.status}: ${ai.reason}` };
     },
 
     async runPerformanceScanner(scanRunId: string): Promise<{ findings: number }> {

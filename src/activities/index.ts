@@ -1,8 +1,10 @@
 import type { Config } from '../platform/config.ts';
 import type { Db } from '../platform/db.ts';
 import type { SafeFetcher } from '../gather/safe-fetch.ts';
+import { createAnalysisActivities } from './analysis.ts';
 import { createBrowserActivities } from './browser.ts';
 import { createPageCaptureActivities } from './page-capture.ts';
+import { createReportActivities } from './reports/index.ts';
 import { createScanRunActivities } from './scan-runs.ts';
 import { createSecurityScanner } from './scanners/security.ts';
 import { createSeoScanner } from './scanners/seo.ts';
@@ -24,7 +26,9 @@ export function createActivities({ prisma, config, fetcher }: ActivityDeps) {
     ...createSecurityScanner(prisma, fetcher),
     ...createSeoScanner(prisma, fetcher),
     ...createBrowserActivities(prisma, config),
+    ...createAnalysisActivities(prisma, config),
     ...createVerificationActivities(prisma, config, fetcher),
+    ...createReportActivities({ prisma, config, fetcher }),
   };
 }
 

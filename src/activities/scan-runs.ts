@@ -39,7 +39,7 @@ export function createScanRunActivities(prisma: Db, options: { pageSpeedConfigur
          WHERE id = ${scanRunId}::uuid AND status = 'running'`;
     },
 
-    /** Deterministic scores for every finding this run saw; an AI stage may refine them later. */
+    /** Deterministic scores for every finding this run saw; the AI stage may replace them later. */
     async scoreScanFindings(scanRunId: string): Promise<{ scored: number }> {
       const findings = await prisma.finding.findMany({
         where: { last_seen_scan_id: scanRunId },
@@ -56,7 +56,7 @@ export function createScanRunActivities(prisma: Db, options: { pageSpeedConfigur
           });
           return prisma.finding.update({
             where: { id: f.id },
-            data: { impact_score: s.impact, effort_score: s.effort, risk_score: s.risk, priority_score: s.priority },
+            data: { impact_score: s.impact, effort_score: s.effort, risk_score: s.risk, priority_score: s.priority, score_source: 'rules' },
           });
         }),
       );
@@ -71,22 +71,32 @@ export function createScanRunActivities(prisma: Db, options: { pageSpeedConfigur
         select: { domain: true, severity: true },
       });
       const status = finished.length > 0 ? 'completed' : 'failed';
-      const summary = status === 'completed' ? summarize(findings, finished) : {};
+      const stored = await prisma.scanRun.findUniqueOrThrow({ where: { id: scanRunId }, select: { summary: true } });
+      const summary = status === 'completed' ? { ...summarize(findings, finished), ...modelVerdict(stored.summary) } : null;
       await prisma.$transaction([
         prisma.scanRun.updateMany({
           where: { id: scanRunId, status: 'running' },
           data: {
             status,
             scanner_status: scannerStatus,
-            summary,
+            summary: summary ?? {},
             finished_at: new Date(),
             failure_reason: status === 'failed' ? 'every scanner failed' : null,
           },
         }),
         prisma.pageSnapshot.deleteMany({ where: { scan_run_id: scanRunId } }),
       ]);
-      return { status, healthScore: status === 'completed' ? healthScore(findings.map((f) => f.severity)) : null, findings: findings.length };
+      return { status, healthScore: summary?.health_score ?? null, findings: findings.length };
     },
+  };
+}
+
+/** The health score and executive summary the AI stage wrote, if it did: they replace the rule-based ones. */
+function modelVerdict(stored: unknown): { health_score?: number; summary?: string } {
+  const { health_score, summary } = (stored ?? {}) as Record<string, unknown>;
+  return {
+    ...(typeof health_score === 'number' ? { health_score } : {}),
+    ...(typeof summary === 'string' ? { summary } : {}),
   };
 }
 

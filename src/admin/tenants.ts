@@ -94,7 +94,7 @@ function describeKey(k: {
   };
 }
 
-async function requireOrg(prisma: Db, orgId: string): Promise<void> {
+export async function requireOrg(prisma: Db, orgId: string): Promise<void> {
   if (!UUID.test(orgId) || !(await prisma.org.findUnique({ where: { id: orgId }, select: { id: true } }))) {
     throw new AdminInputError(`no org ${orgId}`);
   }

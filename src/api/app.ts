@@ -7,9 +7,12 @@ import { errorHandler, notFoundHandler } from './middleware/errors.ts';
 import { rateLimit } from './middleware/rate-limit.ts';
 import { requestId } from './middleware/request-id.ts';
 import { resolveTenant } from './middleware/tenant.ts';
+import { commandCenterRouter } from './routes/command-center.ts';
 import { findingsRouter } from './routes/findings.ts';
 import { healthRouter } from './routes/health.ts';
 import { policiesRouter } from './routes/policies.ts';
+import { publicRouter } from './routes/public.ts';
+import { reportsRouter } from './routes/reports.ts';
 import { scansRouter } from './routes/scans.ts';
 import { tasksRouter } from './routes/tasks.ts';
 import { verificationsRouter } from './routes/verifications.ts';
@@ -33,6 +36,7 @@ export function createApp(deps: ApiDeps): Express {
     }),
   );
   app.use(healthRouter(deps));
+  app.use(publicRouter(deps));
 
   // Order matters: who you are (401), your org's budget (429), whether the path is yours (404),
   // then the body. Scope (403) is checked per route, after the 404.
@@ -48,6 +52,8 @@ export function createApp(deps: ApiDeps): Express {
   audit.use(policiesRouter(deps));
   audit.use(tasksRouter(deps));
   audit.use(verificationsRouter(deps));
+  audit.use(reportsRouter(deps));
+  audit.use(commandCenterRouter(deps));
   app.use(AUDIT_BASE, audit);
 
   app.use(notFoundHandler);

@@ -30,12 +30,15 @@ const STATUS: Record<ErrorCode, number> = {
 /** Field path → messages, as in a changeset error ("url": ["must be public"]). */
 export type FieldErrors = Record<string, string[]>;
 
+/** `error.details`: field errors, or facts of the refusal (a quota's limit and reset time). */
+export type ErrorDetails = FieldErrors | Record<string, string | number>;
+
 export class ApiError extends Error {
   readonly status: number;
   constructor(
     readonly code: ErrorCode,
     message: string,
-    readonly details?: FieldErrors,
+    readonly details?: ErrorDetails,
     cause?: unknown,
   ) {
     super(message, { cause });

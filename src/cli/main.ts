@@ -4,6 +4,8 @@ import { AdminInputError, createKey, createOrg, createProject, listKeys, parseDu
 import { ConfigError, loadConfig } from '../platform/config.ts';
 import { connectDatabase, type Db } from '../platform/db.ts';
 import { ensureDatabase, migrate } from '../platform/migrate.ts';
+import { registerAiCommands } from './ai.ts';
+import { registerEvidenceCommands } from './evidence.ts';
 
 /** Runs `action` against the configured database and prints its result (one JSON object with --json). */
 async function withDb<T>(json: boolean, action: (prisma: Db) => Promise<T>, describe: (result: T) => string): Promise<void> {
@@ -30,7 +32,7 @@ program
     console.log(applied.length ? `applied ${applied.join(', ')}` : 'database is up to date');
   });
 
-const admin = program.command('admin').description('manage orgs, projects and API keys');
+const admin = program.command('admin').description('manage orgs, projects, API keys, AI providers and AI quotas');
 
 admin
   .command('create-org')
@@ -101,6 +103,9 @@ admin
   .action((opts: { state: string }) =>
     withDb(true, (p) => ensureDevTenant(p, opts.state), () => ''),
   );
+
+registerAiCommands(admin, withDb);
+registerEvidenceCommands(program, admin, withDb);
 
 program.parseAsync().catch((err: unknown) => {
   const expected = err instanceof AdminInputError || err instanceof ConfigError;

@@ -35,7 +35,9 @@ export interface SafeFetcherOptions {
 }
 
 export interface FetchInit {
-  method?: 'GET' | 'HEAD';
+  method?: 'GET' | 'HEAD' | 'POST';
+  /** A POST's body (webhooks). Pair it with followRedirects: false: a followed redirect would post it again. */
+  body?: string;
   headers?: Record<string, string>;
   /** false: answer a redirect as it is (its Location in `headers`) instead of following it. */
   followRedirects?: boolean;
@@ -87,7 +89,7 @@ export function createSafeFetcher(options: SafeFetcherOptions): SafeFetcher {
     try {
       let target = validate(url, 'URL refused');
       for (;;) {
-        const response = await request(target, { dispatcher: agent, method, headers, signal: controller.signal });
+        const response = await request(target, { dispatcher: agent, method, headers, body: init.body, signal: controller.signal });
         const location = firstValue(response.headers.location);
         const isRedirect = REDIRECT_STATUSES.has(response.statusCode) && location !== undefined;
         if (!isRedirect || init.followRedirects === false) {

@@ -35,7 +35,8 @@ export const envSchema = z.object({
   /** LLM providers (keys and models: `sitewarden admin ai set`); a provider's stored base URL wins over these. */
   ANTHROPIC_BASE_URL: z.url().default('https://api.anthropic.com'),
   OPENAI_BASE_URL: z.url().default('https://api.openai.com/v1'),
-  AI_REQUEST_TIMEOUT_MS: positiveInt.default(60_000),
+  /** Per model request; a batch of 10 findings is about 2,500 output tokens. */
+  AI_REQUEST_TIMEOUT_MS: positiveInt.default(120_000),
   /** AI units per org per period (POST scans/run, verifications/run, reports/export cost 1 each with a provider configured). */
   AI_QUOTA_UNITS: z.coerce.number().int().min(0).default(1_000),
   AI_QUOTA_PERIOD: z.enum(['day', 'week', 'month']).default('month'),

@@ -1,3 +1,4 @@
 // What the worker loads: every workflow, nothing else (this file is bundled for the sandbox).
 export { ScanWorkflow } from './scan.ts';
 export { VerificationWorkflow } from './verification.ts';
+export { ReportExportWorkflow, ReportShareWorkflow } from './report-export.ts';

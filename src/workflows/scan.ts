@@ -1,6 +1,7 @@
 import { ActivityFailure, ApplicationFailure, defineQuery, proxyActivities, proxyLocalActivities, setHandler } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
 import type { ScanOutcome } from '../activities/scan-runs.ts';
+import { ANALYSIS_PERMANENT_FAILURES, type AnalysisStage } from '../domain/analysis.ts';
 import { PERMANENT_FAILURE_TYPES as PERMANENT } from '../domain/failures.ts';
 import type { ScannerName, ScannerSlot, ScannerStatus } from '../domain/scanners.ts';
 
@@ -11,6 +12,8 @@ export interface ScanWorkflowInput {
 export interface ScanProgress {
   status: 'queued' | 'running' | 'completed' | 'failed';
   scanner_status: Partial<ScannerStatus>;
+  /** The AI stage after the scanners: skipped, or running → done|failed. */
+  analysis: AnalysisStage;
   health_score?: number | null;
 }
 
@@ -37,6 +40,13 @@ const httpScanners = proxyActivities<Activities>({
   retry: { initialInterval: '2 seconds', maximumAttempts: 3, nonRetryableErrorTypes: PERMANENT },
 });
 
+// One model round-trip per batch of findings, a few at a time; the activity heartbeats throughout.
+const analysis = proxyActivities<Activities>({
+  startToCloseTimeout: '20 minutes',
+  heartbeatTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumAttempts: 3, nonRetryableErrorTypes: ANALYSIS_PERMANENT_FAILURES },
+});
+
 function browserScanners(taskQueue: string) {
   return proxyActivities<Activities>({
     taskQueue,
@@ -48,10 +58,11 @@ function browserScanners(taskQueue: string) {
 
 /**
  * One scan: fetch the page once, run the four scanners side by side (a failed scanner fails its
- * slot, not the scan), score what they found, and close the run.
+ * slot, not the scan), score what they found, let the AI analyze it when a provider is configured,
+ * and close the run.
  */
 export async function ScanWorkflow({ scanRunId }: ScanWorkflowInput): Promise<ScanOutcome> {
-  const progress: ScanProgress = { status: 'queued', scanner_status: {} };
+  const progress: ScanProgress = { status: 'queued', scanner_status: {}, analysis: { status: 'pending' } };
   setHandler(scanStatusQuery, () => progress);
 
   const plan = await stages.startScanRun(scanRunId);
@@ -93,10 +104,28 @@ export async function ScanWorkflow({ scanRunId }: ScanWorkflowInput): Promise<Sc
   );
 
   await stages.scoreScanFindings(scanRunId);
+  await analyzeFindings(scanRunId, progress);
   const outcome = await stages.finalizeScanRun(scanRunId, progress.scanner_status);
   progress.status = outcome.status;
   progress.health_score = outcome.healthScore;
   return outcome;
+}
+
+/** The AI stage runs when a provider is configured and the scan found something; its failure leaves the rule scores. */
+async function analyzeFindings(scanRunId: string, progress: ScanProgress): Promise<void> {
+  const setStage = async (stage: AnalysisStage) => {
+    progress.analysis = stage;
+    await bookkeeping.recordAnalysisStage(scanRunId, stage);
+  };
+  const plan = await stages.planAnalysis(scanRunId);
+  if (plan.status === 'skipped') return setStage(plan);
+  await setStage({ status: 'running' });
+  try {
+    await analysis.analyzeScanFindings(scanRunId);
+    progress.analysis = { status: 'done' }; // stored by the activity, with the scores
+  } catch (err) {
+    await setStage({ status: 'failed', reason: failureReason(err) });
+  }
 }
 
 /** The user-facing reason: the activity's own message, not Temporal's wrapper. */

@@ -7,7 +7,7 @@ import { createApp } from '../../src/api/app.ts';
 import { createSafeFetcher } from '../../src/gather/safe-fetch.ts';
 import { loadConfig, type Config } from '../../src/platform/config.ts';
 import { connectDatabase, type Database } from '../../src/platform/db.ts';
-import { createLogger } from '../../src/platform/logger.ts';
+import { createLogger, type Logger } from '../../src/platform/logger.ts';
 import { createWorkers } from '../../src/worker-setup.ts';
 import { startTemporal, workflowBundle } from './temporal.ts';
 
@@ -26,7 +26,7 @@ export interface Stack {
  * Each stack has its own task queues; env overrides tune limits. Fixture sites on 127.0.0.1
  * are allowlisted.
  */
-export async function startStack(env: Record<string, string> = {}, options: { worker?: boolean } = {}): Promise<Stack> {
+export async function startStack(env: Record<string, string> = {}, options: { worker?: boolean; logger?: Logger } = {}): Promise<Stack> {
   const temporal = await startTemporal();
   const queue = `test-${randomUUID()}`;
   const config = loadConfig({
@@ -40,7 +40,7 @@ export async function startStack(env: Record<string, string> = {}, options: { wo
     ...env,
   });
   const db = connectDatabase(config.DATABASE_URL, 5);
-  const logger = createLogger('silent', 'test');
+  const logger = options.logger ?? createLogger('silent', 'test');
   const fetcher = createSafeFetcher({ allowlist: config.allowlist, timeoutMs: config.SCAN_FETCH_TIMEOUT_MS });
 
   const servers: Server[] = [];

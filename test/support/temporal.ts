@@ -1,14 +1,23 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { DefaultLogger, Runtime, type LogEntry } from '@temporalio/worker';
 
 let runtimeInstalled = false;
+
+/** What the workers and their activities logged at WARN and above, for tests that search the logs. */
+export const runtimeLog: LogEntry[] = [];
+const errorPrinter = new DefaultLogger('ERROR');
 
 /** A real Temporal dev server (the CLI's), one per test file. */
 export async function startTemporal(): Promise<TestWorkflowEnvironment> {
   const path = process.env.TEMPORAL_CLI;
   if (!path) throw new Error('TEMPORAL_CLI is not set: run the tests through ./scripts/test');
   if (!runtimeInstalled) {
-    Runtime.install({ logger: new DefaultLogger('ERROR') });
+    Runtime.install({
+      logger: new DefaultLogger('WARN', (entry) => {
+        runtimeLog.push(entry);
+        if (entry.level === 'ERROR') errorPrinter.error(entry.message, entry.meta);
+      }),
+    });
     runtimeInstalled = true;
   }
   return TestWorkflowEnvironment.createLocal({ server: { executable: { type: 'existing-path', path } } });

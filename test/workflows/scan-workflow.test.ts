@@ -4,6 +4,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import type { Activities } from '../../src/activities/index.ts';
 import type { ScanPlan } from '../../src/activities/scan-runs.ts';
+import type { AnalysisStage } from '../../src/domain/analysis.ts';
 import { SCANNERS, type ScannerName, type ScannerSlot, type ScannerStatus } from '../../src/domain/scanners.ts';
 import { ScanWorkflow, scanStatusQuery } from '../../src/workflows/scan.ts';
 import { startTemporal, workflowBundle } from '../support/temporal.ts';
@@ -21,12 +22,15 @@ async function runScan(options: {
   plan?: Partial<ScanPlan>;
   capture?: () => Promise<{ snapshotId: string }>;
   scanners?: Partial<Record<ScannerName, ScannerBehaviour>>;
+  /** The AI stage: skipped (no provider) unless planned; `run` is the analysis activity. */
+  analysis?: { plan: AnalysisStage; run?: () => Promise<unknown> };
   whileRunning?: (workflowId: string) => Promise<void>;
 }) {
   const taskQueue = `test-${randomUUID()}`;
   const slots: Array<[ScannerName, ScannerSlot]> = [];
   const calls: string[] = [];
   let finalized: Partial<ScannerStatus> | undefined;
+  const analysisStages: AnalysisStage[] = [];
   const ok: ScannerBehaviour = async () => ({ findings: 1 });
   const behaviour = (name: ScannerName) => options.scanners?.[name] ?? ok;
   const activities: Partial<Activities> = {
@@ -51,7 +55,20 @@ async function runScan(options: {
       calls.push('score');
       return { scored: 0 };
     },
+    async planAnalysis() {
+      calls.push('planAnalysis');
+      return options.analysis?.plan ?? { status: 'skipped', reason: 'no AI provider is configured' };
+    },
+    async recordAnalysisStage(_id, stage) {
+      analysisStages.push(stage);
+    },
+    async analyzeScanFindings() {
+      calls.push('analyze');
+      await options.analysis?.run?.();
+      return { scored: 1, requests: [] };
+    },
     async finalizeScanRun(_id, scannerStatus) {
+      calls.push('finalize');
       finalized = scannerStatus;
       const done = Object.values(scannerStatus).some((s) => s.status === 'done');
       return { status: done ? 'completed' : 'failed', healthScore: done ? 90 : null, findings: 0 };
@@ -64,12 +81,14 @@ async function runScan(options: {
   const browserRunning = browser.run();
   const workflowId = `scan-${randomUUID()}`;
   try {
-    const outcome = await main.runUntil(async () => {
+    const { outcome, progress } = await main.runUntil(async () => {
       const handle = await env.client.workflow.start(ScanWorkflow, { taskQueue, workflowId, args: [{ scanRunId: 'run-1' }] });
       await options.whileRunning?.(workflowId);
-      return handle.result();
+      const result = await handle.result();
+      // A closed workflow still answers queries (replayed by a running worker).
+      return { outcome: result, progress: await handle.query(scanStatusQuery) };
     });
-    return { outcome, slots, calls, finalized };
+    return { outcome, slots, calls, finalized, analysisStages, progress };
   } finally {
     browser.shutdown();
     await browserRunning;
@@ -162,4 +181,77 @@ it('runs only the requested scanners', async () => {
   expect(new Set(slots.map(([n]) => n))).toEqual(new Set(['security']));
   expect(Object.keys(finalized ?? {})).toEqual(['security']);
   expect(calls.filter((c) => c === 'capturePage')).toHaveLength(1);
+});
+
+describe('the AI analysis stage', () => {
+  it('is skipped without a provider, with the reason, and the scan completes as before', async () => {
+    const { outcome, calls, analysisStages, progress } = await runScan({});
+    expect(outcome.status).toBe('completed');
+    expect(calls).not.toContain('analyze');
+    expect(calls.indexOf('planAnalysis')).toBeGreaterThan(calls.indexOf('score'));
+    expect(analysisStages).toEqual([{ status: 'skipped', reason: 'no AI provider is configured' }]);
+    expect(progress.analysis).toEqual({ status: 'skipped', reason: 'no AI provider is configured' });
+  });
+
+  it('runs after the deterministic scores and before the run closes: running, then done', async () => {
+    const { outcome, calls, analysisStages, progress } = await runScan({ analysis: { plan: { status: 'pending' } } });
+    expect(outcome.status).toBe('completed');
+    expect(calls.filter((c) => ['score', 'planAnalysis', 'analyze', 'finalize'].includes(c))).toEqual(['score', 'planAnalysis', 'analyze', 'finalize']);
+    // `done` is stored by the analysis activity itself, in the transaction that writes the scores.
+    expect(analysisStages).toEqual([{ status: 'running' }]);
+    expect(progress.analysis).toEqual({ status: 'done' });
+  });
+
+  it('shows the stage running in the status query', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let midStage: unknown;
+    await runScan({
+      analysis: { plan: { status: 'pending' }, run: () => gate },
+      whileRunning: async (workflowId) => {
+        const handle = env.client.workflow.getHandle(workflowId);
+        for (let i = 0; i < 100 && !midStage; i++) {
+          const progress = await handle.query(scanStatusQuery);
+          if (progress.analysis.status === 'running') midStage = progress;
+          else await new Promise((r) => setTimeout(r, 50));
+        }
+        release();
+      },
+    });
+    expect(midStage).toMatchObject({ status: 'running', analysis: { status: 'running' } });
+  });
+
+  it('retries a transient failure, then fails the stage with the reason; the scan still completes', async () => {
+    let attempts = 0;
+    const { outcome, calls, analysisStages, progress } = await runScan({
+      analysis: {
+        plan: { status: 'pending' },
+        run: async () => {
+          attempts++;
+          throw ApplicationFailure.retryable('no AI provider answered: anthropic: HTTP 500; openai: HTTP 500', 'AiUnavailable');
+        },
+      },
+    });
+    expect(attempts).toBe(3);
+    expect(outcome.status).toBe('completed');
+    expect(calls).toContain('finalize');
+    const failed = { status: 'failed', reason: 'no AI provider answered: anthropic: HTTP 500; openai: HTTP 500' };
+    expect(analysisStages).toEqual([{ status: 'running' }, failed]);
+    expect(progress.analysis).toEqual(failed);
+  });
+
+  it('does not retry a rejected request (bad key, unknown model)', async () => {
+    let attempts = 0;
+    const { analysisStages } = await runScan({
+      analysis: {
+        plan: { status: 'pending' },
+        run: async () => {
+          attempts++;
+          throw ApplicationFailure.nonRetryable('no AI provider answered: anthropic: HTTP 401', 'AiRejected');
+        },
+      },
+    });
+    expect(attempts).toBe(1);
+    expect(analysisStages.at(-1)).toEqual({ status: 'failed', reason: 'no AI provider answered: anthropic: HTTP 401' });
+  });
 });

@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from '../../platform/logger.ts';
+import { AiQuotaExceeded } from '../../services/ai-quota.ts';
 import { sendError } from '../envelope.ts';
 import { ApiError, notFound } from '../errors.ts';
 
@@ -18,6 +19,10 @@ export const notFoundHandler: RequestHandler = () => {
 
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err: unknown, _req, res, _next) => {
+    if (err instanceof AiQuotaExceeded) {
+      res.setHeader('retry-after', String(err.retryAfterSeconds()));
+      return sendError(res, new ApiError('quota_exceeded', err.message, { limit: err.limit, period: err.period, reset_at: err.resetsAt.toISOString() }));
+    }
     const parserError = typeof err === 'object' && err !== null && 'type' in err ? BODY_PARSER_ERRORS[String(err.type)] : undefined;
     const apiError = err instanceof ApiError ? err : parserError;
     if (apiError && apiError.status < 500) return sendError(res, apiError);

@@ -3,6 +3,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { SCANNERS } from '../../domain/scanners.ts';
 import { checkTargetUrl } from '../../gather/ssrf/url-guard.ts';
+import { chargeAiUnit, refundAiUnit } from '../../services/ai-quota.ts';
 import { scanWorkflowId, startScanWorkflow } from '../../services/scan-kickoff.ts';
 import type { ScanProgress } from '../../workflows/scan.ts';
 import type { ApiDeps } from '../deps.ts';
@@ -42,6 +43,7 @@ export function scansRouter({ config, db, temporal }: ApiDeps): Router {
     if (!target.ok) throw invalidParams({ url: [target.reason] });
 
     const { orgId, projectId } = res.locals.tenant;
+    const charge = await chargeAiUnit(prisma, config, orgId);
     const id = randomUUID();
     const now = new Date();
     const run = await prisma.scanRun.create({
@@ -54,6 +56,7 @@ export function scansRouter({ config, db, temporal }: ApiDeps): Router {
         scanners: body.scanners,
         status: 'queued',
         scanner_status: Object.fromEntries(body.scanners.map((name) => [name, { status: 'pending' }])),
+        analysis: { status: 'pending' },
         workflow_id: scanWorkflowId(id),
         started_at: now,
         inserted_at: now,
@@ -62,6 +65,7 @@ export function scansRouter({ config, db, temporal }: ApiDeps): Router {
     try {
       await startScanWorkflow(temporal, config.TEMPORAL_TASK_QUEUE, id);
     } catch (err) {
+      await refundAiUnit(prisma, charge);
       await prisma.scanRun.update({
         where: { id },
         data: { status: 'failed', failure_reason: 'the scan could not be started', finished_at: new Date() },
@@ -93,18 +97,18 @@ export function scansRouter({ config, db, temporal }: ApiDeps): Router {
     const { orgId, projectId } = res.locals.tenant;
     const run = await prisma.scanRun.findFirst({ where: { id: scanId.data, org_id: orgId, project_id: projectId } });
     if (!run) throw notFound();
-    const live = run.status === 'running' ? await liveScannerStatus(run.workflow_id) : null;
-    sendData(res, 200, serializeScanRun(live ? { ...run, scanner_status: live } : run));
+    const live = run.status === 'running' ? await liveProgress(run.workflow_id) : null;
+    sendData(res, 200, serializeScanRun(live ? { ...run, scanner_status: live.scanner_status, analysis: live.analysis } : run));
   });
 
-  async function liveScannerStatus(workflowId: string): Promise<ScanProgress['scanner_status'] | null> {
+  async function liveProgress(workflowId: string): Promise<ScanProgress | null> {
     try {
       const progress = await temporal.connection.withDeadline(Date.now() + LIVE_QUERY_DEADLINE_MS, () =>
         temporal.workflow.getHandle(workflowId).query<ScanProgress>('status'),
       );
-      return progress.scanner_status;
+      return progress;
     } catch {
-      return null; // the persisted slots are at most one transition behind
+      return null; // the persisted slots and stage are at most one transition behind
     }
   }
 

@@ -3,6 +3,7 @@ import { WorkflowIdReusePolicy } from '@temporalio/client';
 import { Router } from 'express';
 import { z } from 'zod';
 import { pendingCheck } from '../../domain/verification.ts';
+import { chargeAiUnit } from '../../services/ai-quota.ts';
 import type { DecisionOutcome } from '../../services/verification-decisions.ts';
 import type { DecisionRequest, VerificationWorkflow } from '../../workflows/verification.ts';
 import type { ApiDeps } from '../deps.ts';
@@ -39,6 +40,7 @@ export function verificationsRouter({ config, db, temporal }: ApiDeps): Router {
     const running = await prisma.verification.findFirst({ where: { task_id: taskId, result: 'pending' }, select: { id: true } });
     if (running) throw new ApiError('conflict', `Verification ${running.id} of this task is still running`);
 
+    await chargeAiUnit(prisma, config, orgId);
     const id = randomUUID();
     const verification = await prisma.verification.create({
       data: {

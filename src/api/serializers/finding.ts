@@ -16,6 +16,8 @@ export function serializeFinding(f: Finding) {
     confidence: f.confidence,
     priority: { impact: f.impact_score, effort: f.effort_score, risk: f.risk_score, score: f.priority_score },
     priority_score: f.priority_score,
+    // Whether impact/effort/risk/priority came from the deterministic rules or the model.
+    score_source: f.score_source,
     owner_id: f.owner_id,
     affected_assets: f.affected_assets,
     evidence: f.evidence,

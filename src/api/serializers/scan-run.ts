@@ -1,3 +1,4 @@
+import type { AnalysisStage } from '../../domain/analysis.ts';
 import type { ScanRun } from '../../generated/prisma/client.ts';
 
 import { iso } from './time.ts';
@@ -12,6 +13,8 @@ export function serializeScanRun(run: ScanRun) {
     status: run.status,
     scanner_status: run.scanner_status,
     summary: run.summary,
+    // {status: pending|running|done|failed|skipped, reason?}; null on runs older than the AI stage.
+    analysis: (run.analysis as AnalysisStage).status ? run.analysis : null,
     failure_reason: run.failure_reason,
     workflow_id: run.workflow_id,
     started_at: iso(run.started_at),

