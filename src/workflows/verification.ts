@@ -1,4 +1,4 @@
-import { condition, defineQuery, defineSignal, proxyActivities, setHandler } from '@temporalio/workflow';
+import { condition, defineQuery, defineSignal, proxyActivities, proxyLocalActivities, setHandler } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
 import type { Decision } from '../activities/verifications.ts';
 import type { DecisionOutcome } from '../services/verification-decisions.ts';
@@ -17,8 +17,10 @@ export const approveSignal = defineSignal<[DecisionRequest]>('approve');
 export const reopenSignal = defineSignal<[DecisionRequest]>('reopen');
 export const decisionQuery = defineQuery<DecisionOutcome | null, [string]>('decision');
 
-const activities = proxyActivities<Activities>({
-  startToCloseTimeout: '1 minute',
+// Reading the plan and applying a decision are short database work: local activities spare
+// each of them two round trips through the Temporal server.
+const activities = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumAttempts: 10 },
 });
 
