@@ -27,7 +27,8 @@ export async function recordDetections(
   pageUrl: string,
   detections: readonly DetectedFinding[],
 ): Promise<{ recorded: number }> {
-  const unique = [...new Map(detections.map((d) => [d.title, d])).values()];
+  // Sorted by title: concurrent scans of one project then lock the same rows in the same order.
+  const unique = [...new Map(detections.map((d) => [d.title, d])).values()].sort((a, b) => (a.title < b.title ? -1 : a.title > b.title ? 1 : 0));
   await prisma.$transaction(async (tx) => {
     const policy = await tx.policy.findUnique({
       where: { org_id_project_id: { org_id: scan.orgId, project_id: scan.projectId } },

@@ -45,7 +45,9 @@ export function createScanRunActivities(prisma: Db, options: { pageSpeedConfigur
         where: { last_seen_scan_id: scanRunId },
         select: { id: true, domain: true, severity: true, check_id: true, confidence: true, evidence: true },
       });
-      await prisma.$transaction(
+      // One update per finding, no wrapping transaction: each is atomic on its own, and holding
+      // many row locks at once would deadlock with a concurrent scan's upserts.
+      await Promise.all(
         findings.map((f) => {
           const s = scoreFinding({
             domain: f.domain,
