@@ -10,8 +10,10 @@ import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 import { parse } from 'csv-parse/sync';
 import { chromium } from 'playwright-core';
+import { createApp } from '../../src/api/app.ts';
 import { withBrowser } from '../../src/gather/browser.ts';
 import { resolveInstanceSecret } from '../../src/platform/crypto.ts';
+import { createLogger } from '../../src/platform/logger.ts';
 import { encryptSecret } from '../../src/platform/secrets.ts';
 import { activeSigningKey, publicKeyFromPem, rotateSigningKey, SigningKeyUnavailable } from '../../src/platform/signing.ts';
 import { reportShareWorkflowId, startReportShare } from '../../src/reports/kickoff.ts';
@@ -26,8 +28,6 @@ import { sarifSchemaSubset } from '../unit/reports/sarif-schema-subset.ts';
 
 const run = promisify(execFile);
 const CLI = `${__dirname}/../../bin/sitewarden`;
-/** Short, so expiry is seen within the test; every read makes a fresh link. */
-const LINK_TTL_SECONDS = 4;
 const FORMATS = ['json', 'csv', 'html', 'pdf', 'sarif'] as const;
 type Format = (typeof FORMATS)[number];
 
@@ -76,8 +76,6 @@ beforeAll(async () => {
     STORAGE_DIR: storageDir,
     SMTP_URL: smtp.url,
     SMTP_FROM: 'Sitewarden <reports@sitewarden.test>',
-    EXPORT_URL_TTL_SECONDS: String(LINK_TTL_SECONDS),
-    SHARE_URL_TTL_SECONDS: String(LINK_TTL_SECONDS),
   });
   await usableSigningKey();
   t = await createTenant(stack.db.prisma, stack.baseUrl);
@@ -319,20 +317,31 @@ describe('signed evidence', () => {
 
 describe('links', () => {
   it('need no key; a tampered, foreign-purpose or expired one is a 404', async () => {
-    const exported = await download('json');
-    expect(exported.status).toBe(200);
-    const shared = await call('POST', `${t.audit}/reports/share`, { key: t.writeKey, body: { channel: 'link' } });
-    expect(shared.status).toBe(200);
-    const shareUrl: string = shared.body.data.share_url;
-    const token = exported.url.split('/').pop()!;
-    const tampered = exported.url.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A'));
-    expect((await fetch(tampered)).status).toBe(404);
-    expect((await fetch(`${stack.baseUrl}/api/v1/shared/reports/${token}`)).status).toBe(404);
-    expect((await fetch(`${stack.baseUrl}/api/v1/exports/${shareUrl.split('/').pop()}`)).status).toBe(404);
-    expect((await fetch(shareUrl)).status).toBe(200);
-    await new Promise((resolve) => setTimeout(resolve, LINK_TTL_SECONDS * 1000 + 200));
-    expect((await fetch(exported.url)).status).toBe(404);
-    expect((await fetch(shareUrl)).status).toBe(404);
+    // Another API process on the same database and secret, whose links live one second.
+    const config = { ...stack.config, EXPORT_URL_TTL_SECONDS: 1, SHARE_URL_TTL_SECONDS: 1 };
+    const server = createServer(createApp({ config, db: stack.db, temporal: stack.temporal.client, logger: createLogger('silent', 'test') }));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const shortLived = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const audit = t.audit.replace(stack.baseUrl, shortLived);
+    try {
+      const exportUrl: string = (await call('GET', `${audit}/reports/${reports.json.id}`, { key: t.readKey })).body.data.snapshot.export_url;
+      const shareUrl: string = (await call('POST', `${audit}/reports/share`, { key: t.writeKey, body: { channel: 'link' } })).body.data.share_url;
+      expect(exportUrl.startsWith(shortLived)).toBe(true);
+      expect((await fetch(exportUrl)).status).toBe(200);
+      expect((await fetch(shareUrl)).status).toBe(200);
+      const exportToken = exportUrl.split('/').pop()!;
+      const shareToken = shareUrl.split('/').pop()!;
+      expect((await fetch(exportUrl.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A')))).status).toBe(404);
+      expect((await fetch(shareUrl.replace(/\/shared\/reports\/./, (m) => m.slice(0, -1) + (m.endsWith('e') ? 'f' : 'e')))).status).toBe(404);
+      expect((await fetch(`${stack.baseUrl}/api/v1/shared/reports/${exportToken}`)).status).toBe(404);
+      expect((await fetch(`${stack.baseUrl}/api/v1/exports/${shareToken}`)).status).toBe(404);
+      await new Promise((resolve) => setTimeout(resolve, 1_200));
+      expect((await fetch(exportUrl)).status).toBe(404);
+      expect((await fetch(`${stack.baseUrl}/api/v1/exports/${exportToken}`)).status).toBe(404);
+      expect((await fetch(shareUrl)).status).toBe(404);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   it('share link: the latest report as a page, opened in Chromium, and the report is `shared`', async () => {
@@ -378,7 +387,7 @@ describe('sharing by email and Slack', () => {
     expect(delivery).toMatchObject({ channel: 'email', status: 'delivered', attempts: 1, target: 'ops@example.com, cto@example.com' });
   });
 
-  it('refuses a bad channel, a missing or misplaced field, email without SMTP... each naming the field (422)', async () => {
+  it('refuses a bad channel and a missing, misplaced or invalid field, naming it (422)', async () => {
     const cases: Array<[unknown, string]> = [
       [{ channel: 'fax' }, 'channel'],
       [{ channel: 'email' }, 'recipients'],

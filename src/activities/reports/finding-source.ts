@@ -7,7 +7,7 @@ type Where = Prisma.FindingWhereInput;
 
 /** A report's order (PRODUCT.md §4): priority first, then the oldest. */
 const ORDER: Prisma.FindingOrderByWithRelationInput[] = [{ priority_score: 'desc' }, { inserted_at: 'asc' }, { id: 'asc' }];
-const BATCH = 500;
+const BATCH = 2_000;
 
 type Position = Pick<Finding, 'priority_score' | 'inserted_at' | 'id'>;
 
