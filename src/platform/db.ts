@@ -13,6 +13,10 @@ export interface Database {
 
 export function connectDatabase(url: string, poolSize = 10): Database {
   const pool = new pg.Pool({ connectionString: url, max: poolSize });
+  // An idle connection the server closes (restart, failover, a dropped database) is an 'error'
+  // event on the pool; unhandled, it would crash the process. pg drops that client and the next
+  // query opens a new one.
+  pool.on('error', () => {});
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   return {
     prisma,
