@@ -153,18 +153,19 @@ function bareLightScan(stack: ScanStack) {
     const page = await fetchPageArtifact(fetcher, url);
     const context = { scanRunId: id, orgId: tenant.orgId, projectId: tenant.projectId };
     // Side by side, as the workflow runs the two scanners; the gatherers the activities call.
-    await Promise.all([
+    const recorded = await Promise.all([
       (async () => {
         const artifacts = await gatherSecurityArtifacts(fetcher, page); // an http:// page: no plain-HTTP twin to probe
-        await recordDetections(prisma, context, 'security', page.finalUrl, runChecks(securityChecks, artifacts));
+        return recordDetections(prisma, context, 'security', page.finalUrl, runChecks(securityChecks, artifacts));
       })(),
       (async () => {
         const artifacts = await gatherSeoArtifacts(fetcher, page); // robots.txt, then the sitemap
-        await recordDetections(prisma, context, 'seo', page.finalUrl, runChecks(seoChecks, artifacts));
+        return recordDetections(prisma, context, 'seo', page.finalUrl, runChecks(seoChecks, artifacts));
       })(),
     ]);
     await runs.scoreScanFindings(id);
-    const outcome = await runs.finalizeScanRun(id, { security: { status: 'done' }, seo: { status: 'done' } });
+    const findingIds = recorded.flatMap((r) => r.findingIds);
+    const outcome = await runs.finalizeScanRun(id, { security: { status: 'done' }, seo: { status: 'done' } }, findingIds);
     if (outcome.status !== 'completed') throw new Error(`bare scan ${id}: ${outcome.status}`);
     return { id, findings: outcome.findings };
   };

@@ -6,7 +6,7 @@ import { gatherAccessibility, gatherPerformance } from '../gather/browser-audits
 import type { Config } from '../platform/config.ts';
 import type { Db } from '../platform/db.ts';
 import { reviewScannedPage } from './analysis.ts';
-import { recordDetections } from './findings-store.ts';
+import { recordDetections, type ScannerResult } from './findings-store.ts';
 import { heartbeating } from './heartbeat.ts';
 import { loadScanContext } from './scan-context.ts';
 
@@ -14,7 +14,7 @@ import { loadScanContext } from './scan-context.ts';
 export function createBrowserActivities(prisma: Db, config: Config) {
   return {
     /** axe-core and, with an AI provider configured, the model's review of the page's HTML beside it, merged. */
-    async runAccessibilityScanner(scanRunId: string): Promise<{ findings: number; aiReview: string }> {
+    async runAccessibilityScanner(scanRunId: string): Promise<ScannerResult & { aiReview: string }> {
       const scan = await loadScanContext(prisma, scanRunId);
       const [artifacts, ai] = await heartbeating((signal) =>
         Promise.all([gatherAccessibility(config, scan.url, signal), reviewScannedPage(prisma, config, scanRunId, signal)]),
@@ -23,15 +23,15 @@ export function createBrowserActivities(prisma: Db, config: Config) {
         ...runChecks(accessibilityChecks, artifacts),
         ...(ai.status === 'done' ? runCheck(aiAccessibilityReview, { url: artifacts.url, violations: artifacts.violations, review: ai.review }) : []),
       ];
-      const { recorded } = await recordDetections(prisma, scan, 'accessibility', artifacts.url, detections);
-      return { findings: recorded, aiReview: ai.status === 'done' ? 'done' : `${ai.status}: ${ai.reason}` };
+      const recorded = await recordDetections(prisma, scan, 'accessibility', artifacts.url, detections);
+      return { ...recorded, aiReview: ai.status === 'done' ? 'done' : `${ai.status}: ${ai.reason}` };
     },
 
-    async runPerformanceScanner(scanRunId: string): Promise<{ findings: number }> {
+    async runPerformanceScanner(scanRunId: string): Promise<ScannerResult> {
       const scan = await loadScanContext(prisma, scanRunId);
       const artifacts = await heartbeating((signal) => gatherPerformance(config, scan.url, signal));
       const detections = runChecks(performanceChecks, artifacts);
-      return { findings: (await recordDetections(prisma, scan, 'performance', scan.url, detections)).recorded };
+      return recordDetections(prisma, scan, 'performance', scan.url, detections);
     },
   };
 }

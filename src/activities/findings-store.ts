@@ -13,6 +13,15 @@ export interface ScanContext {
 type Tx = Prisma.TransactionClient;
 
 /**
+ * What a scanner hands back: the ids of the findings it recorded. The run's summary counts these,
+ * not "findings last seen by this run", which a concurrent scan of the project may overwrite.
+ */
+export interface ScannerResult {
+  findings: number;
+  findingIds: string[];
+}
+
+/**
  * Upserts one scanner's detections on (org, project, domain, title), in one transaction so a
  * retried activity never leaves half a scanner's findings. Severities follow the project's policy
  * `severity_rules` (none without a stored policy) unless a person set one. Re-detection of a
@@ -26,20 +35,22 @@ export async function recordDetections(
   domain: FindingDomain,
   pageUrl: string,
   detections: readonly DetectedFinding[],
-): Promise<{ recorded: number }> {
+): Promise<ScannerResult> {
   // Sorted by title: concurrent scans of one project then lock the same rows in the same order.
   const unique = [...new Map(detections.map((d) => [d.title, d])).values()].sort((a, b) => (a.title < b.title ? -1 : a.title > b.title ? 1 : 0));
-  await prisma.$transaction(async (tx) => {
+  const findingIds = await prisma.$transaction(async (tx) => {
     const policy = await tx.policy.findUnique({
       where: { org_id_project_id: { org_id: scan.orgId, project_id: scan.projectId } },
       select: { config: true },
     });
-    for (const detection of unique) await upsertFinding(tx, scan, domain, pageUrl, detection, policy?.config ?? null);
+    const ids: string[] = [];
+    for (const detection of unique) ids.push(await upsertFinding(tx, scan, domain, pageUrl, detection, policy?.config ?? null));
+    return ids;
   });
-  return { recorded: unique.length };
+  return { findings: findingIds.length, findingIds };
 }
 
-async function upsertFinding(tx: Tx, scan: ScanContext, domain: FindingDomain, pageUrl: string, d: DetectedFinding, policyConfig: unknown) {
+async function upsertFinding(tx: Tx, scan: ScanContext, domain: FindingDomain, pageUrl: string, d: DetectedFinding, policyConfig: unknown): Promise<string> {
   const key = { org_id: scan.orgId, project_id: scan.projectId, domain, title: d.title };
   const actor = `scan:${scan.scanRunId}`;
   const existing = await tx.finding.findUnique({ where: { org_id_project_id_domain_title: key } });
@@ -69,9 +80,9 @@ async function upsertFinding(tx: Tx, scan: ScanContext, domain: FindingDomain, p
     await tx.findingEvent.create({
       data: { ...eventBase(created, actor), kind: 'detected', status: 'new', severity: assigned.severity },
     });
-    return;
+    return created.id;
   }
-  if (existing.last_seen_scan_id === scan.scanRunId) return;
+  if (existing.last_seen_scan_id === scan.scanRunId) return existing.id;
 
   const assets = existing.affected_assets as Array<{ type: string; value: string }>;
   const manual = existing.severity_source === 'manual';
@@ -104,6 +115,7 @@ async function upsertFinding(tx: Tx, scan: ScanContext, domain: FindingDomain, p
       data: { ...eventBase(updated, actor), kind: 'redetected', from_status: 'resolved', status, severity },
     });
   }
+  return existing.id;
 }
 
 function eventBase(f: { id: string; org_id: string; project_id: string; priority_score: number }, actor: string) {

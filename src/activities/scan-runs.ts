@@ -65,11 +65,11 @@ export function createScanRunActivities(prisma: Db, options: { pageSpeedConfigur
       return { scored: findings.length };
     },
 
-    async finalizeScanRun(scanRunId: string, scannerStatus: Partial<ScannerStatus>): Promise<ScanOutcome> {
+    async finalizeScanRun(scanRunId: string, scannerStatus: Partial<ScannerStatus>, findingIds: string[]): Promise<ScanOutcome> {
       const finished = Object.entries(scannerStatus).filter(([, slot]) => slot.status === 'done').map(([name]) => name as FindingDomain);
       // A dismissed finding is an accepted risk: seen, but not held against the page's health.
       const findings = await prisma.finding.findMany({
-        where: { last_seen_scan_id: scanRunId, status: { not: 'dismissed' } },
+        where: { id: { in: findingIds }, status: { not: 'dismissed' } },
         select: { domain: true, severity: true },
       });
       const status = finished.length > 0 ? 'completed' : 'failed';

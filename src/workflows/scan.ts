@@ -74,7 +74,7 @@ export async function ScanWorkflow({ scanRunId }: ScanWorkflowInput): Promise<Sc
   let page: Promise<{ snapshotId: string }> | undefined;
   const capturedPage = () => (page ??= pageFetch.capturePage(scanRunId));
 
-  const scanners: Record<ScannerName, () => Promise<unknown>> = {
+  const scanners: Record<ScannerName, () => Promise<{ findingIds: string[] }>> = {
     security: async () => httpScanners.runSecurityScanner(scanRunId, (await capturedPage()).snapshotId),
     seo: async () => httpScanners.runSeoScanner(scanRunId, (await capturedPage()).snapshotId),
     accessibility: async () => {
@@ -91,11 +91,12 @@ export async function ScanWorkflow({ scanRunId }: ScanWorkflowInput): Promise<Sc
     progress.scanner_status[name] = slot;
     await bookkeeping.recordScannerSlot(scanRunId, name, slot);
   };
+  const detected: string[] = [];
   await Promise.allSettled(
     plan.scanners.map(async (name) => {
       await setSlot(name, { status: 'running' });
       try {
-        await scanners[name]();
+        detected.push(...(await scanners[name]()).findingIds);
         await setSlot(name, { status: 'done' });
       } catch (err) {
         await setSlot(name, { status: 'failed', error: failureReason(err) });
@@ -105,7 +106,7 @@ export async function ScanWorkflow({ scanRunId }: ScanWorkflowInput): Promise<Sc
 
   await stages.scoreScanFindings(scanRunId);
   await analyzeFindings(scanRunId, progress);
-  const outcome = await stages.finalizeScanRun(scanRunId, progress.scanner_status);
+  const outcome = await stages.finalizeScanRun(scanRunId, progress.scanner_status, detected);
   progress.status = outcome.status;
   progress.health_score = outcome.healthScore;
   return outcome;

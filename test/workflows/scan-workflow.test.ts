@@ -15,7 +15,7 @@ beforeAll(async () => {
 });
 afterAll(() => env?.teardown());
 
-type ScannerBehaviour = () => Promise<unknown>;
+type ScannerBehaviour = () => Promise<{ findings: number; findingIds: string[] }>;
 
 /** Mocked activities on both queues, recording what the workflow asked for. */
 async function runScan(options: {
@@ -30,8 +30,9 @@ async function runScan(options: {
   const slots: Array<[ScannerName, ScannerSlot]> = [];
   const calls: string[] = [];
   let finalized: Partial<ScannerStatus> | undefined;
+  let summarized: string[] = [];
   const analysisStages: AnalysisStage[] = [];
-  const ok: ScannerBehaviour = async () => ({ findings: 1 });
+  const ok: ScannerBehaviour = async () => ({ findings: 1, findingIds: ['f-1'] });
   const behaviour = (name: ScannerName) => options.scanners?.[name] ?? ok;
   const activities: Partial<Activities> = {
     async startScanRun() {
@@ -49,7 +50,7 @@ async function runScan(options: {
       return behaviour('security')();
     }) as Activities['runSecurityScanner'],
     runSeoScanner: (async () => behaviour('seo')()) as Activities['runSeoScanner'],
-    runAccessibilityScanner: (async () => behaviour('accessibility')()) as Activities['runAccessibilityScanner'],
+    runAccessibilityScanner: (async () => ({ ...(await behaviour('accessibility')()), aiReview: 'skipped' })) as Activities['runAccessibilityScanner'],
     runPerformanceScanner: (async () => behaviour('performance')()) as Activities['runPerformanceScanner'],
     async scoreScanFindings() {
       calls.push('score');
@@ -67,7 +68,8 @@ async function runScan(options: {
       await options.analysis?.run?.();
       return { scored: 1, requests: [] };
     },
-    async finalizeScanRun(_id, scannerStatus) {
+    async finalizeScanRun(_id, scannerStatus, findingIds) {
+      summarized = findingIds;
       calls.push('finalize');
       finalized = scannerStatus;
       const done = Object.values(scannerStatus).some((s) => s.status === 'done');
@@ -88,7 +90,7 @@ async function runScan(options: {
       // A closed workflow still answers queries (replayed by a running worker).
       return { outcome: result, progress: await handle.query(scanStatusQuery) };
     });
-    return { outcome, slots, calls, finalized, analysisStages, progress };
+    return { outcome, slots, calls, finalized, summarized, analysisStages, progress };
   } finally {
     browser.shutdown();
     await browserRunning;
@@ -96,7 +98,8 @@ async function runScan(options: {
 }
 
 it('runs all four scanners, records every slot transition, scores, then completes', async () => {
-  const { outcome, slots, calls, finalized } = await runScan({});
+  const { outcome, slots, calls, finalized, summarized } = await runScan({});
+  expect(summarized).toEqual(['f-1', 'f-1', 'f-1', 'f-1']);
   expect(outcome.status).toBe('completed');
   for (const name of SCANNERS) {
     expect(slots.filter(([n]) => n === name).map(([, s]) => s.status)).toEqual(['running', 'done']);
@@ -129,7 +132,7 @@ it('retries a transient scanner failure until it succeeds', async () => {
     scanners: {
       security: async () => {
         if (++attempts < 3) throw new Error('connection reset');
-        return { findings: 2 };
+        return { findings: 2, findingIds: ['f-2', 'f-3'] };
       },
     },
   });
@@ -158,7 +161,7 @@ it('answers the status query mid-run with live slots', async () => {
   const gate = new Promise<void>((resolve) => (release = resolve));
   let midRun: unknown;
   const { outcome } = await runScan({
-    scanners: { accessibility: () => gate.then(() => ({ findings: 0 })) },
+    scanners: { accessibility: () => gate.then(() => ({ findings: 0, findingIds: [] })) },
     whileRunning: async (workflowId) => {
       const handle = env.client.workflow.getHandle(workflowId);
       for (let i = 0; i < 100; i++) {

@@ -3,20 +3,19 @@ import { runChecks } from '../../checks/types.ts';
 import type { SafeFetcher } from '../../gather/safe-fetch.ts';
 import { gatherSecurityArtifacts } from '../../gather/site-probes.ts';
 import type { Db } from '../../platform/db.ts';
-import { recordDetections } from '../findings-store.ts';
+import { recordDetections, type ScannerResult } from '../findings-store.ts';
 import { heartbeating } from '../heartbeat.ts';
 import { loadPageArtifact } from '../page-capture.ts';
 import { loadScanContext } from '../scan-context.ts';
 
 export function createSecurityScanner(prisma: Db, fetcher: SafeFetcher) {
   return {
-    async runSecurityScanner(scanRunId: string, snapshotId: string): Promise<{ findings: number }> {
+    async runSecurityScanner(scanRunId: string, snapshotId: string): Promise<ScannerResult> {
       const scan = await loadScanContext(prisma, scanRunId);
       const page = await loadPageArtifact(prisma, snapshotId);
       const artifacts = await heartbeating(() => gatherSecurityArtifacts(fetcher, page));
       const detections = runChecks(securityChecks, artifacts);
-      const { recorded } = await recordDetections(prisma, scan, 'security', page.finalUrl, detections);
-      return { findings: recorded };
+      return recordDetections(prisma, scan, 'security', page.finalUrl, detections);
     },
   };
 }
