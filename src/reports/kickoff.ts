@@ -1,17 +1,10 @@
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
+import type { Db } from '../platform/db.ts';
+import { startOnce } from '../platform/temporal.ts';
 import type { ReportExportWorkflow, ReportShareWorkflow } from '../workflows/report-export.ts';
 
 export const reportExportWorkflowId = (reportId: string) => `report-export-${reportId}`;
 export const reportShareWorkflowId = (deliveryId: string) => `report-share-${deliveryId}`;
-
-/** Starting a workflow id twice is harmless: one workflow per report or delivery. */
-async function startOnce(start: () => Promise<unknown>): Promise<void> {
-  try {
-    await start();
-  } catch (err) {
-    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-  }
-}
 
 export function startReportExport(temporal: Client, taskQueue: string, reportId: string): Promise<void> {
   return startOnce(() =>
@@ -31,4 +24,11 @@ export function startReportShare(temporal: Client, taskQueue: string, deliveryId
       args: [{ deliveryId }],
     }),
   );
+}
+
+/** Exports still `queued` when an API process starts: the one that wrote them died before starting them. */
+export async function resumeQueuedReports(prisma: Db, temporal: Client, taskQueue: string): Promise<number> {
+  const queued = await prisma.report.findMany({ where: { status: 'queued' }, select: { id: true } });
+  for (const report of queued) await startReportExport(temporal, taskQueue, report.id);
+  return queued.length;
 }

@@ -1,20 +1,15 @@
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import type { Db } from '../platform/db.ts';
+import { startOnce } from '../platform/temporal.ts';
 import type { ScanWorkflow } from '../workflows/scan.ts';
 
 export const scanWorkflowId = (scanRunId: string) => `scan-${scanRunId}`;
 
 /** Starts the run's ScanWorkflow; starting it twice is harmless (one workflow per run id). */
-export async function startScanWorkflow(temporal: Client, taskQueue: string, scanRunId: string): Promise<void> {
-  try {
-    await temporal.workflow.start<typeof ScanWorkflow>('ScanWorkflow', {
-      taskQueue,
-      workflowId: scanWorkflowId(scanRunId),
-      args: [{ scanRunId }],
-    });
-  } catch (err) {
-    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-  }
+export function startScanWorkflow(temporal: Client, taskQueue: string, scanRunId: string): Promise<void> {
+  return startOnce(() =>
+    temporal.workflow.start<typeof ScanWorkflow>('ScanWorkflow', { taskQueue, workflowId: scanWorkflowId(scanRunId), args: [{ scanRunId }] }),
+  );
 }
 
 /**
