@@ -12,15 +12,11 @@
  * Results go to stdout, progress to stderr, the children's output to log files (kept if the run
  * fails). Linux only (/proc).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
-import net from 'node:net';
-import { availableParallelism, tmpdir } from 'node:os';
-import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { readFileSync } from 'node:fs';
+import type net from 'node:net';
+import { availableParallelism } from 'node:os';
 import type { Client } from '@temporalio/client';
-import pg from 'pg';
 import { RateLimiterPostgres } from 'rate-limiter-flexible';
 import { Pool, type Dispatcher } from 'undici';
 import { createKey, createOrg, createProject } from '../src/admin/tenants.ts';
@@ -28,19 +24,29 @@ import { orderNewestFirst } from '../src/api/pagination.ts';
 import { hashApiKey } from '../src/domain/api-keys.ts';
 import { createServer } from 'node:http';
 import { connectDatabase, type Database, type Db } from '../src/platform/db.ts';
-import { ensureDatabase, migrate } from '../src/platform/migrate.ts';
 import { connectTemporalClient } from '../src/platform/temporal.ts';
 import type { ScanWorkflow } from '../src/workflows/scan.ts';
+import {
+  fixed,
+  measure,
+  printTable,
+  processTicks,
+  recreateDatabase,
+  requireTemporalCli,
+  rssMiB,
+  runBench,
+  signalGroup,
+  startStack,
+  TICKS_PER_SECOND,
+  workDir,
+} from './support.ts';
 
-const ROOT = path.resolve(__dirname, '..');
-const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
 const DATABASE_URL = 'postgresql://postgres@127.0.0.1:5432/sitewarden_bench';
 const TASK_QUEUE = 'sitewarden-bench';
 /** A queue no worker polls: workflow.start on its own. */
 const UNPOLLED_QUEUE = 'sitewarden-bench-unpolled';
 const POOL_SIZE = 10; // the API's DATABASE_POOL_SIZE default, also used in-process
 const CORES = availableParallelism();
-const TICKS_PER_SECOND = 100; // USER_HZ, the unit of /proc/stat and /proc/<pid>/stat on Linux
 
 const WARMUP = 50;
 const SERIAL = 300;
@@ -49,91 +55,7 @@ const PER_CLIENT = 20;
 const PART_SERIAL = 200;
 const PART_PER_CLIENT = 10;
 
-// ---- child processes ----------------------------------------------------------------------------
-
-const LOGS = mkdtempSync(path.join(tmpdir(), 'sitewarden-bench-'));
-const children: ChildProcess[] = [];
-let stopping: Promise<never> | undefined;
-
-/** Starts a child in a process group of its own (tsx adds a node and an esbuild below it). */
-function startChild(name: string, command: string, args: string[], env: NodeJS.ProcessEnv = process.env): ChildProcess {
-  const logFile = path.join(LOGS, `${name}.log`);
-  const log = openSync(logFile, 'w');
-  const child = spawn(command, args, { cwd: ROOT, env, detached: true, stdio: ['ignore', log, log] });
-  children.push(child);
-  const died = (reason: unknown) => {
-    if (stopping) return;
-    const tail = readFileSync(logFile, 'utf8').split('\n').slice(-20).join('\n');
-    console.error(`${name} stopped unexpectedly (${String(reason)}); the end of ${logFile}:\n${tail}`);
-    void stopAndExit(1);
-  };
-  child.on('error', died);
-  child.on('exit', (code, signal) => died(signal ?? `exit code ${code}`));
-  return child;
-}
-
-function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-child.pid!, signal);
-  } catch {
-    // the group is gone already
-  }
-}
-
-/** SIGTERM (and SIGCONT, for a paused group) each group; SIGKILL what is left after 5 s. */
-async function stopChildren(): Promise<void> {
-  await Promise.all(
-    children.map(async (child) => {
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        signalGroup(child, 'SIGTERM');
-        signalGroup(child, 'SIGCONT');
-        const timer = setTimeout(() => signalGroup(child, 'SIGKILL'), 5_000);
-        await exited;
-        clearTimeout(timer);
-      }
-      signalGroup(child, 'SIGKILL'); // whatever the group leader left behind
-    }),
-  );
-}
-
-/** Stops the children and exits; the children's logs are kept only when something went wrong. */
-function stopAndExit(code: number): Promise<never> {
-  stopping ??= stopChildren().then(() => {
-    if (code === 0) rmSync(LOGS, { recursive: true, force: true });
-    else console.error(`children's logs: ${LOGS}`);
-    process.exit(code);
-  });
-  return stopping;
-}
-
-process.once('SIGINT', () => void stopAndExit(130));
-process.once('SIGTERM', () => void stopAndExit(143));
-process.on('exit', () => children.forEach((child) => signalGroup(child, 'SIGKILL')));
-
 // ---- /proc --------------------------------------------------------------------------------------
-
-/** The node process running the script below a tsx wrapper (its sibling is esbuild's service). */
-function scriptPid(wrapper: ChildProcess): number {
-  const tasks = readdirSync(`/proc/${wrapper.pid}/task`);
-  const kids = tasks.flatMap((tid) => readFileSync(`/proc/${wrapper.pid}/task/${tid}/children`, 'utf8').split(' ').filter(Boolean));
-  const node = readlinkSync(`/proc/${wrapper.pid}/exe`);
-  const pid = kids.map(Number).find((kid) => readlinkSync(`/proc/${kid}/exe`) === node);
-  if (!pid) throw new Error(`no node child under tsx pid ${wrapper.pid}`);
-  return pid;
-}
-
-function rssMiB(pid: number): number {
-  const kb = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
-  return Number(kb) / 1024;
-}
-
-/** User + system clock ticks of a process. */
-function processTicks(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // fields from the 3rd (state) on
-  return Number(fields[11]) + Number(fields[12]); // utime, stime
-}
 
 interface CpuSample {
   processes: number[];
@@ -156,121 +78,7 @@ function cpuShares(before: CpuSample, after: CpuSample): number[] {
   return [...processes, rest, idle].map((ticks) => (100 * ticks) / total);
 }
 
-// ---- set-up -------------------------------------------------------------------------------------
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-function portOpen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
-
-async function waitUntil(what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
-    await sleep(100);
-  }
-}
-
-/** Drops and recreates the bench database, so every run starts from the same empty tables. */
-async function freshDatabase(url: string): Promise<void> {
-  const admin = new URL(url);
-  admin.pathname = '/postgres';
-  const client = new pg.Client({ connectionString: admin.toString() });
-  await client.connect();
-  try {
-    await client.query(`DROP DATABASE IF EXISTS ${client.escapeIdentifier(new URL(url).pathname.slice(1))} WITH (FORCE)`);
-  } finally {
-    await client.end();
-  }
-  await ensureDatabase(url);
-  await migrate(url);
-}
-
-interface Stack {
-  baseUrl: string;
-  temporalAddress: string;
-  api: ChildProcess;
-  worker: ChildProcess;
-  temporalPid: number;
-}
-
-async function startStack(temporalCli: string): Promise<Stack> {
-  const [temporalPort, uiPort, apiPort] = [await freePort(), await freePort(), await freePort()];
-  const temporal = startChild('temporal', temporalCli, [
-    ...['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(temporalPort), '--ui-port', String(uiPort)],
-    ...['--headless', '--log-level', 'error'],
-  ]);
-  await waitUntil('the Temporal dev server', 30_000, () => portOpen(temporalPort));
-
-  const temporalAddress = `127.0.0.1:${temporalPort}`;
-  const env = {
-    ...process.env,
-    DATABASE_URL,
-    DATABASE_POOL_SIZE: String(POOL_SIZE),
-    TEMPORAL_ADDRESS: temporalAddress,
-    TEMPORAL_TASK_QUEUE: TASK_QUEUE,
-    HOST: '127.0.0.1',
-    PORT: String(apiPort),
-    LOG_LEVEL: 'warn',
-    RATE_LIMIT_DEFAULT_MAX: '1000000',
-    RATE_LIMIT_STRICT_MAX: '1000000',
-    SITEWARDEN_ALLOW_PRIVATE_HOSTS: '127.0.0.1',
-  };
-  const api = startChild('api', TSX, ['src/api/main.ts'], env);
-  const worker = startChild('worker', TSX, ['src/worker.ts'], env);
-  const baseUrl = `http://127.0.0.1:${apiPort}`;
-  await waitUntil('the API /readyz', 60_000, () => fetch(`${baseUrl}/readyz`).then((r) => r.ok, () => false));
-  return { baseUrl, temporalAddress, api, worker, temporalPid: temporal.pid! };
-}
-
-async function workerPolling(temporal: Client): Promise<boolean> {
-  const { pollers } = await temporal.workflowService.describeTaskQueue({ namespace: 'default', taskQueue: { name: TASK_QUEUE } });
-  return pollers.length > 0;
-}
-
 // ---- measuring ----------------------------------------------------------------------------------
-
-interface Stats {
-  n: number;
-  p50: number;
-  p90: number;
-  p99: number;
-  max: number;
-  perSecond: number;
-}
-
-/** `clients` loops run `op` `perClient` times each, concurrently. */
-async function measure(clients: number, perClient: number, op: () => Promise<unknown>): Promise<Stats> {
-  const latencies: number[] = [];
-  const start = performance.now();
-  await Promise.all(
-    Array.from({ length: clients }, async () => {
-      for (let i = 0; i < perClient; i++) {
-        const t0 = performance.now();
-        await op();
-        latencies.push(performance.now() - t0);
-      }
-    }),
-  );
-  const wallMs = performance.now() - start;
-  latencies.sort((a, b) => a - b);
-  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.ceil(q * latencies.length) - 1)]!;
-  return { n: latencies.length, p50: at(0.5), p90: at(0.9), p99: at(0.99), max: at(1), perSecond: (latencies.length * 1000) / wallMs };
-}
 
 async function expectStatus(http: Pool, request: Dispatcher.RequestOptions, status: number): Promise<void> {
   const res = await http.request(request);
@@ -337,15 +145,7 @@ function kickoffParts(db: Database, temporal: Client, key: string, tenant: Tenan
 
 // ---- printing -----------------------------------------------------------------------------------
 
-const fixed = (digits: number) => (value: number) => value.toFixed(digits);
 const ms = fixed(1);
-
-function printTable(title: string, header: string[], rows: string[][]): void {
-  const widths = header.map((cell, i) => Math.max(cell.length, ...rows.map((row) => row[i]!.length)));
-  const line = (cells: string[]) => cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
-  console.log(`\n${title}\n${line(header)}`);
-  rows.forEach((row) => console.log(line(row)));
-}
 
 // ---- the run ------------------------------------------------------------------------------------
 
@@ -362,18 +162,24 @@ async function serveTargetPage(): Promise<string> {
 }
 
 async function main(): Promise<void> {
-  const temporalCli = process.env.TEMPORAL_CLI;
-  if (!temporalCli) throw new Error('TEMPORAL_CLI is not set: run `source scripts/lib.sh && ensure_node && ensure_temporal` first');
+  const temporalCli = requireTemporalCli();
 
-  console.error(`recreating database sitewarden_bench; starting Temporal, the API and the worker (logs in ${LOGS})`);
-  await freshDatabase(DATABASE_URL);
+  console.error(`recreating database sitewarden_bench; starting Temporal, the API and the worker (logs in ${workDir()})`);
+  await recreateDatabase(DATABASE_URL);
   targetUrl = await serveTargetPage();
-  const stack = await startStack(temporalCli);
+  const stack = await startStack(temporalCli, {
+    DATABASE_URL,
+    DATABASE_POOL_SIZE: String(POOL_SIZE),
+    TEMPORAL_TASK_QUEUE: TASK_QUEUE,
+    LOG_LEVEL: 'warn',
+    RATE_LIMIT_DEFAULT_MAX: '1000000',
+    RATE_LIMIT_STRICT_MAX: '1000000',
+    SITEWARDEN_ALLOW_PRIVATE_HOSTS: '127.0.0.1',
+  });
   const db = connectDatabase(DATABASE_URL, POOL_SIZE);
   const { prisma } = db;
-  const temporal = await connectTemporalClient({ TEMPORAL_ADDRESS: stack.temporalAddress, TEMPORAL_NAMESPACE: 'default' });
-  await waitUntil('the worker to poll its task queue', 120_000, () => workerPolling(temporal));
-  const [apiPid, workerPid] = [scriptPid(stack.api), scriptPid(stack.worker)];
+  const temporal = await connectTemporalClient({ TEMPORAL_ADDRESS: stack.address, TEMPORAL_NAMESPACE: 'default' });
+  const { apiPid, workerPid } = stack;
   const idleRss = [rssMiB(apiPid), rssMiB(workerPid)];
 
   const org = await createOrg(prisma, 'bench');
@@ -486,10 +292,4 @@ async function main(): Promise<void> {
   await db.close();
 }
 
-main().then(
-  () => stopAndExit(0),
-  (err: unknown) => {
-    console.error(err);
-    return stopAndExit(1);
-  },
-);
+runBench('kickoff', main);

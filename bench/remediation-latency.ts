@@ -39,17 +39,16 @@ import {
   historyEvents,
   log,
   measure,
-  median,
-  ms,
   onCleanup,
   printTable,
   recreateDatabase,
+  requireTemporalCli,
   runBench,
   startStack,
   stats,
   waitUntil,
   type HistoryEvents,
-} from './remediation-support.ts';
+} from './support.ts';
 
 const DATABASE_URL = 'postgresql://postgres@127.0.0.1:5432/sitewarden_bench_remediation';
 const TASK_QUEUE = 'sitewarden-bench-remediation';
@@ -58,6 +57,10 @@ const CORES = availableParallelism();
 
 const PROJECTS = 10; // one scanned page each: /p1 … /p10 (findings are keyed by title per project)
 const CSP_KEY = 'security_header_csp';
+
+/** Nearest-rank (the lower of the two middle values). */
+const median = (values: number[]) => stats(values).p50;
+const ms = (value: number) => (Number.isFinite(value) ? value.toFixed(1) : '–');
 const VERIFY_WARMUP = 2;
 const POLL_MS = 10;
 const FETCH_SAMPLES = 30;
@@ -268,8 +271,7 @@ function summarisePlan(plan: { Plan: PlanNode; 'Execution Time': number }): Plan
 // ---- the run ------------------------------------------------------------------------------------
 
 async function main(): Promise<void> {
-  const temporalCli = process.env.TEMPORAL_CLI;
-  if (!temporalCli) throw new Error('TEMPORAL_CLI is not set: run `source scripts/lib.sh && ensure_node && ensure_temporal` first');
+  const temporalCli = requireTemporalCli();
   const began = performance.now();
   const loadBefore = loadavg()[0]!;
 
@@ -666,4 +668,4 @@ async function main(): Promise<void> {
   console.log(`\nwall time ${((performance.now() - began) / 1000).toFixed(0)} s; load average ${loadavg()[0]!.toFixed(1)} at the end`);
 }
 
-runBench(main, 10 * 60_000);
+runBench('remediation', main, 10 * 60_000);

@@ -39,28 +39,21 @@ import {
   chromiumTracker,
   cpuSeconds,
   cpuShares,
-  fixed,
   leftoverProfiles,
-  log,
   machineLoad,
   median,
   ms,
-  memoryMiB,
-  percentile,
-  printTable,
   promisePool,
-  runBench,
   runScan,
   sampleCpu,
   sampleEvery,
   sampleMemory,
   startScanStack,
-  TICKS_PER_SECOND,
-  type Memory,
   type MemoryStats,
   type ScanStack,
   type Tenant,
 } from './scan-support.ts';
+import { fixed, log, memoryMiB, percentile, printTable, runBench, TICKS_PER_SECOND, type Memory } from './support.ts';
 
 const CONCURRENCY = 20;
 const WINDOW_MS = 60_000;
@@ -319,4 +312,4 @@ async function main(): Promise<void> {
   );
 }
 
-runBench(main, 12 * 60_000);
+runBench('scan', main, 12 * 60_000);

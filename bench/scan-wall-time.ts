@@ -16,14 +16,9 @@
 import type { ScannerName } from '../src/domain/scanners.ts';
 import {
   activity,
-  fixed,
-  log,
   machineLoad,
-  mean,
   median,
   ms,
-  printTable,
-  runBench,
   runScan,
   SCANNER_ACTIVITY,
   scanTimeline,
@@ -32,6 +27,7 @@ import {
   type ScanStack,
   type Timeline,
 } from './scan-support.ts';
+import { fixed, log, mean, printTable, runBench } from './support.ts';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 10);
 const GOAL = 1.25;
@@ -225,4 +221,4 @@ function mostOften(values: string[]): string {
   return `${name} (${count}/${values.length})`;
 }
 
-runBench(main, 15 * 60_000);
+runBench('scan', main, 15 * 60_000);
