@@ -105,15 +105,15 @@ function indexLine(number: number, f: Finding): string {
   const cells = [
     String(number).padStart(INDEX.number),
     String(f.priority_score).padStart(INDEX.priority),
-    fit(f.check_id, INDEX.check),
-    fit(f.title, INDEX.title),
-    fit(pageUrlsOf(f)[0] ?? '', INDEX.page).trimEnd(),
+    fitColumn(f.check_id, INDEX.check),
+    fitColumn(f.title, INDEX.title),
+    fitColumn(pageUrlsOf(f)[0] ?? '', INDEX.page).trimEnd(),
   ];
   return `${escapeHtml(cells.join('  '))}\n`;
 }
 
 /** Exactly `width` characters: cut with an ellipsis, or padded; line breaks and tabs become spaces. */
-function fit(text: string, width: number): string {
+function fitColumn(text: string, width: number): string {
   const flat = text.replace(/\s+/g, ' ');
   return flat.length > width ? `${flat.slice(0, width - 1)}…` : flat.padEnd(width);
 }
