@@ -15,6 +15,11 @@ export interface Check<Artifacts> {
   /** What the check looks for and why it matters. */
   description: string;
   severity: Severity;
+  /**
+   * Typical work to fix what the check finds, 0..100 (a header line: 15; a CSP or a slow page:
+   * 45–60). The scoring's effort and ease come from it (docs/scoring.md), for per-item ids too.
+   */
+  effort: number;
   /** The verification check key this check answers to (e.g. "security_header_csp"). */
   verificationKey: string;
   /** How to fix it, shown until an AI recommendation replaces it. */

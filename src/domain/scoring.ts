@@ -1,3 +1,4 @@
+import { checkOf } from '../checks/registry.ts';
 import type { FindingDomain, Severity } from '../generated/prisma/enums.ts';
 
 /**
@@ -30,22 +31,15 @@ const RISK: Record<FindingDomain, Record<Severity, number>> = {
   performance: { critical: 60, high: 50, medium: 35, low: 20 },
 };
 
-/** Typical work to fix, by check family (longest matching prefix wins), else by domain. */
-const EFFORT_BY_CHECK: Array<[prefix: string, effort: number]> = [
-  ['security.csp', 45],
-  ['security.mixed_content', 35],
-  ['security.https', 30],
-  ['security.sri', 30],
-  ['security.cookie', 25],
-  ['security.cors', 25],
-  ['security.', 15],
-  ['seo.headings', 25],
-  ['seo.images', 20],
-  ['seo.', 15],
-  ['accessibility.', 30],
-  ['performance.lighthouse.', 40],
-  ['performance.', 60],
-];
+/**
+ * Typical work to fix: the check module's own `effort` (src/checks, per-item ids take their
+ * module's), else, for an id no module makes (findings of a removed check), the domain's.
+ */
+const DOMAIN_EFFORT: Record<FindingDomain, number> = { security: 15, seo: 15, accessibility: 30, performance: 60 };
+
+export function baseEffort(checkId: string, domain: FindingDomain): number {
+  return checkOf(checkId)?.effort ?? DOMAIN_EFFORT[domain];
+}
 
 const WEIGHTS = { impact: 0.45, risk: 0.35, ease: 0.2 };
 
@@ -64,8 +58,7 @@ export function scoreFinding(input: ScoreInput): Scores {
   const spread = Math.min(10, Math.log2(itemCount(input.evidence)) * 3);
   const impact = clamp(SEVERITY_IMPACT[input.severity] + DOMAIN_IMPACT_BONUS[input.domain] + spread);
   const risk = clamp(RISK[input.domain][input.severity] * Math.max(0, Math.min(1, input.confidence)));
-  const baseEffort = EFFORT_BY_CHECK.find(([prefix]) => input.checkId.startsWith(prefix))?.[1] ?? 30;
-  const effort = clamp(baseEffort + spread);
+  const effort = clamp(baseEffort(input.checkId, input.domain) + spread);
   const priority = clamp(WEIGHTS.impact * impact + WEIGHTS.risk * risk + WEIGHTS.ease * (100 - effort));
   return { impact, effort, risk, priority };
 }

@@ -24,20 +24,26 @@ const COLUMNS = [
   'updated_at',
 ] as const;
 
-/** Spreadsheets run a cell that starts like a formula (OWASP "CSV injection"). */
-const FORMULA_START = /^[=+\-@\t\r]/;
+/**
+ * Spreadsheets run a cell that starts like a formula (OWASP "CSV injection"): `=`, `+`, `-`, `@`,
+ * tab or CR. A reader set to another separator (`;` in many European locales, tab) or one that
+ * splits lines starts a new cell after each `,`, `;`, tab, CR or LF, so a trigger right after one
+ * of them counts as a start too: `a;=cmd|…` is two cells there, the second a formula.
+ */
+const FORMULA_START = /(^|[,;\t\r\n])(?=[=+\-@\t\r])/g;
 
-/** A quote in front makes a spreadsheet show the text instead of evaluating it. */
+/** A quote in front of every such start makes a spreadsheet show the text instead of evaluating it. */
 export function neutraliseFormula(cell: string): string {
-  return FORMULA_START.test(cell) ? `'${cell}` : cell;
+  return cell.replace(FORMULA_START, "$1'");
 }
 
 /**
- * RFC 4180: CRLF between records, a header row, and fields with commas, quotes or line breaks
- * quoted (quotes doubled), by csv-stringify. Every text cell is neutralised against formulas.
+ * RFC 4180 by csv-stringify: a header row, CRLF between records, and every field quoted (quotes
+ * doubled), so a line break inside a field, CRLF or a bare LF, never ends a record in any reader,
+ * whatever it guesses. Every text cell is neutralised against formulas.
  */
 export async function* csvReport(findings: AsyncIterable<Finding>): AsyncGenerator<string> {
-  const options = { record_delimiter: 'windows' as const };
+  const options = { record_delimiter: 'windows' as const, quoted: true, quoted_empty: true };
   yield stringify([[...COLUMNS]], options);
   for await (const f of findings) {
     const fix = fixFor(f);
@@ -52,7 +58,9 @@ export async function* csvReport(findings: AsyncIterable<Finding>): AsyncGenerat
       description: f.description,
       urls: pageUrlsOf(f).join('\n'),
       recommended_fix: fix ? [fix.summary, ...fix.steps.map((step, i) => `${i + 1}. ${step}`)].join('\n') : '',
-      evidence: JSON.stringify(f.evidence),
+      // Indented: every structural separator is followed by a line break and a space, so a value
+      // (a negative number) never starts right after one and neutralising keeps it valid JSON.
+      evidence: JSON.stringify(f.evidence, null, 1),
       impact_score: f.impact_score,
       effort_score: f.effort_score,
       risk_score: f.risk_score,
@@ -62,6 +70,6 @@ export async function* csvReport(findings: AsyncIterable<Finding>): AsyncGenerat
       inserted_at: f.inserted_at.toISOString(),
       updated_at: f.updated_at.toISOString(),
     };
-    yield stringify([COLUMNS.map((column) => (typeof row[column] === 'string' ? neutraliseFormula(row[column]) : row[column]))], options);
+    yield stringify([COLUMNS.map((column) => (typeof row[column] === 'string' ? neutraliseFormula(row[column]) : String(row[column])))], options);
   }
 }

@@ -13,14 +13,14 @@ describe('scoreFinding', () => {
   it('ranks findings as a user would', () => {
     const ranked = [
       finding({ checkId: 'security.csp_missing' }),
-      finding({ domain: 'security', severity: 'medium', checkId: 'security.xcto_missing' }),
-      finding({ domain: 'seo', severity: 'high', checkId: 'seo.robots_noindex' }),
+      finding({ domain: 'security', severity: 'medium', checkId: 'security.content_type_options' }),
+      finding({ domain: 'seo', severity: 'high', checkId: 'seo.noindex' }),
       finding({ domain: 'accessibility', severity: 'high', checkId: 'accessibility.axe.image-alt', evidence: { nodeCount: 4 } }),
       finding({ domain: 'performance', severity: 'medium', checkId: 'performance.lcp' }),
-      finding({ domain: 'seo', severity: 'low', checkId: 'seo.open_graph' }),
+      finding({ domain: 'seo', severity: 'low', checkId: 'seo.open_graph_missing' }),
     ].map((f) => ({ checkId: f.checkId, priority: scoreFinding(f).priority }));
     const missingCsp = ranked.find((r) => r.checkId === 'security.csp_missing')!.priority;
-    const missingOgImage = ranked.find((r) => r.checkId === 'seo.open_graph')!.priority;
+    const missingOgImage = ranked.find((r) => r.checkId === 'seo.open_graph_missing')!.priority;
     expect(missingCsp).toBeGreaterThan(missingOgImage);
     expect(Math.max(...ranked.map((r) => r.priority))).toBe(missingCsp);
     expect(Math.min(...ranked.map((r) => r.priority))).toBe(missingOgImage);

@@ -38,6 +38,7 @@ export const aiAccessibilityReview: Check<AiReviewArtifacts> = {
     'alternative text that does not describe, links that say nothing out of context, unclear headings and labels. ' +
     'Issues axe-core already reported on the same element are left out.',
   severity: 'medium',
+  effort: 30,
   verificationKey: 'accessibility_ai_review',
   fix: {
     summary: 'Fix each element the review lists for the criterion.',

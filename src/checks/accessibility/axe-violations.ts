@@ -17,6 +17,7 @@ export const axeViolations: Check<AccessibilityArtifacts> = {
     'axe-core tested the rendered page against the WCAG 2.0 and 2.1 level A and AA rules it can check automatically. ' +
     'Each violated rule is one finding; its severity follows the impact axe gives it.',
   severity: 'high',
+  effort: 30,
   verificationKey: 'accessibility_axe',
   fix: {
     summary: "Fix every element axe lists for the rule, following the rule's guidance.",

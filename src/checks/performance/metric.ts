@@ -5,6 +5,8 @@ export interface MetricSpec {
   id: string;
   /** Verification check key. */
   key: string;
+  /** Typical work to fix, 0..100 (the check's `effort`). */
+  effort: number;
   /** e.g. "Largest Contentful Paint (LCP)". */
   label: string;
   unit: 'ms' | 'score';
@@ -26,6 +28,7 @@ export function metricCheck(spec: MetricSpec): Check<PerformanceArtifacts> {
     title: spec.title,
     description: spec.description,
     severity: 'high',
+    effort: spec.effort,
     verificationKey: spec.key,
     fix: spec.fix,
     evaluate(artifacts) {

@@ -8,6 +8,7 @@ export const lighthouseOpportunities: Check<PerformanceArtifacts> = {
   description:
     "A Lighthouse performance audit (insight or diagnostic) scored below 0.9 in the mobile run. Each one names a concrete cause of slowness; Lighthouse's estimated savings decide the severity.",
   severity: 'medium',
+  effort: 40,
   verificationKey: 'lighthouse_audits',
   fix: {
     summary: "Follow the audit's guidance, starting with the largest estimated savings.",

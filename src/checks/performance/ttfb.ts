@@ -3,6 +3,7 @@ import { metricCheck } from './metric.ts';
 export const ttfb = metricCheck({
   id: 'performance.ttfb',
   key: 'ttfb',
+  effort: 60,
   label: 'Time to First Byte (TTFB)',
   unit: 'ms',
   good: 800,

@@ -14,6 +14,7 @@ export const clickjacking: Check<SecurityArtifacts> = {
     '(clickjacking). frame-ancestors, when present, overrides X-Frame-Options; browsers ignore ALLOW-FROM and other ' +
     'X-Frame-Options values, and frame-ancestors in a <meta> policy.',
   severity: 'medium',
+  effort: 15,
   verificationKey: 'security_header_xfo',
   fix: {
     summary: "Send Content-Security-Policy: frame-ancestors 'self' (and X-Frame-Options: SAMEORIGIN for old browsers).",

@@ -9,6 +9,7 @@ export const contentTypeOptions: Check<SecurityArtifacts> = {
     'Without X-Content-Type-Options: nosniff browsers may guess ("sniff") a response’s type and run an ' +
     'uploaded text or image file as script or stylesheet. Browsers read only the first value, which must be nosniff.',
   severity: 'medium',
+  effort: 15,
   verificationKey: 'security_header_xcto',
   fix: {
     summary: 'Send X-Content-Type-Options: nosniff on every response.',

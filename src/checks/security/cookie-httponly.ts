@@ -12,6 +12,7 @@ export const cookieHttpOnly: Check<SecurityArtifacts> = {
     'Cookies whose names suggest a session or credential (sess, sid, auth, token, jwt, login, remember) are ' +
     'set without HttpOnly, so any script on the page, injected ones included, can read and exfiltrate them.',
   severity: 'medium',
+  effort: 25,
   verificationKey: 'security_cookie_flags',
   fix: {
     summary: 'Add the HttpOnly attribute to session and authentication cookies.',

@@ -11,6 +11,7 @@ export const cookieSameSite: Check<SecurityArtifacts> = {
     '(some still send them, enabling cross-site request forgery), and SameSite=None without Secure is ' +
     'rejected by current browsers.',
   severity: 'low',
+  effort: 25,
   verificationKey: 'security_cookie_flags',
   fix: {
     summary: 'Set SameSite=Lax (or Strict) on every cookie; SameSite=None only with Secure.',

@@ -10,6 +10,7 @@ export const cookieSecure: Check<SecurityArtifacts> = {
     'An HTTPS page sets cookies without Secure, so the browser also sends them over plain HTTP, where ' +
     'anyone on the network can read them. Applies to HTTPS pages only.',
   severity: 'medium',
+  effort: 25,
   verificationKey: 'security_cookie_flags',
   fix: {
     summary: 'Add the Secure attribute to every cookie the HTTPS site sets.',

@@ -10,6 +10,7 @@ export const cors: Check<SecurityArtifacts> = {
     'Browsers refuse that pair, which usually means the server is one step away from reflecting any ' +
     'Origin with credentials, letting every site read signed-in visitors’ data.',
   severity: 'high',
+  effort: 25,
   verificationKey: 'security_cors',
   fix: {
     summary: 'Allow credentials only for an explicit list of trusted origins.',

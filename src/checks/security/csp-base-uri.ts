@@ -10,6 +10,7 @@ export const cspBaseUri: Check<SecurityArtifacts> = {
     'The Content-Security-Policy has no base-uri (it does not fall back to default-src), so injected ' +
     '<base href> markup can point the page’s relative script URLs at another host, bypassing nonces.',
   severity: 'low',
+  effort: 45,
   verificationKey: 'security_header_csp',
   fix: {
     summary: "Add base-uri 'none' (or 'self' if the page uses <base>) to the policy.",

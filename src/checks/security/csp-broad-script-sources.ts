@@ -13,6 +13,7 @@ export const cspBroadScriptSources: Check<SecurityArtifacts> = {
     "host of their own or a data: URL. With 'strict-dynamic' browsers ignore such sources, so they pass as " +
     'a fallback for old browsers. A policy that does not restrict scripts at all is reported once, as allowing inline scripts.',
   severity: 'high',
+  effort: 45,
   verificationKey: 'security_header_csp',
   fix: {
     summary: "Allow scripts by nonce or hash, or by a short list of exact hosts, not by scheme or '*'.",

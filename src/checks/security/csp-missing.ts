@@ -11,6 +11,7 @@ export const cspMissing: Check<SecurityArtifacts> = {
     'defence in depth against cross-site scripting. A policy in <meta http-equiv> counts; a ' +
     'Content-Security-Policy-Report-Only header alone enforces nothing and does not.',
   severity: 'high',
+  effort: 45,
   verificationKey: 'security_header_csp',
   fix: {
     summary: 'Send a Content-Security-Policy header with a strict, nonce-based policy.',

@@ -10,6 +10,7 @@ export const cspObjectSrc: Check<SecurityArtifacts> = {
     "The Content-Security-Policy has no object-src, and default-src is not 'none', so <object> and <embed> " +
     'may load plugin content that can run script outside the script-src rules.',
   severity: 'medium',
+  effort: 45,
   verificationKey: 'security_header_csp',
   fix: {
     summary: "Add object-src 'none' to the policy.",

@@ -10,6 +10,7 @@ export const cspUnsafeEval: Check<SecurityArtifacts> = {
     "script-src (or default-src) contains 'unsafe-eval', so eval(), new Function() and string timers may " +
     'turn injected text into code. A policy that does not restrict scripts at all is reported once, as allowing inline scripts.',
   severity: 'medium',
+  effort: 45,
   verificationKey: 'security_header_csp',
   fix: {
     summary: "Remove 'unsafe-eval' from the policy.",

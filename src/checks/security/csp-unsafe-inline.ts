@@ -11,6 +11,7 @@ export const cspUnsafeInline: Check<SecurityArtifacts> = {
     "without a nonce, hash or 'strict-dynamic' (which make browsers ignore it), or the policy restricts " +
     'scripts not at all. Injected markup can then run script, which defeats the point of the policy.',
   severity: 'high',
+  effort: 45,
   verificationKey: 'security_header_csp',
   fix: {
     summary: "Replace 'unsafe-inline' in script-src with per-response nonces or hashes.",

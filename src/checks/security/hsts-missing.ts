@@ -11,6 +11,7 @@ export const hstsMissing: Check<SecurityArtifacts> = {
     'attacker on the network can strip TLS. A header without a valid max-age, or with max-age=0, ' +
     'protects nothing and counts as missing. Applies to HTTPS pages only.',
   severity: 'high',
+  effort: 15,
   verificationKey: 'security_header_hsts',
   fix: {
     summary: 'Send Strict-Transport-Security with a long max-age on every HTTPS response.',

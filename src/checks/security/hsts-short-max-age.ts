@@ -12,6 +12,7 @@ export const hstsShortMaxAge: Check<SecurityArtifacts> = {
     'A short HSTS max-age lets the browser forget the host soon, reopening the plain-HTTP window; ' +
     'six months (15552000 seconds) is the usual minimum, and the HSTS preload list asks for a year.',
   severity: 'medium',
+  effort: 15,
   verificationKey: 'security_header_hsts',
   fix: {
     summary: 'Raise the Strict-Transport-Security max-age to at least six months, ideally two years.',

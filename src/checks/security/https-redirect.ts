@@ -12,6 +12,7 @@ export const httpsRedirect: Check<SecurityArtifacts> = {
     'type the bare host name or follow an old link end up on the encrypted site. A host that does not ' +
     'answer on HTTP at all passes.',
   severity: 'medium',
+  effort: 30,
   verificationKey: 'security_https_redirect',
   fix: {
     summary: 'Redirect every http:// request to the same path on https://.',

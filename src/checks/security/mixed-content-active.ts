@@ -10,6 +10,7 @@ export const mixedContentActive: Check<SecurityArtifacts> = {
     'An HTTPS page loads scripts, stylesheets or frames over plain HTTP. Anyone on the network can replace ' +
     'them and take over the page; browsers block them, which breaks the page instead. Applies to HTTPS pages only.',
   severity: 'high',
+  effort: 35,
   verificationKey: 'security_mixed_content',
   fix: {
     summary: 'Load every script, stylesheet and frame over HTTPS.',

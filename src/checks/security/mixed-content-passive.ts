@@ -10,6 +10,7 @@ export const mixedContentPassive: Check<SecurityArtifacts> = {
     'An HTTPS page loads images, audio or video over plain HTTP. Anyone on the network can see or swap ' +
     'them, and browsers mark the page as not fully secure or upgrade and break them. Applies to HTTPS pages only.',
   severity: 'low',
+  effort: 35,
   verificationKey: 'security_mixed_content',
   fix: {
     summary: 'Load every image, audio and video file over HTTPS.',

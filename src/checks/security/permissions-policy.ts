@@ -9,6 +9,7 @@ export const permissionsPolicy: Check<SecurityArtifacts> = {
     'A Permissions-Policy turns off browser features the site does not use (camera, microphone, ' +
     'geolocation, payment…), so injected or third-party script cannot use them either.',
   severity: 'low',
+  effort: 15,
   verificationKey: 'security_header_permissions_policy',
   fix: {
     summary: 'Send a Permissions-Policy that disables the features the site does not use.',

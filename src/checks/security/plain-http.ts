@@ -12,6 +12,7 @@ export const plainHttp: Check<SecurityArtifacts> = {
     'Pages on private or loopback addresses and on .localhost names are exempt: they are local or ' +
     'development targets an operator allowlisted, not sites visitors reach over the internet.',
   severity: 'high',
+  effort: 30,
   verificationKey: 'security_https_redirect',
   fix: {
     summary: 'Serve the site over HTTPS and redirect HTTP to it.',

@@ -11,6 +11,7 @@ export const referrerPolicyMissing: Check<SecurityArtifacts> = {
     'other sites. Current browsers default to strict-origin-when-cross-origin, older ones send the full URL, ' +
     'which may carry tokens or personal data.',
   severity: 'low',
+  effort: 15,
   verificationKey: 'security_header_referrer',
   fix: {
     summary: 'Send Referrer-Policy: strict-origin-when-cross-origin (or stricter).',

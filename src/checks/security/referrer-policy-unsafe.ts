@@ -13,6 +13,7 @@ export const referrerPolicyUnsafe: Check<SecurityArtifacts> = {
     'is unsafe-url or no-referrer-when-downgrade, so the full URL of the page, path and query included, ' +
     'is sent to every other site it links to or loads from.',
   severity: 'medium',
+  effort: 15,
   verificationKey: 'security_header_referrer',
   fix: {
     summary: 'Use Referrer-Policy: strict-origin-when-cross-origin (or stricter).',

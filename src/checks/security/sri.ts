@@ -10,6 +10,7 @@ export const sri: Check<SecurityArtifacts> = {
     'Scripts and stylesheets from another origin are loaded without Subresource Integrity, so whoever ' +
     'controls that origin (or compromises it) can change what runs on the page.',
   severity: 'medium',
+  effort: 30,
   verificationKey: 'security_sri',
   fix: {
     summary: 'Add integrity (and crossorigin="anonymous") to scripts and stylesheets from other origins.',

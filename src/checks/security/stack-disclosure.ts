@@ -11,6 +11,7 @@ export const stackDisclosure: Check<SecurityArtifacts> = {
     '(e.g. Express). It serves no visitor and narrows an attacker’s search. A plain Server name without a ' +
     'version is not reported; versions are reported as version disclosure.',
   severity: 'low',
+  effort: 15,
   verificationKey: 'security_version_disclosure',
   fix: {
     summary: 'Remove the X-Powered-By header.',

@@ -10,6 +10,7 @@ export const versionDisclosure: Check<SecurityArtifacts> = {
     'Server, X-Powered-By, X-AspNet-Version or X-AspNetMvc-Version names a software version (e.g. nginx/1.18.0), ' +
     'telling attackers exactly which known vulnerabilities to try.',
   severity: 'medium',
+  effort: 15,
   verificationKey: 'security_version_disclosure',
   fix: {
     summary: 'Stop sending version numbers in response headers.',

@@ -10,6 +10,7 @@ export const canonicalConflicting: Check<SeoArtifacts> = {
     'Flags canonical links (elements or Link headers) that resolve to different URLs. Faced with conflicting ' +
     'canonicals, search engines ignore all of them.',
   severity: 'medium',
+  effort: 15,
   verificationKey: 'seo_canonical_conflicting',
   fix: {
     summary: 'Keep exactly one canonical URL per page.',

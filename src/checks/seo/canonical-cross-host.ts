@@ -11,6 +11,7 @@ export const canonicalCrossHost: Check<SeoArtifacts> = {
     '(syndicated content, a preferred www host), hence low; but a canonical left pointing at a staging or old ' +
     'domain hands that host the page’s ranking. Conflicting canonicals are reported by their own check.',
   severity: 'low',
+  effort: 15,
   verificationKey: 'seo_canonical_cross_host',
   fix: {
     summary: 'Make sure the canonical host is the one that should rank for this page.',

@@ -11,6 +11,7 @@ export const canonicalMissing: Check<SeoArtifacts> = {
     'search engines which URL to index when the page is reachable under several (tracking parameters, trailing ' +
     'slashes, http/https); without it they guess.',
   severity: 'low',
+  effort: 15,
   verificationKey: 'seo_canonical_missing',
   fix: {
     summary: 'Declare the page’s preferred URL with a canonical link.',

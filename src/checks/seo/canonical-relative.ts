@@ -11,6 +11,7 @@ export const canonicalRelative: Check<SeoArtifacts> = {
     'href). Search engines resolve relative ones, but a relative canonical copied to another host or path silently ' +
     'points somewhere else; absolute URLs are what they recommend.',
   severity: 'low',
+  effort: 15,
   verificationKey: 'seo_canonical_relative',
   fix: {
     summary: 'Write the canonical href as a full URL, scheme and host included.',

@@ -10,6 +10,7 @@ export const h1Missing: Check<SeoArtifacts> = {
     'Looks for an <h1> with visible text (an image’s alt text counts). The main heading tells search engines and ' +
     'readers what the page is about; an empty <h1> says nothing.',
   severity: 'medium',
+  effort: 25,
   verificationKey: 'seo_h1_missing',
   fix: {
     summary: 'Give the page one <h1> that names its topic.',

@@ -10,6 +10,7 @@ export const h1Multiple: Check<SeoArtifacts> = {
     'Flags more than one <h1> with visible text. HTML allows it and search engines cope, but a single main heading ' +
     'states the page’s topic unambiguously.',
   severity: 'low',
+  effort: 25,
   verificationKey: 'seo_h1_multiple',
   fix: {
     summary: 'Keep one <h1> for the page’s topic and demote the others.',

@@ -10,6 +10,7 @@ export const headingLevelsSkipped: Check<SeoArtifacts> = {
     'Flags a heading more than one level below the heading before it (an <h2> followed by an <h4>). A skipped level ' +
     'breaks the outline search engines and assistive technology read the page’s structure from.',
   severity: 'low',
+  effort: 25,
   verificationKey: 'seo_heading_levels_skipped',
   fix: {
     summary: 'Make each heading at most one level deeper than the one before it.',

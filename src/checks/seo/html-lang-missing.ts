@@ -9,6 +9,7 @@ export const htmlLangMissing: Check<SeoArtifacts> = {
     'Looks for a non-empty lang attribute on <html>. It tells search engines (and screen readers, translators) ' +
     'which language the page is in, so it is shown to searchers of that language.',
   severity: 'low',
+  effort: 15,
   verificationKey: 'seo_html_lang_missing',
   fix: {
     summary: 'Declare the page’s language on the <html> element.',

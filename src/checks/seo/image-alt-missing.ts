@@ -10,6 +10,7 @@ export const imageAltMissing: Check<SeoArtifacts> = {
     'Flags <img> elements without an alt attribute. Search engines read alt text to understand images and rank them ' +
     'in image search. alt="" is correct for decorative images and is not flagged.',
   severity: 'low',
+  effort: 20,
   verificationKey: 'seo_image_alt_missing',
   fix: {
     summary: 'Give every image an alt attribute.',

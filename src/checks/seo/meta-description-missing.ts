@@ -10,6 +10,7 @@ export const metaDescriptionMissing: Check<SeoArtifacts> = {
     'Looks for a <meta name="description"> with content. Search engines often show it as the snippet under the ' +
     'title; without one they pick text from the page, which may not sell it. It is not a ranking signal, hence low.',
   severity: 'low',
+  effort: 15,
   verificationKey: 'seo_meta_description_missing',
   fix: {
     summary: 'Add a meta description that summarises the page.',

@@ -10,6 +10,7 @@ export const metaDescriptionTooLong: Check<SeoArtifacts> = {
   title: 'Meta description is too long',
   description: `Flags a meta description longer than ${MAX_LENGTH} characters: search results cut the snippet off.`,
   severity: 'low',
+  effort: 15,
   verificationKey: 'seo_meta_description_too_long',
   fix: {
     summary: `Shorten the meta description to at most ${MAX_LENGTH} characters.`,

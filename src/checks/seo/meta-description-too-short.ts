@@ -12,6 +12,7 @@ export const metaDescriptionTooShort: Check<SeoArtifacts> = {
     `Flags a non-empty meta description shorter than ${MIN_LENGTH} characters: too little for a useful snippet, so ` +
     'search engines tend to replace it (an empty one is reported as a missing one).',
   severity: 'low',
+  effort: 15,
   verificationKey: 'seo_meta_description_too_short',
   fix: {
     summary: `Write a meta description of at least ${MIN_LENGTH} characters.`,

@@ -28,6 +28,7 @@ export const noindex: Check<SeoArtifacts> = {
     'X-Robots-Tag header. The page then disappears from search results; often a staging setting that reached ' +
     'production.',
   severity: 'high',
+  effort: 15,
   verificationKey: 'seo_noindex',
   fix: {
     summary: 'Remove the noindex directive if the page should appear in search results.',

@@ -12,6 +12,7 @@ export const openGraphMissing: Check<SeoArtifacts> = {
     'link previews from them; without them a shared link shows a guessed title and no image. One finding lists all ' +
     'the missing tags.',
   severity: 'low',
+  effort: 15,
   verificationKey: 'seo_open_graph_missing',
   fix: {
     summary: 'Add the missing Open Graph tags to <head>.',

@@ -14,6 +14,7 @@ export const robotsTxtBlocksAll: Check<SeoArtifacts> = {
     'Googlebot and Bingbot alike (typically "User-agent: *" with "Disallow: /"). Search engines then stop ' +
     'crawling the site, and its pages drop out of search results.',
   severity: 'high',
+  effort: 15,
   verificationKey: 'seo_robots_txt_blocks_all',
   fix: {
     summary: 'Allow crawlers into the site in robots.txt.',

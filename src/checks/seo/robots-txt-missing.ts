@@ -10,6 +10,7 @@ export const robotsTxtMissing: Check<SeoArtifacts> = {
     'Flags a /robots.txt that answers 4xx or cannot be fetched. Crawlers then crawl everything, which is often ' +
     'fine, but the site gives up the place to keep them out of private areas and to announce its sitemap.',
   severity: 'low',
+  effort: 15,
   verificationKey: 'seo_robots_txt_missing',
   fix: {
     summary: 'Serve a robots.txt at the site root.',

@@ -13,6 +13,7 @@ export const sitemapMissing: Check<SeoArtifacts> = {
     'lists the pages search engines should crawl, so new and deep pages are found sooner. A sitemap that robots.txt ' +
     'names but that does not answer counts as none.',
   severity: 'low',
+  effort: 15,
   verificationKey: 'seo_sitemap_missing',
   fix: {
     summary: 'Publish an XML sitemap and name it in robots.txt.',

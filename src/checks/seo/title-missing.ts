@@ -10,6 +10,7 @@ export const titleMissing: Check<SeoArtifacts> = {
     'Looks for a <title> element with text. Search results show the title as the headline of the page and ' +
     'weigh it heavily for relevance; without one (or with an empty one) search engines invent a headline.',
   severity: 'medium',
+  effort: 15,
   verificationKey: 'seo_title_missing',
   fix: {
     summary: 'Give the page a unique, descriptive <title>.',

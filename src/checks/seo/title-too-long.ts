@@ -10,6 +10,7 @@ export const titleTooLong: Check<SeoArtifacts> = {
   title: 'Page title is too long',
   description: `Flags a title longer than ${MAX_LENGTH} characters: search results cut it off, so its end is never read.`,
   severity: 'low',
+  effort: 15,
   verificationKey: 'seo_title_too_long',
   fix: {
     summary: `Shorten the title to at most ${MAX_LENGTH} characters.`,

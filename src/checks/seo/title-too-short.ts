@@ -12,6 +12,7 @@ export const titleTooShort: Check<SeoArtifacts> = {
     `Flags a non-empty title shorter than ${MIN_LENGTH} characters: too little to tell searchers what the page is ` +
     'about (an empty title is reported as a missing one).',
   severity: 'low',
+  effort: 15,
   verificationKey: 'seo_title_too_short',
   fix: {
     summary: `Write a title of at least ${MIN_LENGTH} characters that describes the page.`,

@@ -10,6 +10,7 @@ export const viewportMissing: Check<SeoArtifacts> = {
     'Looks for <meta name="viewport">. Without it phones render the page at desktop width, zoomed out; search ' +
     'engines index the mobile rendering and rank pages that are not mobile-friendly lower.',
   severity: 'medium',
+  effort: 15,
   verificationKey: 'seo_viewport_missing',
   fix: {
     summary: 'Add a viewport meta tag that follows the device width.',

@@ -10,6 +10,7 @@ export const viewportNotDeviceWidth: Check<SeoArtifacts> = {
     'Flags a <meta name="viewport"> without width=device-width (e.g. a fixed width=1024). Phones then lay the page ' +
     'out at a fixed width instead of their own, which search engines treat as not mobile-friendly.',
   severity: 'medium',
+  effort: 15,
   verificationKey: 'seo_viewport_not_device_width',
   fix: {
     summary: 'Set the viewport width to the device width.',

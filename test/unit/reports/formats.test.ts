@@ -3,6 +3,7 @@ import { csvReport, neutraliseFormula } from '../../../src/reports/csv.ts';
 import { DETAILED_FINDINGS, htmlReport } from '../../../src/reports/html.ts';
 import { jsonReport } from '../../../src/reports/json.ts';
 import type { Finding } from '../../../src/reports/model.ts';
+import { parseCsvWithPython } from '../../support/python-csv.ts';
 import { collect, context, finding, stream } from './fixtures.ts';
 
 const nasty = finding({
@@ -17,27 +18,55 @@ const nasty = finding({
 });
 const plain = finding({ check_id: 'seo.title_missing', domain: 'seo', severity: 'medium', title: 'Page has no title', priority_score: 40 });
 
+const multiLineFix = finding({
+  title: 'Fix in steps',
+  recommended_fix: { summary: 'Do this', steps: ['first\nstill the first', 'second'] },
+  evidence: { list: [1, -2], text: 'a;=cmd|/C calc', nested: { n: -3 } },
+});
+const COLUMN_COUNT = 19;
+
 describe('CSV', () => {
-  it('is RFC 4180: a header, CRLF records, quoted commas, quotes and line breaks, parsed back to the same values', async () => {
-    const text = await collect(csvReport(stream([nasty, plain])));
-    expect(text.endsWith('\r\n')).toBe(true);
-    const rows: Record<string, string>[] = parse(text, { columns: true, record_delimiter: '\r\n' });
-    expect(rows).toHaveLength(2);
-    const [first, second] = rows as [Record<string, string>, Record<string, string>];
-    expect(first.id).toBe(nasty.id);
-    expect(first.description).toBe(nasty.description);
-    expect(first.urls).toBe('https://example.com/a,b\nhttps://example.com/"q"');
-    expect(JSON.parse(first.evidence!)).toEqual({ value: '+SUM(1,2)', note: '@cmd' });
-    expect(first.recommended_fix).toBe("'-1 is not a formula here\n1. step, one\n2. step \"two\"");
-    expect(first.priority_score).toBe('80');
-    expect(second).toMatchObject({ id: plain.id, severity: 'medium', check_id: 'seo.title_missing', title: 'Page has no title' });
+  it('Python\'s csv module (no guessing) reads one record per finding, every field as written', async () => {
+    const text = await collect(csvReport(stream([nasty, plain, multiLineFix])));
+    const rows = await parseCsvWithPython(text);
+    expect(rows.map((r) => r.length)).toEqual([COLUMN_COUNT, COLUMN_COUNT, COLUMN_COUNT, COLUMN_COUNT]);
+    const [header, first, , third] = rows as [string[], string[], string[], string[]];
+    const cell = (row: string[], column: string) => row[header.indexOf(column)];
+    expect(header.slice(0, 4)).toEqual(['id', 'severity', 'status', 'priority_score']);
+    expect(cell(first, 'id')).toBe(nasty.id);
+    expect(cell(first, 'description')).toBe(nasty.description);
+    expect(cell(first, 'recommended_fix')).toBe("'-1 is not a formula here\n1. step, one\n2. step \"two\"");
+    expect(cell(third, 'recommended_fix')).toBe('Do this\n1. first\nstill the first\n2. second');
+    expect(JSON.parse(cell(third, 'evidence')!)).toEqual({ list: [1, -2], text: "a;'=cmd|/C calc", nested: { n: -3 } });
   });
 
-  it('neutralises cells that a spreadsheet would run as a formula', async () => {
+  it('quotes every field, so a bare LF inside one never ends a record, and csv-parse with CRLF fixed agrees', async () => {
+    const text = await collect(csvReport(stream([nasty, plain, multiLineFix])));
+    expect(text.endsWith('\r\n')).toBe(true);
+    // Every record is quoted fields joined by commas: each line of the file starts with a quote.
+    const records: string[][] = parse(text, { record_delimiter: '\r\n', relax_quotes: false });
+    expect(records).toHaveLength(4);
+    for (const line of text.split('\r\n').filter(Boolean)) expect(line.startsWith('"')).toBe(true);
+    expect(text).toMatch(/^"id","severity","status","priority_score",/);
+    const rows: Record<string, string>[] = parse(text, { columns: true, record_delimiter: '\r\n' });
+    const [first, second] = rows as [Record<string, string>, Record<string, string>];
+    expect(first.urls).toBe('https://example.com/a,b\nhttps://example.com/"q"');
+    expect(JSON.parse(first.evidence!)).toEqual({ value: "'+SUM(1,2)", note: "'@cmd" });
+    expect(first.priority_score).toBe('80');
+    expect(second).toMatchObject({ id: plain.id, severity: 'medium', check_id: 'seo.title_missing', title: 'Page has no title', first_seen_scan_id: plain.first_seen_scan_id });
+  });
+
+  it('neutralises cells that a spreadsheet would run as a formula, at the start and after every separator', async () => {
     for (const start of ['=', '+', '-', '@', '\t', '\r']) expect(neutraliseFormula(`${start}1+1`)).toBe(`'${start}1+1`);
-    expect(neutraliseFormula('a=1')).toBe('a=1');
-    const [row] = parse(await collect(csvReport(stream([nasty]))), { columns: true }) as Record<string, string>[];
-    expect(row!.title).toBe(`'${nasty.title}`);
+    for (const separator of [',', ';', '\t', '\r', '\n']) expect(neutraliseFormula(`a${separator}=cmd|' /C calc'!A0`)).toBe(`a${separator}'=cmd|' /C calc'!A0`);
+    expect(neutraliseFormula('a;;@SUM(1)')).toBe("a;;'@SUM(1)");
+    expect(neutraliseFormula('a=1; b = 2')).toBe('a=1; b = 2');
+    const hostile = finding({ title: 'ok;=cmd|/C calc!A0', description: 'x,+1\n-2\t@3' });
+    const [, row] = await parseCsvWithPython(await collect(csvReport(stream([hostile]))));
+    // Read as a `;`-, `,`- or tab-separated file, or split at line breaks, no cell starts a formula.
+    for (const field of row!) for (const piece of field.split(/[,;\t\r\n]/)) expect(piece).not.toMatch(/^[=+\-@]/);
+    const [parsed] = parse(await collect(csvReport(stream([nasty]))), { columns: true }) as Record<string, string>[];
+    expect(parsed!.title).toBe(`'${nasty.title}`);
   });
 
   it("uses the check's own fix when the AI wrote none", async () => {
@@ -46,8 +75,7 @@ describe('CSV', () => {
   });
 
   it('has the header alone when there are no findings', async () => {
-    const rows = parse(await collect(csvReport(stream([]))), { columns: true });
-    expect(rows).toEqual([]);
+    expect(await parseCsvWithPython(await collect(csvReport(stream([]))))).toHaveLength(1);
   });
 });
 
