@@ -19,6 +19,18 @@ import { verificationsRouter } from './routes/verifications.ts';
 
 export const AUDIT_BASE = '/api/v1/orgs/:org_id/projects/:project_id/audit';
 
+/**
+ * Signed link tokens (downloads, share pages) are bearer credentials, valid for days: the access
+ * log keeps the route and not the token. Express matches routes case-insensitively and the
+ * token may come with more segments or slashes, so the match is as loose as the router's.
+ */
+const LINK_TOKEN = /^(\/+api\/+v1\/+(?:exports|shared\/+reports))(?:\/.*)?$/i;
+
+export function loggedPath(url: string): string {
+  const path = url.split('?')[0]!;
+  return path.replace(LINK_TOKEN, (whole, route: string) => (whole.length > route.length ? `${route}/[redacted]` : route));
+}
+
 export function createApp(deps: ApiDeps): Express {
   const { config, db, logger } = deps;
   const app = express();
@@ -30,7 +42,7 @@ export function createApp(deps: ApiDeps): Express {
       logger,
       genReqId: (_req, res) => (res as express.Response).locals.requestId,
       serializers: {
-        req: (req: { method: string; url: string }) => ({ method: req.method, path: req.url.split('?')[0] }),
+        req: (req: { method: string; url: string }) => ({ method: req.method, path: loggedPath(req.url) }),
         res: (res: { statusCode: number }) => ({ status: res.statusCode }),
       },
     }),

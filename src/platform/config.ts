@@ -3,6 +3,9 @@ import { parseHostAllowlist, type HostAllowlist } from '../gather/ssrf/host-allo
 
 const port = z.coerce.number().int().min(0).max(65_535);
 const positiveInt = z.coerce.number().int().positive();
+const DAY_SECONDS = 24 * 3600;
+export const MAX_EXPORT_URL_TTL_SECONDS = 7 * DAY_SECONDS;
+export const MAX_SHARE_URL_TTL_SECONDS = 30 * DAY_SECONDS;
 
 /** Every setting the processes read. docker-compose.yml uses exactly these names. */
 export const envSchema = z.object({
@@ -54,10 +57,14 @@ export const envSchema = z.object({
   S3_ACCESS_KEY_ID: z.string().min(1).optional(),
   S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
   S3_FORCE_PATH_STYLE: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
-  /** The origin signed links name (export and share URLs); unset, the origin the request came to. */
-  PUBLIC_BASE_URL: z.url().optional(),
-  EXPORT_URL_TTL_SECONDS: positiveInt.max(7 * 24 * 3600).default(3600),
-  SHARE_URL_TTL_SECONDS: positiveInt.default(7 * 24 * 3600),
+  /**
+   * The origin signed links name (export and share URLs); unset, the origin the request came to,
+   * which a client chooses (Host header): required whenever links leave by email (SMTP_URL).
+   */
+  PUBLIC_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
+  /** Signed links are bearer credentials: their lifetime is bounded (a download 7 days, a share 30). */
+  EXPORT_URL_TTL_SECONDS: positiveInt.max(MAX_EXPORT_URL_TTL_SECONDS).default(3600),
+  SHARE_URL_TTL_SECONDS: positiveInt.max(MAX_SHARE_URL_TTL_SECONDS).default(7 * 24 * 3600),
   /** smtp[s]://[user:pass@]host:port for `reports/share` by email; unset, that channel is refused. */
   SMTP_URL: z.string().regex(/^smtps?:\/\/[^/]/, 'must be an smtp:// or smtps:// URL').optional(),
   SMTP_FROM: z.string().min(3).default('Sitewarden <sitewarden@localhost>'),
@@ -83,6 +90,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   if (parsed.data.NODE_ENV === 'production' && !parsed.data.SITEWARDEN_SECRET) {
     throw new ConfigError('invalid configuration:\n  SITEWARDEN_SECRET: required in production');
+  }
+  // An email's link would otherwise name whatever host the sharing request said it was for.
+  if (parsed.data.SMTP_URL && !parsed.data.PUBLIC_BASE_URL) {
+    throw new ConfigError('invalid configuration:\n  PUBLIC_BASE_URL: required when SMTP_URL is set (email links must not come from a request\'s Host header)');
   }
   let allowlist: HostAllowlist;
   try {

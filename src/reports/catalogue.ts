@@ -20,10 +20,32 @@ export function checkFor(checkId: string): CheckInfo | undefined {
   return BY_ID.get(checkId) ?? ALL.find((check) => checkId.startsWith(`${check.id}.`));
 }
 
-/** The rule's own guidance page, when the finding carries one (axe's helpUrl). */
+/**
+ * axe's rule pages, the only guidance links a report repeats: `https://dequeuniversity.com/rules/axe/<major.minor>/<rule>`.
+ * The URL comes from the page's own JavaScript context (axe runs there), so it is parsed and
+ * matched exactly, not by prefix: origin, path shape, no credentials, fragment or odd characters.
+ */
+const AXE_HELP_ORIGIN = 'https://dequeuniversity.com';
+const AXE_HELP_PATH = /^\/rules\/axe\/\d{1,2}\.\d{1,3}\/([a-z0-9]+(?:-[a-z0-9]+)*)$/;
+const MAX_HELP_URL = 200;
+
+/** The rule's own guidance page when the finding carries a genuine one (axe's helpUrl), normalised; else undefined. */
 export function helpUrlOf(finding: Pick<Finding, 'evidence'>): string | undefined {
-  const url = (finding.evidence as Record<string, unknown> | null)?.helpUrl;
-  return typeof url === 'string' && /^https?:\/\//.test(url) ? url : undefined;
+  const evidence = finding.evidence as Record<string, unknown> | null;
+  const raw = evidence?.helpUrl;
+  if (typeof raw !== 'string' || raw.length > MAX_HELP_URL) return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return undefined;
+  }
+  if (url.origin !== AXE_HELP_ORIGIN || url.username || url.password || url.hash) return undefined;
+  const rule = AXE_HELP_PATH.exec(url.pathname)?.[1];
+  // The page is the rule's: a finding of rule X never links to rule Y's page.
+  if (!rule || (typeof evidence?.rule === 'string' && evidence.rule !== rule)) return undefined;
+  // axe adds `?application=…`: the page is the same without it, and nothing else rides along.
+  return `${AXE_HELP_ORIGIN}${url.pathname}`;
 }
 
 /** The AI's recommendation when there is one, else the check's own guidance (with the rule's page). */

@@ -57,7 +57,12 @@ export interface ReportLinkOptions {
  * served by the API (`/api/v1/exports/<token>`); share pages are always the API's.
  */
 export function createReportLinks(options: ReportLinkOptions) {
-  const base = (origin: string) => (options.publicBaseUrl ?? origin).replace(/\/+$/, '');
+  const base = (origin: string | null) => {
+    const chosen = options.publicBaseUrl ?? origin;
+    // Callers pass null for links sent in messages; config and the share route make sure it is set.
+    if (!chosen) throw new Error('PUBLIC_BASE_URL is not set: a link for a message has no origin');
+    return chosen.replace(/\/+$/, '');
+  };
   const expiry = (seconds: number) => new Date(Date.now() + seconds * 1000);
 
   return {
@@ -72,7 +77,8 @@ export function createReportLinks(options: ReportLinkOptions) {
       return presigned ?? `${base(origin)}${EXPORT_LINK_PATH}/${signLink(options.secret, 'export', report.id, expiry(options.exportTtlSeconds))}`;
     },
 
-    shareUrl(report: LinkableReport, origin: string): { url: string; expiresAt: Date } {
+    /** `origin`: the request's, for a link handed back in the answer; null for one sent in a message. */
+    shareUrl(report: LinkableReport, origin: string | null): { url: string; expiresAt: Date } {
       const expiresAt = expiry(options.shareTtlSeconds);
       return { url: `${base(origin)}${SHARE_LINK_PATH}/${signLink(options.secret, 'share', report.id, expiresAt)}`, expiresAt };
     },

@@ -34,7 +34,7 @@ export function sarifRule(source: RuleSource) {
     ...(helpUri ? { helpUri } : {}),
     help: {
       text: fix ? [fix.summary, ...fix.steps.map((step, i) => `${i + 1}. ${step}`)].join('\n') : source.title,
-      markdown: fix ? [fix.summary, '', ...fix.steps.map((step, i) => `${i + 1}. ${step}`)].join('\n') : source.title,
+      markdown: helpMarkdown(check?.fix, helpUri, source.title),
     },
     defaultConfiguration: { level: LEVEL[severity] },
     properties: {
@@ -43,6 +43,22 @@ export function sarifRule(source: RuleSource) {
       ...(source.domain === 'security' ? { 'security-severity': SECURITY_SEVERITY[severity] } : {}),
     },
   };
+}
+
+/**
+ * GitHub renders `help.markdown`: every text is escaped, so a title a page wrote (axe's rule
+ * help) cannot add a link, and the one link is the help URL that helpUrlOf matched exactly.
+ */
+function helpMarkdown(fix: { summary: string; steps: string[] } | undefined, helpUri: string | undefined, title: string): string {
+  if (!fix) return escapeMarkdown(title);
+  const steps = fix.steps.map(escapeMarkdown);
+  if (helpUri) steps.push(`Rule guidance: [${helpUri}](${helpUri})`);
+  return [escapeMarkdown(fix.summary), '', ...steps.map((step, i) => `${i + 1}. ${step}`)].join('\n');
+}
+
+/** CommonMark's backslash escapes for every punctuation mark that can start markup. */
+export function escapeMarkdown(text: string): string {
+  return text.replace(/[\\`*_{}[\]()<>#+\-.!|~&:"']/g, (c) => `\\${c}`).replace(/\r?\n/g, ' ');
 }
 
 /** "security.hsts_missing" → "SecurityHstsMissing": SARIF's rule names are identifiers. */

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
+import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,6 +27,12 @@ import { createTenant, type Tenant } from '../support/tenants.ts';
 import { sarifSchemaSubset } from '../unit/reports/sarif-schema-subset.ts';
 
 const run = promisify(execFile);
+/** Links name it, not the request's host; `reachable` points them back at the test's API. */
+const PUBLIC_BASE_URL = 'http://reports.sitewarden.test';
+const reachable = (url: string) => {
+  expect(url.startsWith(`${PUBLIC_BASE_URL}/`)).toBe(true);
+  return `${stack.baseUrl}${url.slice(PUBLIC_BASE_URL.length)}`;
+};
 const CLI = `${__dirname}/../../bin/sitewarden`;
 const FORMATS = ['json', 'csv', 'html', 'pdf', 'sarif'] as const;
 type Format = (typeof FORMATS)[number];
@@ -75,6 +81,7 @@ beforeAll(async () => {
   stack = await startStack({
     STORAGE_DIR: storageDir,
     SMTP_URL: smtp.url,
+    PUBLIC_BASE_URL,
     SMTP_FROM: 'Sitewarden <reports@sitewarden.test>',
   });
   await usableSigningKey();
@@ -142,8 +149,22 @@ async function report(format: Format) {
 /** Fetches the report's artefact through its export_url, with no API key. */
 async function download(format: Format) {
   const { snapshot } = await report(format);
-  const res = await fetch(snapshot.export_url);
+  const res = await fetch(reachable(snapshot.export_url));
   return { url: snapshot.export_url as string, status: res.status, type: res.headers.get('content-type'), disposition: res.headers.get('content-disposition'), bytes: Buffer.from(await res.arrayBuffer()) };
+}
+
+/** A POST whose Host header the client chose (fetch cannot set one). */
+function postWithHost(url: string, host: string, key: string, body: unknown): Promise<{ status: number; body: any }> {
+  const payload = JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { method: 'POST', headers: { host, authorization: `Bearer ${key}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } }, (res) => {
+      let text = '';
+      res.on('data', (chunk) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode!, body: JSON.parse(text) }));
+    });
+    req.on('error', reject);
+    req.end(payload);
+  });
 }
 
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
@@ -318,7 +339,7 @@ describe('signed evidence', () => {
 describe('links', () => {
   it('need no key; a tampered, foreign-purpose or expired one is a 404', async () => {
     // Another API process on the same database and secret, whose links live one second.
-    const config = { ...stack.config, EXPORT_URL_TTL_SECONDS: 1, SHARE_URL_TTL_SECONDS: 1 };
+    const config = { ...stack.config, EXPORT_URL_TTL_SECONDS: 1, SHARE_URL_TTL_SECONDS: 1, PUBLIC_BASE_URL: undefined };
     const server = createServer(createApp({ config, db: stack.db, temporal: stack.temporal.client, logger: createLogger('silent', 'test') }));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const shortLived = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -349,14 +370,14 @@ describe('links', () => {
     const latest = FORMATS.map((f) => reports[f].id);
     expect(latest).toContain(res.body.data.id);
     expect(res.body.data).toMatchObject({ channel: 'link', status: 'shared', recipients: [], share_url: expect.stringMatching(/\/api\/v1\/shared\/reports\//), shared_at: expect.any(String) });
-    const page = await fetch(res.body.data.share_url);
+    const page = await fetch(reachable(res.body.data.share_url));
     expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
     expect(page.headers.get('content-security-policy')).toMatch(/default-src 'none'/);
     const title = await withBrowser({ chromePath: stack.config.CHROME_PATH }, async ({ port }) => {
       const browser = await chromium.connectOverCDP(`http://127.0.0.1:${port}`);
       try {
         const tab = await (await browser.newContext()).newPage();
-        await tab.goto(res.body.data.share_url);
+        await tab.goto(reachable(res.body.data.share_url));
         return { title: await tab.title(), rows: await tab.locator('tbody tr').count() };
       } finally {
         await browser.close();
@@ -370,16 +391,18 @@ describe('links', () => {
 });
 
 describe('sharing by email and Slack', () => {
-  it('email: the local SMTP server receives the message for every recipient, with a working link', async () => {
-    const res = await call('POST', `${t.audit}/reports/share`, { key: t.writeKey, body: { channel: 'email', recipients: ['ops@example.com', 'cto@example.com'] } });
+  it('email: the local SMTP server receives the message for every recipient, with a working link on PUBLIC_BASE_URL whatever the Host header', async () => {
+    const res = await postWithHost(`${t.audit}/reports/share`, 'evil.example', t.writeKey, { channel: 'email', recipients: ['ops@example.com', 'cto@example.com'] });
     expect(res.status).toBe(200);
     expect(res.body.data).toMatchObject({ channel: 'email', recipients: ['ops@example.com', 'cto@example.com'], share_url: null, delivery: { status: 'pending' } });
     await eventually(async () => smtp.messages.length, (n) => n > 0);
     const [mail] = smtp.messages;
     expect(mail).toMatchObject({ from: 'reports@sitewarden.test', to: ['ops@example.com', 'cto@example.com'] });
     expect(mail!.raw).toMatch(/^Subject: Sitewarden audit report: production-website/m);
-    const link = /(http:\/\/127\.0\.0\.1:\d+\/api\/v1\/shared\/reports\/[\w.-]+)/.exec(decodeQuotedPrintable(mail!.raw))?.[1];
-    expect((await fetch(link!)).status).toBe(200);
+    const text = decodeQuotedPrintable(mail!.raw);
+    expect(text).not.toContain('evil.example');
+    const link = /(http:\/\/reports\.sitewarden\.test\/api\/v1\/shared\/reports\/[\w.-]+)/.exec(text)?.[1];
+    expect((await fetch(reachable(link!))).status).toBe(200);
     const delivery = await eventually(
       () => stack.db.prisma.notificationDelivery.findUniqueOrThrow({ where: { id: res.body.data.delivery.id } }),
       (d) => d.status !== 'pending',

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import { envSchema, loadConfig } from '../../src/platform/config.ts';
+import { envSchema, loadConfig, MAX_EXPORT_URL_TTL_SECONDS, MAX_SHARE_URL_TTL_SECONDS } from '../../src/platform/config.ts';
 
 describe('loadConfig', () => {
   it('applies defaults to an empty environment', () => {
@@ -27,6 +27,26 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/SITEWARDEN_SECRET/);
     expect(() => loadConfig({ NODE_ENV: 'production', SITEWARDEN_SECRET: 'short' })).toThrow(/SITEWARDEN_SECRET/);
     expect(loadConfig({ NODE_ENV: 'production', SITEWARDEN_SECRET: 'x'.repeat(32) }).NODE_ENV).toBe('production');
+  });
+});
+
+describe('signed links', () => {
+  it('bounds the lifetime of download and share links, naming the variable', () => {
+    expect(() => loadConfig({ SHARE_URL_TTL_SECONDS: String(MAX_SHARE_URL_TTL_SECONDS + 1) })).toThrow(/SHARE_URL_TTL_SECONDS/);
+    expect(() => loadConfig({ SHARE_URL_TTL_SECONDS: '31536000' })).toThrow(/SHARE_URL_TTL_SECONDS/);
+    expect(() => loadConfig({ EXPORT_URL_TTL_SECONDS: String(MAX_EXPORT_URL_TTL_SECONDS + 1) })).toThrow(/EXPORT_URL_TTL_SECONDS/);
+    expect(loadConfig({ SHARE_URL_TTL_SECONDS: String(MAX_SHARE_URL_TTL_SECONDS), EXPORT_URL_TTL_SECONDS: String(MAX_EXPORT_URL_TTL_SECONDS) })).toMatchObject({
+      SHARE_URL_TTL_SECONDS: 30 * 24 * 3600,
+      EXPORT_URL_TTL_SECONDS: 7 * 24 * 3600,
+    });
+    expect(loadConfig({}).SHARE_URL_TTL_SECONDS).toBe(7 * 24 * 3600);
+  });
+
+  it('requires PUBLIC_BASE_URL whenever SMTP is configured, so email links never take the Host header', () => {
+    expect(() => loadConfig({ SMTP_URL: 'smtp://127.0.0.1:2525' })).toThrow(/PUBLIC_BASE_URL: required when SMTP_URL is set/);
+    expect(loadConfig({ SMTP_URL: 'smtp://127.0.0.1:2525', PUBLIC_BASE_URL: 'https://audit.example.com' }).PUBLIC_BASE_URL).toBe('https://audit.example.com');
+    expect(() => loadConfig({ SMTP_URL: 'smtp://127.0.0.1:2525', PUBLIC_BASE_URL: 'javascript:alert(1)' })).toThrow(/PUBLIC_BASE_URL/);
+    expect(loadConfig({}).PUBLIC_BASE_URL).toBeUndefined();
   });
 });
 

@@ -22,7 +22,7 @@ import { sarifReport } from '../../reports/sarif.ts';
 import { burnDownDates } from '../../domain/report-summary.ts';
 import { loadMetrics } from '../../reports/summary-queries.ts';
 import { heartbeating } from '../heartbeat.ts';
-import { openFindingSource, type FindingSource } from './finding-source.ts';
+import { copyFindingSource, openFindingSource, type FindingSource } from './finding-source.ts';
 
 export interface ExportPlan {
   format: ReportFormat;
@@ -53,13 +53,15 @@ export interface ReportExportDeps {
 }
 
 const PDF_TIMEOUT_MS = 120_000;
-/** The snapshot stays open while the artefact streams to storage. */
-const SNAPSHOT_TIMEOUT_MS = 10 * 60_000;
+/** The snapshot's transaction only copies (≤ 10 000 findings) to a local file; then it ends. */
+const SNAPSHOT_TIMEOUT_MS = 2 * 60_000;
 
 /**
  * ReportExportWorkflow's I/O. The artefact is built from one repeatable-read snapshot of the
- * project and streamed to storage while it is built; only its facts go back to the workflow.
- * Every update is guarded by the report's status, so retries change nothing twice.
+ * project: a short transaction copies the findings to a temporary file and reads the counts,
+ * then ends; the artefact is built from that file and streamed to storage with no transaction
+ * open, however slow the upload. Only its facts go back to the workflow. Every update is
+ * guarded by the report's status, so retries change nothing twice.
  */
 export function createReportExportActivities({ prisma, config, storage, secret }: ReportExportDeps) {
   return {
@@ -151,22 +153,17 @@ export function createReportExportActivities({ prisma, config, storage, secret }
     const { contentType } = FORMATS[report.format];
     const exportedAt = new Date();
     const { format } = report;
-    if (format !== 'pdf') {
-      const { context, result } = await inSnapshot(report, exportedAt, async (source, context) => {
+    const folder = await mkdtemp(join(tmpdir(), 'sitewarden-report-'));
+    try {
+      const { source, context } = await snapshot(report, exportedAt, join(folder, 'findings.ndjson'));
+      if (format !== 'pdf') {
         const written = await upload(key, contentType, artefactContent(format, context, source));
         // Share links show an HTML page whatever the format: the same snapshot, rendered.
         if (format !== 'html') await upload(viewKey(report), FORMATS.html.contentType, htmlReport(context, source.ofSeverity));
-        return written;
-      });
-      return facts(report, context, result);
-    }
-
-    const folder = await mkdtemp(join(tmpdir(), 'sitewarden-report-'));
-    try {
+        return facts(report, context, written);
+      }
       const htmlPath = join(folder, 'report.html');
-      const { context } = await inSnapshot(report, exportedAt, (source, context) =>
-        pipeline(Readable.from(htmlReport(context, source.ofSeverity)), createWriteStream(htmlPath)),
-      );
+      await pipeline(Readable.from(htmlReport(context, source.ofSeverity)), createWriteStream(htmlPath));
       await storage.put(viewKey(report), createReadStream(htmlPath), FORMATS.html.contentType);
       const pdfOptions = { chromePath: config.CHROME_PATH, title: `Audit report · ${context.project.name}`, timeoutMs: PDF_TIMEOUT_MS, signal };
       const written = await renderPdf(htmlPath, pdfOptions, (pdf) => upload(key, contentType, pdf));
@@ -197,12 +194,16 @@ export function createReportExportActivities({ prisma, config, storage, secret }
     return { sha256: hash.digest('hex'), bytes };
   }
 
-  async function inSnapshot<T>(report: Report, exportedAt: Date, work: (source: FindingSource, context: ReportContext) => Promise<T>) {
+  /**
+   * One repeatable-read transaction, as short as reading the findings: their copy in `path`, the
+   * counts and the scan runs all come from the same snapshot; the transaction ends before any
+   * byte goes to storage.
+   */
+  async function snapshot(report: Report, exportedAt: Date, path: string): Promise<{ source: FindingSource; context: ReportContext }> {
     return prisma.$transaction(
       async (tx) => {
-        const source = await openFindingSource(tx, { orgId: report.org_id, projectId: report.project_id });
-        const context = await loadContext(tx, report, exportedAt, source);
-        return { context, result: await work(source, context) };
+        const source = await copyFindingSource(await openFindingSource(tx, { orgId: report.org_id, projectId: report.project_id }), path);
+        return { source, context: await loadContext(tx, report, exportedAt, source) };
       },
       { isolationLevel: Prisma.TransactionIsolationLevel.RepeatableRead, maxWait: 10_000, timeout: SNAPSHOT_TIMEOUT_MS },
     );

@@ -85,7 +85,9 @@ export function reportsRouter({ config, db, temporal }: ApiDeps): Router {
     if (report.status !== 'exported' && report.status !== 'shared') {
       throw new ApiError('conflict', `The latest report is ${report.status}: only an exported report can be shared`);
     }
-    const share = links.shareUrl(report, origin(req));
+    // A link that leaves in a message (email, Slack) names PUBLIC_BASE_URL only, never the host the
+    // request claims: a forged Host header would otherwise send recipients to another site.
+    const share = links.shareUrl(report, body.channel === 'link' ? origin(req) : null);
     const sharedAt = new Date();
     let deliveryId: string | null = null;
     if (body.channel !== 'link') {
@@ -163,6 +165,7 @@ export function reportsRouter({ config, db, temporal }: ApiDeps): Router {
       if (!config.SMTP_URL) throw invalidParams({ channel: ['email is not configured on this instance (SMTP_URL)'] });
     }
     if (body.channel !== 'slack') return null;
+    if (!config.PUBLIC_BASE_URL) throw invalidParams({ channel: ['slack needs PUBLIC_BASE_URL on this instance: links in messages never name the request’s host'] });
     if (!body.webhook_url) throw invalidParams({ webhook_url: ['is required for channel slack'] });
     const target = checkTargetUrl(body.webhook_url, config.allowlist);
     if (!target.ok) throw invalidParams({ webhook_url: [target.reason] });
