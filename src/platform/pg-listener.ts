@@ -38,6 +38,12 @@ export class PgListener {
     return () => this.lostHandlers.delete(handler);
   }
 
+  /** The server pid of the LISTEN connection (null when not connected); for diagnostics and tests. */
+  async backendPid(): Promise<number | null> {
+    const client = await this.client?.catch(() => undefined);
+    return (client as unknown as { processID?: number } | undefined)?.processID ?? null;
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     const client = this.client;

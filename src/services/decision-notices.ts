@@ -22,21 +22,21 @@ export function createDecisionNotices(listener: PgListener) {
   const waiting = new Map<string, (outcome: DecisionOutcome | null) => void>();
   let subscribed: Promise<unknown> | undefined;
 
+  const onNotice = (payload: string) => {
+    let parsed: z.infer<typeof notice> | undefined;
+    try {
+      parsed = notice.parse(JSON.parse(payload));
+    } catch {
+      return; // not one of ours
+    }
+    waiting.get(parsed.requestId)?.(parsed.outcome);
+  };
+  // One handler for the process (a Set in the listener): subscribing again after a loss adds none.
   const subscribe = () =>
-    (subscribed ??= listener
-      .listen(DECISION_CHANNEL, (payload) => {
-        let parsed: z.infer<typeof notice> | undefined;
-        try {
-          parsed = notice.parse(JSON.parse(payload));
-        } catch {
-          return; // not one of ours
-        }
-        waiting.get(parsed.requestId)?.(parsed.outcome);
-      })
-      .catch((err: unknown) => {
-        subscribed = undefined;
-        throw err;
-      }));
+    (subscribed ??= listener.listen(DECISION_CHANNEL, onNotice).catch((err: unknown) => {
+      subscribed = undefined;
+      throw err;
+    }));
   listener.onLost(() => {
     subscribed = undefined;
     for (const resolve of waiting.values()) resolve(null);
