@@ -4,6 +4,7 @@
  *
  *   ./scripts/record-histories            # every scenario
  *   ./scripts/record-histories scan-      # only the scenarios whose name starts with "scan-"
+ *   ./scripts/record-histories verification saga-v2   # …saved as verification-passed-saga-v2.json etc.
  *
  * It runs the real stack (test/support/stack.ts: API, both workers, a Temporal dev server, a
  * scratch PostgreSQL database, Debian's Chromium for Lighthouse, axe and PDFs) against the fixture
@@ -40,6 +41,8 @@ const STRICT_CSP = "default-src 'self'; script-src 'self'; object-src 'none'; ba
 const PAGE = '<!doctype html><html lang="en"><head><title>Verification fixture page</title></head><body><h1>Hello</h1></body></html>';
 const FORMATS = ['json', 'csv', 'html', 'pdf', 'sarif'] as const;
 const only = process.argv[2] ?? '';
+/** A second argument names the code's version in the file names (e.g. saga-v2), keeping older histories. */
+const suffix = process.argv[3] ? `-${process.argv[3]}` : '';
 const recorded: Array<{ name: string; events: number }> = [];
 
 function log(message: string) {
@@ -54,7 +57,7 @@ async function save(name: string, handle: WorkflowHandle): Promise<void> {
   const [type] = name.split('-');
   const dir = join(OUT, type === 'report' ? name.split('-').slice(0, 2).join('-') : type!);
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, `${name}.json`), `${JSON.stringify(scrubbed, null, 1)}\n`);
+  writeFileSync(join(dir, `${name}${suffix}.json`), `${JSON.stringify(scrubbed, null, 1)}\n`);
   recorded.push({ name, events: scrubbed.events.length });
   log(`${name}: ${scrubbed.events.length} events`);
 }
