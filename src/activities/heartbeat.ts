@@ -7,6 +7,8 @@ import { Context } from '@temporalio/activity';
  */
 export async function heartbeating<T>(work: (signal: AbortSignal) => Promise<T>, everyMs = 2_000): Promise<T> {
   const context = Context.current();
+  // A local activity has no heartbeat (its workflow task is its liveness); cancellation still works.
+  if (context.info.isLocal) return work(context.cancellationSignal);
   context.heartbeat();
   const timer = setInterval(() => context.heartbeat(), everyMs);
   try {

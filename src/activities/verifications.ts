@@ -12,7 +12,7 @@ import type { SafeFetcher } from '../gather/safe-fetch.ts';
 import { gatherSecurityArtifacts, gatherSeoArtifacts } from '../gather/site-probes.ts';
 import type { Config } from '../platform/config.ts';
 import type { Db } from '../platform/db.ts';
-import { approveVerification, reopenVerification, type DecisionOutcome } from '../services/verification-decisions.ts';
+import { approveVerification, failPendingVerification, reopenVerification, type DecisionOutcome } from '../services/verification-decisions.ts';
 import { heartbeating } from './heartbeat.ts';
 
 export interface VerificationPlan {
@@ -25,6 +25,11 @@ export interface VerificationPlan {
   decisionWindowSeconds: number;
   /** Policy `verification.auto_approve`: a full pass approves itself. */
   autoApprove: boolean;
+  /**
+   * The evaluation's worst case: every key's look at every URL within its gatherers' own limits
+   * (Lighthouse per URL in sequence adds up). Absent in plans recorded before it existed.
+   */
+  evaluationTimeoutMs?: number;
 }
 
 export type Decision = 'approve' | 'reopen';
@@ -35,12 +40,14 @@ export function createVerificationActivities(prisma: Db, config: Config, fetcher
       const v = await prisma.verification.findUniqueOrThrow({ where: { id: verificationId } });
       const policy = await prisma.policy.findUnique({ where: { org_id_project_id: { org_id: v.org_id, project_id: v.project_id } } });
       const keys = (v.checks as VerificationCheck[]).map((c) => c.key);
+      const finding = await prisma.finding.findUnique({ where: { id: v.finding_id }, select: { affected_assets: true } });
       return {
         evaluated: v.result !== 'pending',
         needsBrowser: keys.some((k) => ['accessibility', 'performance'].includes(domainOfVerificationKey(k) ?? '')),
         browserTaskQueue: config.TEMPORAL_BROWSER_TASK_QUEUE,
         decisionWindowSeconds: config.VERIFICATION_DECISION_WINDOW_SECONDS,
         autoApprove: autoApproves(policy?.config),
+        evaluationTimeoutMs: evaluationBudgetMs(config, keys, urlsOf(finding?.affected_assets).length),
       };
     },
 
@@ -51,13 +58,13 @@ export function createVerificationActivities(prisma: Db, config: Config, fetcher
     async evaluateVerification(verificationId: string): Promise<{ result: 'passed' | 'failed' }> {
       const v = await prisma.verification.findUniqueOrThrow({ where: { id: verificationId } });
       const finding = await prisma.finding.findUniqueOrThrow({ where: { id: v.finding_id } });
-      const urls = (finding.affected_assets as Array<{ type: string; value: string }>).filter((a) => a.type === 'url').map((a) => a.value);
+      const urls = urlsOf(finding.affected_assets);
       const checks = [...(v.checks as VerificationCheck[])];
 
       const result = await heartbeating(async (signal) => {
         const look = lookups(config, fetcher, signal);
         for (const [index, check] of checks.entries()) {
-          checks[index] = await evaluateKey(check.key, finding.check_id, urls, look);
+          checks[index] = await evaluateKey(check.key, finding.check_id, urls, look, signal);
           await prisma.verification.update({ where: { id: verificationId }, data: { checks } });
         }
         return checks.every((c) => c.status === 'passed') ? 'passed' : 'failed';
@@ -66,13 +73,50 @@ export function createVerificationActivities(prisma: Db, config: Config, fetcher
       return { result };
     },
 
-    async decideVerification(verificationId: string, decision: Decision, actorKeyId: string | null): Promise<DecisionOutcome> {
+    /**
+     * `requestId` (absent in decisions scheduled before it existed): the API waiting on this
+     * decision hears the outcome by NOTIFY, sent in the decision's own transaction.
+     */
+    async decideVerification(verificationId: string, decision: Decision, actorKeyId: string | null, requestId?: string): Promise<DecisionOutcome> {
       const label = actorKeyId ? `api_key:${actorKeyId}` : 'policy:auto_approve';
       return decision === 'approve'
-        ? approveVerification(prisma, verificationId, { keyId: actorKeyId, label })
-        : reopenVerification(prisma, verificationId, { label });
+        ? approveVerification(prisma, verificationId, { keyId: actorKeyId, label }, requestId)
+        : reopenVerification(prisma, verificationId, { label }, requestId);
+    },
+
+    /**
+     * The failure path: an evaluation that could not finish (its retries spent, its worker gone
+     * for good) marks the verification `failed` with the reason on every unsettled check, so the
+     * task is free for a new run, and gives back the AI unit the run was charged. Idempotent: only
+     * a pending verification changes, in one transaction with the refund.
+     */
+    async failVerification(verificationId: string, reason: string): Promise<{ failed: boolean }> {
+      return { failed: await failPendingVerification(prisma, verificationId, reason) };
     },
   };
+}
+
+const urlsOf = (assets: unknown) =>
+  (Array.isArray(assets) ? (assets as Array<{ type?: unknown; value?: unknown }>) : [])
+    .filter((a) => a?.type === 'url' && typeof a.value === 'string')
+    .map((a) => a.value as string);
+
+/**
+ * One look at one URL, at worst, per domain: the HTTP gatherers make up to four fetches (page,
+ * redirects, robots.txt, sitemap) each within SCAN_FETCH_TIMEOUT_MS; axe waits twice that after
+ * starting Chromium; Lighthouse is allowed 150 s (PageSpeed 120 s) plus Chromium's start.
+ */
+const CHROMIUM_START_MS = 30_000;
+export function evaluationBudgetMs(config: Pick<Config, 'SCAN_FETCH_TIMEOUT_MS'>, keys: string[], urlCount: number): number {
+  const perLook: Record<FindingDomain, number> = {
+    security: 4 * config.SCAN_FETCH_TIMEOUT_MS,
+    seo: 4 * config.SCAN_FETCH_TIMEOUT_MS,
+    accessibility: 2 * config.SCAN_FETCH_TIMEOUT_MS + CHROMIUM_START_MS,
+    performance: 150_000 + CHROMIUM_START_MS,
+  };
+  const looks = keys.reduce((sum, key) => sum + perLook[domainOfVerificationKey(key) ?? 'security'], 0);
+  // The database writes and a margin; at least a minute, however small the work.
+  return Math.max(60_000, looks * Math.max(1, urlCount) + 30_000);
 }
 
 function autoApproves(config: unknown): boolean {
@@ -103,16 +147,20 @@ function lookups(config: Config, fetcher: SafeFetcher, signal: AbortSignal): Loo
   };
 }
 
-async function evaluateKey(key: string, findingCheckId: string, urls: string[], look: Look): Promise<VerificationCheck> {
+async function evaluateKey(key: string, findingCheckId: string, urls: string[], look: Look, signal: AbortSignal): Promise<VerificationCheck> {
   const domain = domainOfVerificationKey(key);
   if (!domain) return settledCheck(key, false, `unknown check key ${key}`);
   if (urls.length === 0) return settledCheck(key, false, 'the finding has no URL to re-check');
   const failures: string[] = [];
   for (const url of urls) {
+    // Cancelled (by the workflow, a lost heartbeat, worker shutdown): stop between URLs, and do
+    // not record the abort as the page's failure.
+    signal.throwIfAborted();
     try {
       const verdict = judgeKey(key, findingCheckId, await look(domain, url));
       if (!verdict.passed) failures.push(`${url}: ${verdict.detail}`);
     } catch (err) {
+      signal.throwIfAborted();
       failures.push(`${url}: ${(err as Error).message}`);
     }
   }

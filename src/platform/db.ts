@@ -1,6 +1,7 @@
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { PrismaClient } from '../generated/prisma/client.ts';
+import { PgListener } from './pg-listener.ts';
 
 export type Db = PrismaClient;
 
@@ -8,6 +9,8 @@ export interface Database {
   prisma: PrismaClient;
   /** The same pool Prisma uses, for the few stores that speak SQL directly (rate limits). */
   pool: pg.Pool;
+  /** The process's one LISTEN connection (opened on first use). */
+  listener: PgListener;
   close(): Promise<void>;
 }
 
@@ -18,10 +21,13 @@ export function connectDatabase(url: string, poolSize = 10): Database {
   // query opens a new one.
   pool.on('error', () => {});
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  const listener = new PgListener(url);
   return {
     prisma,
     pool,
+    listener,
     async close() {
+      await listener.close();
       await prisma.$disconnect();
       await pool.end().catch(() => undefined);
     },

@@ -76,7 +76,7 @@ export async function chargeAiUnit(prisma: Db, config: QuotaConfig, orgId: strin
 }
 
 /** Gives a unit back when the work it paid for could not be started (e.g. Temporal was unavailable). */
-export async function refundAiUnit(prisma: Db, charge: AiCharge): Promise<void> {
+export async function refundAiUnit(prisma: Pick<Db, '$executeRaw'>, charge: Pick<AiCharge, 'charged' | 'orgId' | 'periodStart'>): Promise<void> {
   if (!charge.charged) return;
   await prisma.$executeRaw`
     UPDATE ai_quotas SET units_used = GREATEST(units_used - 1, 0), updated_at = now()

@@ -1,7 +1,8 @@
 import type { ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { call, eventually } from '../support/http.ts';
 import { startFixtureSite, type FixtureSite } from '../support/fixture-site.ts';
-import { crash, freePort, spawnService, stopAll } from '../support/processes.ts';
+import { crash, freePort, groupPids, isGone, spawnService, stopAll } from '../support/processes.ts';
 import { startStack, type Stack } from '../support/stack.ts';
 import { createTenant } from '../support/tenants.ts';
 
@@ -31,9 +32,35 @@ function serviceEnv(extra: Record<string, string> = {}): Record<string, string> 
 
 const terminal = (status: string) => status === 'completed' || status === 'failed';
 
+/** The service's program runs in the spawned pid itself (no wrapper left to absorb the kill). */
+function expectProgramPid(child: ChildProcess, entry: string): void {
+  const cmdline = readFileSync(`/proc/${child.pid}/cmdline`, 'utf8').split('\0');
+  expect(cmdline).toContain(entry);
+  expect(groupPids(child.pid!)).toContain(child.pid);
+}
+
+/** Retried activity attempts in a workflow's history: `name (attempt n, after: last failure)`. */
+async function retriedActivities(workflowId: string): Promise<string[]> {
+  const history = await stack.temporal.client.workflow.getHandle(workflowId).fetchHistory();
+  const names = new Map<string, string>();
+  const retried: string[] = [];
+  for (const event of history.events ?? []) {
+    const scheduled = event.activityTaskScheduledEventAttributes;
+    if (scheduled) names.set(String(event.eventId), scheduled.activityType?.name ?? '?');
+    const started = event.activityTaskStartedEventAttributes;
+    if (started && (started.attempt ?? 1) > 1) {
+      const name = names.get(String(started.scheduledEventId)) ?? '?';
+      retried.push(`${name} (attempt ${started.attempt}, after: ${started.lastFailure?.message ?? '?'})`);
+    }
+  }
+  return retried;
+}
+
 it('finishes every scan, each finding once, when the worker is killed mid-scan', async () => {
   const t = await createTenant(stack.db.prisma, stack.baseUrl);
   const first = spawnService('src/worker.ts', serviceEnv());
+  await eventually(async () => readFileSync(`/proc/${first.pid}/cmdline`, 'utf8'), (cmd) => cmd.includes('src/worker.ts'), 5_000);
+  expectProgramPid(first, 'src/worker.ts');
   const ids: string[] = [];
   for (let i = 0; i < 3; i++) {
     const res = await call('POST', `${t.audit}/scans/run`, { key: t.writeKey, body: { url: site.slowUrl, scanners: ['security', 'seo'] } });
@@ -42,7 +69,9 @@ it('finishes every scan, each finding once, when the worker is killed mid-scan',
   }
   // Kill it while the page captures are in flight (the fixture holds each response for 3 s).
   await eventually(async () => site.hits.filter((h) => h === 'defects/slow').length, (n) => n >= 1, 30_000);
-  await crash(first);
+  const killed = await crash(first);
+  expect(killed).toContain(first.pid);
+  expect(killed.filter((pid) => !isGone(pid))).toEqual([]);
   const running = await stack.db.prisma.scanRun.count({ where: { id: { in: ids }, status: { in: ['queued', 'running'] } } });
   expect(running).toBe(3);
 
@@ -52,7 +81,12 @@ it('finishes every scan, each finding once, when the worker is killed mid-scan',
     (rows) => rows.every((r) => terminal(r.status)),
     90_000,
   );
+  const states = runs.reduce<Record<string, number>>((counts, r) => ({ ...counts, [r.status]: (counts[r.status] ?? 0) + 1 }), {});
+  process.stderr.write(`worker-kill test: scans by final state ${JSON.stringify(states)}\n`);
   expect(runs.map((r) => r.status)).toEqual(['completed', 'completed', 'completed']);
+  // The kill interrupted real work: an activity of these scans ran again after it.
+  const retried = (await Promise.all(runs.map((r) => retriedActivities(r.workflow_id)))).flat();
+  expect(retried.length).toBeGreaterThan(0);
 
   const findings = await stack.db.prisma.finding.findMany({ where: { org_id: t.orgId }, select: { id: true, title: true } });
   expect(findings.length).toBeGreaterThan(10);
@@ -83,12 +117,18 @@ it('loses no accepted scan when the API is killed while scans are started', asyn
     const res = await call('POST', `${audit}/scans/run`, { key: t.writeKey, body: { url: site.defectsUrl, scanners: ['seo'] } }).catch(() => null);
     if (res?.status === 202) accepted.push(res.body.data.id);
   });
+  expectProgramPid(api, 'src/api/main.ts');
   await eventually(async () => accepted.length, (n) => n >= 5, 30_000);
-  await crash(api);
+  const killed = await crash(api);
+  expect(killed).toContain(api.pid);
+  expect(killed.filter((pid) => !isGone(pid))).toEqual([]);
+  // Nothing answers on the port any more: the health check below can only be the new API's.
+  expect(await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.status, () => 'refused')).toBe('refused');
   await Promise.all(attempts);
   expect(accepted.length).toBeGreaterThanOrEqual(5);
 
-  await startApi(); // starts the workflows of runs written just before the crash
+  const restarted = await startApi(); // starts the workflows of runs written just before the crash
+  expect(restarted.pid).not.toBe(api.pid);
   const runs = await eventually(
     () => stack.db.prisma.scanRun.findMany({ where: { org_id: t.orgId } }),
     (rows) => rows.every((r) => terminal(r.status)),

@@ -1,12 +1,16 @@
+import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { ensureDatabase, migrate, MigrationChecksumMismatch } from '../../src/platform/migrate.ts';
+import { RUN_MARKER } from './processes.ts';
 import { dropDatabase } from './scratch-database.ts';
 
 /** Jest globalSetup: the shared test database exists and is migrated before any test file runs. */
 export default async function globalSetup(): Promise<void> {
+  // Marks every process this run starts (inherited through the workers); the teardown looks for it.
+  process.env[RUN_MARKER] = randomUUID();
   // One workflow bundle for every test file instead of one webpack run per worker.
   const bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows/index.ts'), logger: silentLogger });
   const bundlePath = join(tmpdir(), `sitewarden-workflows-${process.pid}.js`);

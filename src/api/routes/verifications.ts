@@ -4,6 +4,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { pendingCheck } from '../../domain/verification.ts';
 import { chargeAiUnit } from '../../services/ai-quota.ts';
+import { createDecisionNotices } from '../../services/decision-notices.ts';
 import type { DecisionOutcome } from '../../services/verification-decisions.ts';
 import type { DecisionRequest, VerificationWorkflow } from '../../workflows/verification.ts';
 import type { ApiDeps } from '../deps.ts';
@@ -40,7 +41,7 @@ export function verificationsRouter({ config, db, temporal }: ApiDeps): Router {
     const running = await prisma.verification.findFirst({ where: { task_id: taskId, result: 'pending' }, select: { id: true } });
     if (running) throw new ApiError('conflict', `Verification ${running.id} of this task is still running`);
 
-    await chargeAiUnit(prisma, config, orgId);
+    const charge = await chargeAiUnit(prisma, config, orgId);
     const id = randomUUID();
     const verification = await prisma.verification.create({
       data: {
@@ -51,6 +52,8 @@ export function verificationsRouter({ config, db, temporal }: ApiDeps): Router {
         finding_id: task.finding_id,
         checks: [pendingCheck(task.finding.verification_key ?? 'unknown')],
         workflow_id: verificationWorkflowId(id),
+        // The workflow's failure path refunds this unit.
+        ai_charged_period: charge.charged ? charge.periodStart : null,
       },
     });
     try {
@@ -84,34 +87,42 @@ export function verificationsRouter({ config, db, temporal }: ApiDeps): Router {
 
   /**
    * Approve and reopen reach the workflow as signals (signal-with-start: a workflow whose decision
-   * window has passed is started again); the answer waits for the workflow's verdict on this request.
+   * window has passed is started again). The answer waits for the decision's own transaction to
+   * announce its outcome (NOTIFY with this request's id, heard on the process's one LISTEN
+   * connection); a notice missed (timeout, lost connection) is read once from the workflow.
    */
+  const notices = createDecisionNotices(db.listener);
   for (const decision of ['approve', 'reopen'] as const) {
     router.post(`/verifications/:verification_id/${decision}`, requireScope('audit:write'), async (req, res) => {
       const verification = await findVerification(res.locals.tenant, req.params.verification_id);
       const request: DecisionRequest = { requestId: randomUUID(), actorKeyId: res.locals.apiKey.keyId };
-      await temporal.workflow.signalWithStart<typeof VerificationWorkflow, [DecisionRequest]>('VerificationWorkflow', {
-        taskQueue: config.TEMPORAL_TASK_QUEUE,
-        workflowId: verification.workflow_id,
-        workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
-        args: [{ verificationId: verification.id }],
-        signal: decision,
-        signalArgs: [request],
-      });
-      const outcome = await awaitDecision(verification.workflow_id, request.requestId);
+      const pending = await notices.expect(request.requestId, DECISION_WAIT_MS);
+      try {
+        await temporal.workflow.signalWithStart<typeof VerificationWorkflow, [DecisionRequest]>('VerificationWorkflow', {
+          taskQueue: config.TEMPORAL_TASK_QUEUE,
+          workflowId: verification.workflow_id,
+          workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+          args: [{ verificationId: verification.id }],
+          signal: decision,
+          signalArgs: [request],
+        });
+      } catch (err) {
+        pending.cancel();
+        throw err;
+      }
+      const outcome = (await pending.outcome) ?? (await readDecision(verification.workflow_id, request.requestId));
       if (!outcome.ok) throw new ApiError('conflict', outcome.message);
       sendData(res, 200, serializeVerification(await prisma.verification.findUniqueOrThrow({ where: { id: verification.id } })));
     });
   }
 
-  async function awaitDecision(workflowId: string, requestId: string): Promise<DecisionOutcome> {
-    const handle = temporal.workflow.getHandle(workflowId);
-    const deadline = Date.now() + DECISION_WAIT_MS;
-    while (Date.now() < deadline) {
-      const outcome = await handle.query<DecisionOutcome | null, [string]>('decision', requestId);
-      if (outcome) return outcome;
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
+  /** The fallback for a missed notice: one query of the workflow's answers. */
+  async function readDecision(workflowId: string, requestId: string): Promise<DecisionOutcome> {
+    const outcome = await temporal.workflow
+      .getHandle(workflowId)
+      .query<DecisionOutcome | null, [string]>('decision', requestId)
+      .catch(() => null);
+    if (outcome) return outcome;
     throw new ApiError('unavailable', 'The decision was sent but not confirmed in time; check the verification shortly');
   }
 

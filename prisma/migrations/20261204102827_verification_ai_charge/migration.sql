@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "verifications" ADD COLUMN     "ai_charged_period" DATE;
