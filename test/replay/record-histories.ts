@@ -1,0 +1,303 @@
+/**
+ * Records one Temporal history per path of every workflow type into test/fixtures/histories/,
+ * for test/workflows/replay.test.ts to replay against the current workflow code (docs/deploy.md).
+ *
+ *   ./scripts/record-histories            # every scenario
+ *   ./scripts/record-histories scan-      # only the scenarios whose name starts with "scan-"
+ *
+ * It runs the real stack (test/support/stack.ts: API, both workers, a Temporal dev server, a
+ * scratch PostgreSQL database, Debian's Chromium for Lighthouse, axe and PDFs) against the fixture
+ * sites, the fake LLM, a fake PageSpeed Insights and a local SMTP server, all on 127.0.0.1, and
+ * saves `handle.fetchHistory()` of each closed workflow as the CLI's JSON
+ * (`temporal workflow show --output json`). Record with the code that is deployed, before changing
+ * a workflow: the histories stand for the runs in flight during the next deploy.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type OutgoingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { WorkflowHandle } from '@temporalio/client';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { setProvider } from '../../src/ai/provider-settings.ts';
+import { resolveInstanceSecret } from '../../src/platform/crypto.ts';
+import { migrate } from '../../src/platform/migrate.ts';
+import { activeSigningKey, rotateSigningKey, SigningKeyUnavailable } from '../../src/platform/signing.ts';
+import { reportShareWorkflowId } from '../../src/reports/kickoff.ts';
+import { startFakeAnthropic, type FakeLlm } from '../support/fake-llm.ts';
+import { historyToJson } from '../support/histories.ts';
+import { startFixtureSite, type FixtureSite } from '../support/fixture-site.ts';
+import { call, eventually } from '../support/http.ts';
+import { createScratchDatabase, dropDatabase } from '../support/scratch-database.ts';
+import { startSmtp, type SmtpSink } from '../support/smtp.ts';
+import { startStack, type Stack } from '../support/stack.ts';
+import { createTenant, type Tenant } from '../support/tenants.ts';
+
+const OUT = resolve(__dirname, '../fixtures/histories');
+const ANTHROPIC_KEY = `sk-ant-api03-${randomBytes(24).toString('base64url')}`;
+const STRICT_CSP = "default-src 'self'; script-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'";
+const PAGE = '<!doctype html><html lang="en"><head><title>Verification fixture page</title></head><body><h1>Hello</h1></body></html>';
+const FORMATS = ['json', 'csv', 'html', 'pdf', 'sarif'] as const;
+const only = process.argv[2] ?? '';
+const recorded: Array<{ name: string; events: number }> = [];
+
+function log(message: string) {
+  process.stderr.write(`[record] ${message}\n`);
+}
+
+/** Saves the closed workflow's history. Stack traces (local paths) are dropped: replay never reads them. */
+async function save(name: string, handle: WorkflowHandle): Promise<void> {
+  await handle.result().catch(() => undefined);
+  const history = historyToJson(await handle.fetchHistory());
+  const scrubbed = JSON.parse(JSON.stringify(history), (key, value) => (key === 'stackTrace' ? '' : value));
+  const [type] = name.split('-');
+  const dir = join(OUT, type === 'report' ? name.split('-').slice(0, 2).join('-') : type!);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, `${name}.json`), `${JSON.stringify(scrubbed, null, 1)}\n`);
+  recorded.push({ name, events: scrubbed.events.length });
+  log(`${name}: ${scrubbed.events.length} events`);
+}
+
+const wanted = (name: string) => name.startsWith(only);
+
+async function scan(stack: Stack, t: Tenant, url: string, scanners: string[]): Promise<WorkflowHandle> {
+  const started = await call('POST', `${t.audit}/scans/run`, { key: t.writeKey, body: { url, scanners } });
+  if (started.status !== 202) throw new Error(`scan refused: ${started.status} ${started.text}`);
+  const handle = stack.temporal.client.workflow.getHandle(started.body.data.workflow_id);
+  await handle.result();
+  return handle;
+}
+
+async function exportReport(stack: Stack, t: Tenant, format: string): Promise<WorkflowHandle> {
+  const started = await call('POST', `${t.audit}/reports/export`, { key: t.writeKey, body: { format } });
+  if (started.status !== 202) throw new Error(`export refused: ${started.status} ${started.text}`);
+  return stack.temporal.client.workflow.getHandle(started.body.data.workflow_id);
+}
+
+async function usableSigningKey(stack: Stack) {
+  const secret = resolveInstanceSecret(stack.config);
+  await activeSigningKey(stack.db.prisma, secret).catch((err) => {
+    if (!(err instanceof SigningKeyUnavailable)) throw err;
+    return rotateSigningKey(stack.db.prisma, secret);
+  });
+}
+
+/** A site whose headers each verification scenario sets. */
+async function startHeaderSite(): Promise<{ url: string; set(headers: OutgoingHttpHeaders): void; close(): Promise<void> }> {
+  let headers: OutgoingHttpHeaders = {};
+  const server: Server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html', ...headers }).end(PAGE));
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
+    set: (next) => void (headers = next),
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise((done) => server.close(done));
+    },
+  };
+}
+
+/** A PageSpeed Insights that is down: every request answers 500. */
+async function startBrokenPageSpeed(): Promise<{ url: string; close(): Promise<void> }> {
+  const server = createServer((_req, res) => res.writeHead(500, { 'content-type': 'application/json' }).end('{"error":{"message":"backend error"}}'));
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/pagespeedonline/v5/runPagespeed`,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise((done) => server.close(done));
+    },
+  };
+}
+
+/** A tenant with a scanned site and a task on its "CSP missing" finding in ready_verify. */
+async function taskOnMissingCsp(stack: Stack, siteUrl: string): Promise<{ t: Tenant; taskId: string }> {
+  const t = await createTenant(stack.db.prisma, stack.baseUrl);
+  await scan(stack, t, siteUrl, ['security']);
+  const findings = await call('GET', `${t.audit}/findings?domain=security`, { key: t.readKey });
+  const finding = findings.body.data.find((f: any) => f.check_id === 'security.csp_missing');
+  const task = await call('POST', `${t.audit}/tasks`, { key: t.writeKey, body: { finding_id: finding.id } });
+  for (const status of ['in_progress', 'ready_verify']) {
+    await call('PATCH', `${t.audit}/tasks/${task.body.data.id}`, { key: t.writeKey, body: { status } });
+  }
+  return { t, taskId: task.body.data.id };
+}
+
+async function verify(stack: Stack, t: Tenant, taskId: string) {
+  const started = await call('POST', `${t.audit}/verifications/run`, { key: t.writeKey, body: { task_id: taskId } });
+  if (started.status !== 202) throw new Error(`verification refused: ${started.status} ${started.text}`);
+  const done = await eventually(
+    () => call('GET', `${t.audit}/verifications/${started.body.data.id}`, { key: t.readKey }),
+    (r) => r.body.data.result !== 'pending',
+    60_000,
+  );
+  return { id: done.body.data.id as string, result: done.body.data.result as string, handle: stack.temporal.client.workflow.getHandle(done.body.data.workflow_id) };
+}
+
+async function decide(t: Tenant, id: string, decision: 'approve' | 'reopen') {
+  const res = await call('POST', `${t.audit}/verifications/${id}/${decision}`, { key: t.writeKey });
+  if (res.status !== 200) throw new Error(`${decision} refused: ${res.status} ${res.text}`);
+}
+
+/** Stack A: local Lighthouse, the fake Anthropic as AI provider, working storage and SMTP. */
+async function recordMain(databaseUrl: string, site: FixtureSite, anthropic: FakeLlm, smtp: SmtpSink, storageDir: string) {
+  const headerSite = await startHeaderSite();
+  const stack = await startStack({
+    DATABASE_URL: databaseUrl,
+    SITEWARDEN_SECRET: randomBytes(32).toString('base64url'),
+    VERIFICATION_DECISION_WINDOW_SECONDS: '3',
+    STORAGE_DIR: storageDir,
+    SMTP_URL: smtp.url,
+    AI_QUOTA_UNITS: '1000',
+  });
+  try {
+    await setProvider(stack.db.prisma, stack.config, { provider: 'anthropic', apiKey: ANTHROPIC_KEY, baseUrl: anthropic.baseUrl });
+    await usableSigningKey(stack);
+    const t = await createTenant(stack.db.prisma, stack.baseUrl);
+
+    if (wanted('scan-full')) {
+      // All four scanners (Lighthouse and axe in Chromium), and the model's analysis.
+      await save('scan-full-ai-done', await scan(stack, t, site.defectsUrl, ['security', 'seo', 'accessibility', 'performance']));
+    }
+    if (wanted('scan-ai-failed')) {
+      anthropic.always('server_error');
+      const other = await createTenant(stack.db.prisma, stack.baseUrl);
+      await save('scan-ai-failed', await scan(stack, other, site.defectsUrl, ['security']));
+      anthropic.reset();
+    }
+    if (wanted('scan-ai-skipped')) {
+      const other = await createTenant(stack.db.prisma, stack.baseUrl);
+      await save('scan-ai-skipped', await scan(stack, other, site.cleanUrl, ['security', 'seo']));
+    }
+    if (wanted('scan-page-unavailable')) {
+      const other = await createTenant(stack.db.prisma, stack.baseUrl);
+      await save('scan-page-unavailable', await scan(stack, other, site.missingUrl, ['security', 'seo']));
+    }
+
+    if (wanted('verification')) {
+      headerSite.set({});
+      const failed = await taskOnMissingCsp(stack, headerSite.url);
+      const v1 = await verify(stack, failed.t, failed.taskId);
+      if (v1.result !== 'failed') throw new Error(`expected a failed verification, got ${v1.result}`);
+      await save('verification-failed', v1.handle);
+
+      const passed = await taskOnMissingCsp(stack, headerSite.url);
+      headerSite.set({ 'content-security-policy': STRICT_CSP });
+      const v2 = await verify(stack, passed.t, passed.taskId);
+      if (v2.result !== 'passed') throw new Error(`expected a passed verification, got ${v2.result}`);
+      await save('verification-passed', v2.handle);
+      // The window has passed: the decision starts the workflow again (signal-with-start).
+      await decide(passed.t, v2.id, 'approve');
+      await save('verification-decision-after-window', v2.handle);
+
+      headerSite.set({});
+      const approve = await taskOnMissingCsp(stack, headerSite.url);
+      headerSite.set({ 'content-security-policy': STRICT_CSP });
+      const v3 = await verify(stack, approve.t, approve.taskId);
+      await decide(approve.t, v3.id, 'approve');
+      await save('verification-approve', v3.handle);
+
+      headerSite.set({});
+      const reopen = await taskOnMissingCsp(stack, headerSite.url);
+      headerSite.set({ 'content-security-policy': STRICT_CSP });
+      const v4 = await verify(stack, reopen.t, reopen.taskId);
+      await decide(reopen.t, v4.id, 'approve');
+      await decide(reopen.t, v4.id, 'reopen');
+      await save('verification-reopen', v4.handle);
+    }
+
+    if (wanted('report-export')) {
+      if (!(await stack.db.prisma.finding.count({ where: { org_id: t.orgId } }))) await scan(stack, t, site.defectsUrl, ['security', 'seo']);
+      for (const format of FORMATS) await save(`report-export-${format}`, await exportReport(stack, t, format));
+    }
+    if (wanted('report-share')) {
+      const email = await call('POST', `${t.audit}/reports/share`, { key: t.writeKey, body: { channel: 'email', recipients: ['ops@example.com'] } });
+      if (email.status !== 200) throw new Error(`share refused: ${email.status} ${email.text}`);
+      await save('report-share-delivered', stack.temporal.client.workflow.getHandle(reportShareWorkflowId(email.body.data.delivery.id)));
+      const gone = await startWebhookThatIsGone();
+      try {
+        const slack = await call('POST', `${t.audit}/reports/share`, { key: t.writeKey, body: { channel: 'slack', webhook_url: gone.url } });
+        if (slack.status !== 200) throw new Error(`share refused: ${slack.status} ${slack.text}`);
+        await save('report-share-failed', stack.temporal.client.workflow.getHandle(reportShareWorkflowId(slack.body.data.delivery.id)));
+      } finally {
+        await gone.close();
+      }
+    }
+  } finally {
+    await stack.close();
+    await headerSite.close();
+  }
+}
+
+/** A revoked Slack webhook: 404, a permanent failure. */
+async function startWebhookThatIsGone(): Promise<{ url: string; close(): Promise<void> }> {
+  const server = createServer((_req, res) => res.writeHead(404).end('no_service'));
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/gone`,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise((done) => server.close(done));
+    },
+  };
+}
+
+/** Stack B: a PageSpeed Insights that answers 500 and storage that refuses every write. */
+async function recordFailures(databaseUrl: string, site: FixtureSite, work: string) {
+  const pagespeed = await startBrokenPageSpeed();
+  const notADirectory = join(work, 'not-a-directory');
+  writeFileSync(notADirectory, 'a file where the storage directory should be\n');
+  const stack = await startStack({
+    DATABASE_URL: databaseUrl,
+    SITEWARDEN_SECRET: randomBytes(32).toString('base64url'),
+    PAGESPEED_API_URL: pagespeed.url,
+    STORAGE_DIR: join(notADirectory, 'storage'),
+  });
+  try {
+    const t = await createTenant(stack.db.prisma, stack.baseUrl);
+    if (wanted('scan-partial-failure')) {
+      // Performance fails after its retries (PageSpeed down); security and SEO complete.
+      await save('scan-partial-failure', await scan(stack, t, site.defectsUrl, ['security', 'seo', 'performance']));
+    }
+    if (wanted('report-export-failed')) {
+      await usableSigningKey(stack);
+      await save('report-export-failed', await exportReport(stack, t, 'json'));
+    }
+  } finally {
+    await stack.close();
+    await pagespeed.close();
+  }
+}
+
+async function main() {
+  if (!process.env.TEMPORAL_CLI) throw new Error('run it through ./scripts/record-histories (TEMPORAL_CLI, CHROME_PATH, DATABASE_URL)');
+  const work = mkdtempSync(join(tmpdir(), 'sitewarden-record-'));
+  const bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows/index.ts'), logger: silentLogger });
+  const bundlePath = join(work, 'workflows.js');
+  writeFileSync(bundlePath, bundle.code);
+  process.env.SITEWARDEN_TEST_WORKFLOW_BUNDLE = bundlePath;
+
+  const databaseUrl = await createScratchDatabase();
+  const [site, anthropic, smtp] = await Promise.all([startFixtureSite(), startFakeAnthropic({ apiKey: ANTHROPIC_KEY }), startSmtp()]);
+  try {
+    await migrate(databaseUrl);
+    await recordMain(databaseUrl, site, anthropic, smtp, join(work, 'storage'));
+    await recordFailures(databaseUrl, site, work);
+  } finally {
+    await Promise.all([site.close(), anthropic.close(), smtp.close()]);
+    await dropDatabase(databaseUrl);
+    rmSync(work, { recursive: true, force: true });
+  }
+  log(`recorded ${recorded.length} histories into ${OUT}`);
+}
+
+const silentLogger = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
