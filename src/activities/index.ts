@@ -1,3 +1,4 @@
+import { scanTimeouts } from '../domain/activity-timeouts.ts';
 import type { Config } from '../platform/config.ts';
 import type { Db } from '../platform/db.ts';
 import type { SafeFetcher } from '../gather/safe-fetch.ts';
@@ -21,6 +22,7 @@ export function createActivities({ prisma, config, fetcher }: ActivityDeps) {
     ...createScanRunActivities(prisma, {
       pageSpeedConfigured: Boolean(config.PAGESPEED_API_URL || config.PAGESPEED_API_KEY),
       browserTaskQueue: config.TEMPORAL_BROWSER_TASK_QUEUE,
+      timeouts: scanTimeouts(config),
     }),
     ...createPageCaptureActivities(prisma, fetcher),
     ...createSecurityScanner(prisma, fetcher),
