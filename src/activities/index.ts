@@ -9,6 +9,7 @@ import { createReportActivities } from './reports/index.ts';
 import { createScanRunActivities } from './scan-runs.ts';
 import { createSecurityScanner } from './scanners/security.ts';
 import { createSeoScanner } from './scanners/seo.ts';
+import { createSweeperActivities } from './sweeper.ts';
 import { createVerificationActivities } from './verifications.ts';
 
 export interface ActivityDeps {
@@ -31,6 +32,7 @@ export function createActivities({ prisma, config, fetcher }: ActivityDeps) {
     ...createAnalysisActivities(prisma, config),
     ...createVerificationActivities(prisma, config, fetcher),
     ...createReportActivities({ prisma, config, fetcher }),
+    ...createSweeperActivities(prisma),
   };
 }
 
