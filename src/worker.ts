@@ -5,6 +5,7 @@ import { loadConfig } from './platform/config.ts';
 import { connectDatabase } from './platform/db.ts';
 import { createLogger } from './platform/logger.ts';
 import { runMain } from './platform/process.ts';
+import { ensureSweeperSchedule, SWEEPER_SCHEDULE_ID } from './services/sweeper-schedule.ts';
 import { createWorkers } from './worker-setup.ts';
 
 runMain(async () => {
@@ -21,6 +22,12 @@ runMain(async () => {
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const workers = await createWorkers({ connection, config, prisma: db.prisma, fetcher });
   const running = Promise.all(workers.map((w) => w.run()));
+  // The sweeper's Schedule, made by whichever worker starts first (docs/deploy.md); a failure here
+  // leaves the workers running and is retried at the next start.
+  ensureSweeperSchedule(workers[0]!.client!, config).then(
+    (state) => logger.info({ schedule: SWEEPER_SCHEDULE_ID, state }, 'sweeper schedule'),
+    (err: Error) => logger.error({ err: { name: err.name, message: err.message } }, 'could not create the sweeper schedule'),
+  );
   logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, browserTaskQueue: config.TEMPORAL_BROWSER_TASK_QUEUE }, 'worker running');
   return async () => {
     // Shutdown cancels running activities: the browser scanners close Chromium on that signal.

@@ -1,3 +1,4 @@
+import { scanTimeouts } from '../domain/activity-timeouts.ts';
 import type { Config } from '../platform/config.ts';
 import type { Db } from '../platform/db.ts';
 import type { SafeFetcher } from '../gather/safe-fetch.ts';
@@ -8,6 +9,7 @@ import { createReportActivities } from './reports/index.ts';
 import { createScanRunActivities } from './scan-runs.ts';
 import { createSecurityScanner } from './scanners/security.ts';
 import { createSeoScanner } from './scanners/seo.ts';
+import { createSweeperActivities } from './sweeper.ts';
 import { createVerificationActivities } from './verifications.ts';
 
 export interface ActivityDeps {
@@ -21,6 +23,7 @@ export function createActivities({ prisma, config, fetcher }: ActivityDeps) {
     ...createScanRunActivities(prisma, {
       pageSpeedConfigured: Boolean(config.PAGESPEED_API_URL || config.PAGESPEED_API_KEY),
       browserTaskQueue: config.TEMPORAL_BROWSER_TASK_QUEUE,
+      timeouts: scanTimeouts(config),
     }),
     ...createPageCaptureActivities(prisma, fetcher),
     ...createSecurityScanner(prisma, fetcher),
@@ -29,6 +32,7 @@ export function createActivities({ prisma, config, fetcher }: ActivityDeps) {
     ...createAnalysisActivities(prisma, config),
     ...createVerificationActivities(prisma, config, fetcher),
     ...createReportActivities({ prisma, config, fetcher }),
+    ...createSweeperActivities(prisma),
   };
 }
 

@@ -1,7 +1,9 @@
+import type { ScanTimeouts } from '../domain/activity-timeouts.ts';
 import { healthScore, scoreFinding } from '../domain/scoring.ts';
 import { SCANNERS, type ScannerName, type ScannerSlot, type ScannerStatus } from '../domain/scanners.ts';
 import type { FindingDomain, Severity } from '../generated/prisma/enums.ts';
 import type { Db } from '../platform/db.ts';
+import { refundScanRunCharge } from '../services/ai-quota.ts';
 
 export interface ScanPlan {
   scanners: ScannerName[];
@@ -9,6 +11,8 @@ export interface ScanPlan {
   performanceSource: 'pagespeed' | 'lighthouse';
   /** Where Lighthouse and axe run: a worker that takes few at a time, so light scans never wait. */
   browserTaskQueue: string;
+  /** Activity timeouts from the configuration; absent in the plans of runs started before they were. */
+  timeouts?: ScanTimeouts;
 }
 
 export interface ScanOutcome {
@@ -18,7 +22,7 @@ export interface ScanOutcome {
 }
 
 /** Scan-run bookkeeping. Every update is guarded by the current status, so retries are harmless. */
-export function createScanRunActivities(prisma: Db, options: { pageSpeedConfigured: boolean; browserTaskQueue: string }) {
+export function createScanRunActivities(prisma: Db, options: { pageSpeedConfigured: boolean; browserTaskQueue: string; timeouts?: ScanTimeouts }) {
   return {
     async startScanRun(scanRunId: string): Promise<ScanPlan> {
       await prisma.scanRun.updateMany({ where: { id: scanRunId, status: 'queued' }, data: { status: 'running' } });
@@ -27,6 +31,7 @@ export function createScanRunActivities(prisma: Db, options: { pageSpeedConfigur
         scanners: run.scanners.length ? SCANNERS.filter((s) => run.scanners.includes(s)) : [...SCANNERS],
         performanceSource: options.pageSpeedConfigured ? 'pagespeed' : 'lighthouse',
         browserTaskQueue: options.browserTaskQueue,
+        ...(options.timeouts ? { timeouts: options.timeouts } : {}),
       };
     },
 
@@ -88,7 +93,31 @@ export function createScanRunActivities(prisma: Db, options: { pageSpeedConfigur
         }),
         prisma.pageSnapshot.deleteMany({ where: { scan_run_id: scanRunId } }),
       ]);
+      // A run with no result gives back the AI unit it was charged.
+      if (status === 'failed') await refundScanRunCharge(prisma, scanRunId);
       return { status, healthScore: summary?.health_score ?? null, findings: findings.length };
+    },
+
+    // The failure path (ScanWorkflow's saga): a step that exhausted its retries. Each of these is
+    // idempotent and guarded, so a retry, or the sweeper closing the same run, changes nothing twice.
+
+    /** Marks a run that has not closed `failed` with the reason; a closed run is left as it is. */
+    async failScanRun(scanRunId: string, reason: string): Promise<void> {
+      await prisma.scanRun.updateMany({
+        where: { id: scanRunId, status: { in: ['queued', 'running'] } },
+        data: { status: 'failed', failure_reason: reason.slice(0, 1_000), finished_at: new Date() },
+      });
+    },
+
+    /** Deletes the page snapshots the run captured (the HTML of a page is only needed while it runs). */
+    async releasePageSnapshots(scanRunId: string): Promise<{ deleted: number }> {
+      const { count } = await prisma.pageSnapshot.deleteMany({ where: { scan_run_id: scanRunId } });
+      return { deleted: count };
+    },
+
+    /** Gives back the AI unit the run was charged, once. */
+    async refundScanRun(scanRunId: string): Promise<{ refunded: boolean }> {
+      return { refunded: await refundScanRunCharge(prisma, scanRunId) };
     },
   };
 }

@@ -7,7 +7,10 @@ import { fetchPageSpeed } from './pagespeed.ts';
 
 const DEFAULT_PAGESPEED_URL = 'https://www.googleapis.com/pagespeedonline/v5/runPagespeed';
 
-type BrowserConfig = Pick<Config, 'CHROME_PATH' | 'allowlist' | 'SCAN_FETCH_TIMEOUT_MS' | 'PAGESPEED_API_URL' | 'PAGESPEED_API_KEY'>;
+type BrowserConfig = Pick<
+  Config,
+  'CHROME_PATH' | 'allowlist' | 'SCAN_FETCH_TIMEOUT_MS' | 'PAGESPEED_API_URL' | 'PAGESPEED_API_KEY' | 'PAGESPEED_TIMEOUT_MS' | 'LIGHTHOUSE_TIMEOUT_MS'
+>;
 
 /**
  * Each audit launches its own Chromium (a shared one skews paint metrics), closed on success,
@@ -30,10 +33,11 @@ export function gatherPerformance(config: BrowserConfig, url: string, signal: Ab
       {
         apiUrl: config.PAGESPEED_API_URL ?? DEFAULT_PAGESPEED_URL,
         ...(config.PAGESPEED_API_KEY ? { apiKey: config.PAGESPEED_API_KEY } : {}),
-        timeoutMs: 120_000,
+        timeoutMs: config.PAGESPEED_TIMEOUT_MS,
+        signal,
       },
       url,
     );
   }
-  return withBrowser(browserOptions(config, signal), (browser) => runLighthouse(browser, url, { signal, timeoutMs: 150_000 }));
+  return withBrowser(browserOptions(config, signal), (browser) => runLighthouse(browser, url, { signal, timeoutMs: config.LIGHTHOUSE_TIMEOUT_MS }));
 }

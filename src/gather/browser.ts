@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline, type Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { CHROMIUM_STARTUP_TIMEOUT_MS } from '../domain/activity-timeouts.ts';
 import { defaultResolve, type Resolver } from './safe-fetch.ts';
 import { normaliseHost, type HostAllowlist } from './ssrf/host-allowlist.ts';
 import { resolvedAddressRefusal } from './ssrf/target-policy.ts';
@@ -36,7 +37,7 @@ const CHROMIUM_FLAGS = [
   // Chromium picks a free port and prints it: no race for a port chosen beforehand.
   '--remote-debugging-port=0',
 ];
-const STARTUP_TIMEOUT_MS = 30_000;
+const STARTUP_TIMEOUT_MS = CHROMIUM_STARTUP_TIMEOUT_MS;
 /** How long to wait, after the kill, for every process of the group to let go of stderr. */
 const EXIT_WAIT_MS = 5_000;
 

@@ -7,6 +7,8 @@ export interface PageSpeedOptions {
   apiUrl: string;
   apiKey?: string;
   timeoutMs: number;
+  /** The activity's cancellation: the request is dropped at once. */
+  signal?: AbortSignal;
 }
 
 interface PageSpeedResponse {
@@ -29,7 +31,8 @@ export async function fetchPageSpeed(options: PageSpeedOptions, url: string): Pr
   let status: number;
   let body: PageSpeedResponse | undefined;
   try {
-    const response = await request(endpoint, { signal: AbortSignal.timeout(timeoutMs) });
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const response = await request(endpoint, { signal: options.signal ? AbortSignal.any([options.signal, timeout]) : timeout });
     status = response.statusCode;
     body = (await response.body.json().catch(() => undefined)) as PageSpeedResponse | undefined;
   } catch (error) {

@@ -29,8 +29,14 @@ export const envSchema = z.object({
   PAGESPEED_API_URL: z.url().optional(),
   PAGESPEED_API_KEY: z.string().min(1).optional(),
   SCAN_FETCH_TIMEOUT_MS: positiveInt.default(15_000),
+  /** One PageSpeed Insights request, and one Lighthouse run; the scan's activity timeouts derive from them. */
+  PAGESPEED_TIMEOUT_MS: positiveInt.default(120_000),
+  LIGHTHOUSE_TIMEOUT_MS: positiveInt.default(150_000),
   /** How long a verification's workflow waits for approve/reopen before it completes (later decisions restart it). */
   VERIFICATION_DECISION_WINDOW_SECONDS: positiveInt.default(7 * 24 * 3600),
+  /** The sweeper (docs/deploy.md): how often it runs, and how old a run must be before it may close it. */
+  SWEEP_INTERVAL_SECONDS: positiveInt.default(300),
+  SWEEP_GRACE_SECONDS: positiveInt.default(600),
   SCAN_MAX_PAGE_BYTES: positiveInt.default(5 * 1024 * 1024),
   SITEWARDEN_ALLOW_PRIVATE_HOSTS: z.string().default(''),
   /** Encrypts stored credentials and the signing key; at least 32 characters. */

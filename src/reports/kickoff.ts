@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { Db } from '../platform/db.ts';
 import { startOnce } from '../platform/temporal.ts';
+import { forEachQueued, RESUME_BATCH_SIZE } from '../services/scan-kickoff.ts';
 import type { ReportExportWorkflow, ReportShareWorkflow } from '../workflows/report-export.ts';
 
 export const reportExportWorkflowId = (reportId: string) => `report-export-${reportId}`;
@@ -26,9 +27,12 @@ export function startReportShare(temporal: Client, taskQueue: string, deliveryId
   );
 }
 
-/** Exports still `queued` when an API process starts: the one that wrote them died before starting them. */
-export async function resumeQueuedReports(prisma: Db, temporal: Client, taskQueue: string): Promise<number> {
-  const queued = await prisma.report.findMany({ where: { status: 'queued' }, select: { id: true } });
-  for (const report of queued) await startReportExport(temporal, taskQueue, report.id);
-  return queued.length;
+/** Exports still `queued` when an API process starts: the one that wrote them died before starting them. Paged like resumeQueuedScans. */
+export async function resumeQueuedReports(prisma: Db, temporal: Client, taskQueue: string, batchSize = RESUME_BATCH_SIZE): Promise<number> {
+  return forEachQueued(
+    (after) =>
+      prisma.report.findMany({ where: { status: 'queued', ...(after ? { id: { gt: after } } : {}) }, orderBy: { id: 'asc' }, take: batchSize, select: { id: true } }),
+    batchSize,
+    (id) => startReportExport(temporal, taskQueue, id),
+  );
 }

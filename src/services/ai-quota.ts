@@ -83,6 +83,27 @@ export async function refundAiUnit(prisma: Pick<Db, '$executeRaw'>, charge: Pick
      WHERE org_id = ${charge.orgId}::uuid AND period_start = ${day(charge.periodStart)}::date`;
 }
 
+/**
+ * Gives back the unit a scan run was charged, at most once: the run's `ai_charge_period` is
+ * cleared and the counter decremented in one statement, so a retried refund, or the workflow's
+ * failure path racing the sweeper, refunds one unit. True when a unit was given back.
+ */
+export async function refundScanRunCharge(prisma: Db, scanRunId: string): Promise<boolean> {
+  const rows = await prisma.$queryRaw<Array<{ org_id: string }>>`
+    WITH released AS (
+      -- RETURNING gives the new row: the period charged is read (and locked) before it is cleared.
+      UPDATE scan_runs s SET ai_charge_period = NULL, updated_at = now()
+        FROM (SELECT id, ai_charge_period FROM scan_runs WHERE id = ${scanRunId}::uuid AND ai_charge_period IS NOT NULL FOR UPDATE) charged
+       WHERE s.id = charged.id AND s.ai_charge_period IS NOT NULL
+      RETURNING s.org_id, charged.ai_charge_period AS period
+    )
+    UPDATE ai_quotas q SET units_used = GREATEST(q.units_used - 1, 0), updated_at = now()
+      FROM released r
+     WHERE q.org_id = r.org_id AND q.period_start = r.period
+    RETURNING q.org_id`;
+  return rows.length > 0;
+}
+
 async function orgLimit(prisma: Db, config: QuotaConfig, orgId: string): Promise<number> {
   const org = await prisma.org.findUnique({ where: { id: orgId }, select: { ai_quota_limit: true } });
   return org?.ai_quota_limit ?? config.AI_QUOTA_UNITS;

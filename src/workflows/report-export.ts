@@ -1,5 +1,6 @@
 import { ActivityFailure, ApplicationFailure, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
+import { REPORT_BUILD_TIMEOUT_MS } from '../domain/activity-timeouts.ts';
 
 export interface ReportExportInput {
   reportId: string;
@@ -23,7 +24,8 @@ const recording = proxyActivities<Activities>({
 function builder(taskQueue?: string) {
   return proxyActivities<Activities>({
     ...(taskQueue ? { taskQueue } : {}),
-    startToCloseTimeout: '10 minutes',
+    // The build's own limit (its snapshot transaction) plus the bookkeeping: never the same length.
+    startToCloseTimeout: REPORT_BUILD_TIMEOUT_MS,
     heartbeatTimeout: '30 seconds',
     retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumAttempts: 4, nonRetryableErrorTypes: PERMANENT },
   });

@@ -1,6 +1,17 @@
-import { ActivityFailure, ApplicationFailure, defineQuery, proxyActivities, proxyLocalActivities, setHandler } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  CancellationScope,
+  defineQuery,
+  log,
+  patched,
+  proxyActivities,
+  proxyLocalActivities,
+  setHandler,
+  type ActivityOptions,
+} from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
-import type { ScanOutcome } from '../activities/scan-runs.ts';
+import type { ScanOutcome, ScanPlan } from '../activities/scan-runs.ts';
 import { ANALYSIS_PERMANENT_FAILURES, type AnalysisStage } from '../domain/analysis.ts';
 import { PERMANENT_FAILURE_TYPES as PERMANENT } from '../domain/failures.ts';
 import type { ScannerName, ScannerSlot, ScannerStatus } from '../domain/scanners.ts';
@@ -17,8 +28,17 @@ export interface ScanProgress {
   health_score?: number | null;
 }
 
+type Duration = NonNullable<ActivityOptions['startToCloseTimeout']>;
+
 export const scanStatusQuery = defineQuery<ScanProgress>('status');
 
+/**
+ * Patch ids (docs/deploy.md). A run that started before a patch replays its old path; the patch
+ * is deprecated, then removed, once no such run is open.
+ * - scan-failure-path: a step that exhausted its retries closes the run (`failed`, with the
+ *   reason), deletes its page snapshots and refunds its AI unit, instead of failing the workflow.
+ */
+export const SCAN_PATCHES = { failurePath: 'scan-failure-path' } as const;
 
 const bookkeeping = proxyLocalActivities<Activities>({
   startToCloseTimeout: '10 seconds',
@@ -28,17 +48,23 @@ const stages = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1 second', maximumAttempts: 10 },
 });
-// Every scanner heartbeats, so a worker that dies mid-activity is noticed in seconds.
-const pageFetch = proxyActivities<Activities>({
-  startToCloseTimeout: '45 seconds',
-  heartbeatTimeout: '10 seconds',
-  retry: { initialInterval: '2 seconds', maximumAttempts: 3, nonRetryableErrorTypes: PERMANENT },
-});
-const httpScanners = proxyActivities<Activities>({
-  startToCloseTimeout: '1 minute',
-  heartbeatTimeout: '10 seconds',
-  retry: { initialInterval: '2 seconds', maximumAttempts: 3, nonRetryableErrorTypes: PERMANENT },
-});
+// Every scanner heartbeats, so a worker that dies mid-activity is noticed in seconds. The
+// start-to-close timeouts come from the plan (derived from the configured timeouts of the work,
+// src/domain/activity-timeouts.ts); the literals are those of runs planned before the plan had them.
+function pageFetch(startToCloseTimeout: Duration = '45 seconds') {
+  return proxyActivities<Activities>({
+    startToCloseTimeout,
+    heartbeatTimeout: '10 seconds',
+    retry: { initialInterval: '2 seconds', maximumAttempts: 3, nonRetryableErrorTypes: PERMANENT },
+  });
+}
+function httpScanners(startToCloseTimeout: Duration = '1 minute') {
+  return proxyActivities<Activities>({
+    startToCloseTimeout,
+    heartbeatTimeout: '10 seconds',
+    retry: { initialInterval: '2 seconds', maximumAttempts: 3, nonRetryableErrorTypes: PERMANENT },
+  });
+}
 
 // One model round-trip per batch of findings, a few at a time; the activity heartbeats throughout.
 const analysis = proxyActivities<Activities>({
@@ -47,39 +73,79 @@ const analysis = proxyActivities<Activities>({
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumAttempts: 3, nonRetryableErrorTypes: ANALYSIS_PERMANENT_FAILURES },
 });
 
-function browserScanners(taskQueue: string) {
+function browserScanners(taskQueue: string, startToCloseTimeout: Duration = '3 minutes') {
   return proxyActivities<Activities>({
     taskQueue,
-    startToCloseTimeout: '3 minutes',
+    startToCloseTimeout,
     heartbeatTimeout: '30 seconds',
     retry: { initialInterval: '5 seconds', maximumAttempts: 2, nonRetryableErrorTypes: PERMANENT },
   });
 }
 
+/** Undoes one thing the run holds (saga style): run in reverse order on the failure path. */
+type Compensation = () => Promise<unknown>;
+
 /**
  * One scan: fetch the page once, run the four scanners side by side (a failed scanner fails its
  * slot, not the scan), score what they found, let the AI analyze it when a provider is configured,
- * and close the run.
+ * and close the run. A step that exhausts its retries (or a cancellation) closes the run `failed`
+ * with the reason and gives back what it holds: its page snapshots and its AI unit.
  */
 export async function ScanWorkflow({ scanRunId }: ScanWorkflowInput): Promise<ScanOutcome> {
   const progress: ScanProgress = { status: 'queued', scanner_status: {}, analysis: { status: 'pending' } };
   setHandler(scanStatusQuery, () => progress);
+  // The kickoff charged the AI unit before the workflow started: the first thing to give back.
+  const compensations: Compensation[] = [() => bookkeeping.refundScanRun(scanRunId)];
+  try {
+    return await scan(scanRunId, progress, compensations);
+  } catch (err) {
+    // Runs that started before the failure path existed fail as they always did.
+    if (!patched(SCAN_PATCHES.failurePath)) throw err;
+    const reason = failureReason(err);
+    progress.status = 'failed';
+    // Not cancellable: a cancelled scan still closes its run and releases what it holds.
+    await CancellationScope.nonCancellable(async () => {
+      await attempt('close the run', () => bookkeeping.failScanRun(scanRunId, reason));
+      for (const compensation of compensations.reverse()) await attempt('compensate', compensation);
+    });
+    return { status: 'failed', healthScore: null, findings: 0 };
+  }
+}
 
-  const plan = await stages.startScanRun(scanRunId);
+/** A compensation that fails is logged; the sweeper closes and deletes what it left (docs/deploy.md). */
+async function attempt(what: string, step: () => Promise<unknown>): Promise<void> {
+  try {
+    await step();
+  } catch (err) {
+    log.warn(`scan failure path: could not ${what}`, { error: failureReason(err) });
+  }
+}
+
+async function scan(scanRunId: string, progress: ScanProgress, compensations: Compensation[]): Promise<ScanOutcome> {
+  const plan: ScanPlan = await stages.startScanRun(scanRunId);
   progress.status = 'running';
   for (const name of plan.scanners) progress.scanner_status[name] = { status: 'pending' };
 
-  const browser = browserScanners(plan.browserTaskQueue);
-  const performance = plan.performanceSource === 'pagespeed' ? httpScanners : browser;
+  const timeouts = plan.timeouts;
+  const http = httpScanners(timeouts?.httpScannerMs);
+  const performance =
+    plan.performanceSource === 'pagespeed' ? httpScanners(timeouts?.pageSpeedMs) : browserScanners(plan.browserTaskQueue, timeouts?.lighthouseMs);
+  const accessibility = browserScanners(plan.browserTaskQueue, timeouts?.accessibilityMs);
   let page: Promise<{ snapshotId: string }> | undefined;
-  const capturedPage = () => (page ??= pageFetch.capturePage(scanRunId));
+  const capturedPage = () => {
+    if (!page) {
+      compensations.push(() => bookkeeping.releasePageSnapshots(scanRunId));
+      page = pageFetch(timeouts?.pageFetchMs).capturePage(scanRunId);
+    }
+    return page;
+  };
 
   const scanners: Record<ScannerName, () => Promise<{ findingIds: string[] }>> = {
-    security: async () => httpScanners.runSecurityScanner(scanRunId, (await capturedPage()).snapshotId),
-    seo: async () => httpScanners.runSeoScanner(scanRunId, (await capturedPage()).snapshotId),
+    security: async () => http.runSecurityScanner(scanRunId, (await capturedPage()).snapshotId),
+    seo: async () => http.runSeoScanner(scanRunId, (await capturedPage()).snapshotId),
     accessibility: async () => {
       await capturedPage();
-      return browser.runAccessibilityScanner(scanRunId);
+      return accessibility.runAccessibilityScanner(scanRunId);
     },
     performance: async () => {
       await capturedPage();

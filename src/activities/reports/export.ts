@@ -19,6 +19,7 @@ import { jsonReport } from '../../reports/json.ts';
 import { artefactKey, artefactName, DOMAINS, evidenceKey, FORMATS, healthScoreOf, SEVERITIES, viewKey, type ReportContext, type ReportMetrics, type ReportScanRun } from '../../reports/model.ts';
 import { renderPdf } from '../../reports/pdf.ts';
 import { sarifReport } from '../../reports/sarif.ts';
+import { REPORT_PDF_TIMEOUT_MS, REPORT_SNAPSHOT_TIMEOUT_MS } from '../../domain/activity-timeouts.ts';
 import { burnDownDates } from '../../domain/report-summary.ts';
 import { loadMetrics } from '../../reports/summary-queries.ts';
 import { heartbeating } from '../heartbeat.ts';
@@ -52,9 +53,10 @@ export interface ReportExportDeps {
   secret: string;
 }
 
-const PDF_TIMEOUT_MS = 120_000;
-/** The snapshot's transaction only copies (≤ 10 000 findings) to a local file; then it ends. */
-const SNAPSHOT_TIMEOUT_MS = 2 * 60_000;
+// The snapshot's transaction only copies the findings to a local file; the builder activity's
+// timeout (ReportExportWorkflow) covers the whole build (src/domain/activity-timeouts.ts).
+const PDF_TIMEOUT_MS = REPORT_PDF_TIMEOUT_MS;
+const SNAPSHOT_TIMEOUT_MS = REPORT_SNAPSHOT_TIMEOUT_MS;
 
 /**
  * ReportExportWorkflow's I/O. The artefact is built from one repeatable-read snapshot of the

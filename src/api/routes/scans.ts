@@ -3,7 +3,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { SCANNERS } from '../../domain/scanners.ts';
 import { checkTargetUrl } from '../../gather/ssrf/url-guard.ts';
-import { chargeAiUnit, refundAiUnit } from '../../services/ai-quota.ts';
+import { chargeAiUnit, refundScanRunCharge } from '../../services/ai-quota.ts';
 import { scanWorkflowId, startScanWorkflow } from '../../services/scan-kickoff.ts';
 import type { ScanProgress } from '../../workflows/scan.ts';
 import type { ApiDeps } from '../deps.ts';
@@ -58,6 +58,8 @@ export function scansRouter({ config, db, temporal }: ApiDeps): Router {
         scanner_status: Object.fromEntries(body.scanners.map((name) => [name, { status: 'pending' }])),
         analysis: { status: 'pending' },
         workflow_id: scanWorkflowId(id),
+        // Lets a failed run give its unit back (refundScanRunCharge), from the workflow or the sweeper.
+        ai_charge_period: charge.charged ? charge.periodStart : null,
         started_at: now,
         inserted_at: now,
       },
@@ -65,7 +67,7 @@ export function scansRouter({ config, db, temporal }: ApiDeps): Router {
     try {
       await startScanWorkflow(temporal, config.TEMPORAL_TASK_QUEUE, id);
     } catch (err) {
-      await refundAiUnit(prisma, charge);
+      await refundScanRunCharge(prisma, id);
       await prisma.scanRun.update({
         where: { id },
         data: { status: 'failed', failure_reason: 'the scan could not be started', finished_at: new Date() },
