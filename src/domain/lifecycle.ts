@@ -29,6 +29,14 @@ export const OPEN_REGRESSION_STATUS: RegressionStatus = 'open';
 
 export const isOpenFinding = (status: FindingStatus) => OPEN_FINDING_STATUSES.includes(status);
 
+/**
+ * The one status change a scan makes to a finding it sees again: a resolved finding re-detected
+ * goes back to triaged (and opens a regression). Every other status belongs to people.
+ */
+export function statusOnRedetection(status: FindingStatus): FindingStatus | undefined {
+  return status === 'resolved' ? 'triaged' : undefined;
+}
+
 export function canMoveFinding(from: FindingStatus, to: FindingStatus): boolean {
   return FINDING_MOVES[from].includes(to);
 }
