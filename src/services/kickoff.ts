@@ -33,6 +33,11 @@ export interface Kickoff<Row> {
   notStartedMessage: string;
 }
 
+/**
+ * How long a start may take before the kickoff gives up on it. Without one, the client retries an
+ * unreachable server for about 25 s per request; a start cut short is then checked with describe().
+ */
+const START_DEADLINE_MS = 10_000;
 /** How long the check "did the start reach the server after all?" may take, per attempt. */
 const DESCRIBE_DEADLINE_MS = 2_000;
 const DESCRIBE_ATTEMPTS = 2;
@@ -53,7 +58,7 @@ export async function kickoff<Row>(prisma: Db, temporal: Client, k: Kickoff<Row>
     return { row: written, charge: charged };
   });
   try {
-    await startOnce(k.start);
+    await startOnce(() => temporal.connection.withDeadline(Date.now() + START_DEADLINE_MS, k.start));
     return row;
   } catch (err) {
     if (await workflowExists(temporal, k.workflowId)) return row;
