@@ -3,7 +3,7 @@ import { WorkflowIdReusePolicy } from '@temporalio/client';
 import { Router } from 'express';
 import { z } from 'zod';
 import type { DecisionOutcome } from '../../services/verification-decisions.ts';
-import { runVerification, verificationWorkflowId } from '../../services/verification-runs.ts';
+import { runVerification } from '../../services/verification-runs.ts';
 import type { DecisionRequest, VerificationWorkflow } from '../../workflows/verification.ts';
 import type { ApiDeps } from '../deps.ts';
 import { sendData } from '../envelope.ts';
@@ -15,9 +15,6 @@ import { cursorPageQuery, parseBody, parseQuery, uuidParam } from '../validation
 
 const runBody = z.strictObject({ task_id: z.uuid() });
 const DECISION_WAIT_MS = 15_000;
-
-/** Where the id is made: services/verification-runs.ts (kept exported here for older imports). */
-export { verificationWorkflowId };
 
 export function verificationsRouter({ config, db, temporal }: ApiDeps): Router {
   const { prisma } = db;
