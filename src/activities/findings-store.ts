@@ -1,8 +1,10 @@
 import type { DetectedFinding } from '../checks/types.ts';
+import { statusOnRedetection } from '../domain/lifecycle.ts';
 import { severityFor, withCheckSeverity } from '../domain/policy.ts';
 import type { FindingDomain } from '../generated/prisma/enums.ts';
 import type { Prisma } from '../generated/prisma/client.ts';
 import type { Db } from '../platform/db.ts';
+import { openRegression } from '../services/regressions.ts';
 
 export interface ScanContext {
   scanRunId: string;
@@ -23,7 +25,8 @@ export interface ScannerResult {
 
 /**
  * Upserts one scanner's detections on (org, project, domain, title), in one transaction so a
- * retried activity never leaves half a scanner's findings. Severities follow the project's policy
+ * retried activity never leaves half a scanner's findings. Each existing finding is locked before
+ * it is read (in title order), so a person's edit is never overwritten by a rescan. Severities follow the project's policy
  * `severity_rules` (none without a stored policy) unless a person set one. Re-detection of a
  * resolved finding opens a `scan_detected` regression and moves it back to triaged; every status
  * or severity change is written to FindingEvent. Running it twice for the same scan changes
@@ -50,10 +53,23 @@ export async function recordDetections(
   return { findings: findingIds.length, findingIds };
 }
 
+/**
+ * Locks the finding's row for the rest of the transaction (FOR UPDATE): a person's PATCH or bulk
+ * edit either committed before (and is read here) or waits until this scan commits. Without the
+ * lock a rescan read the row, a dismissal committed, and the rescan wrote the old status back.
+ */
+async function lockFinding(tx: Tx, key: { org_id: string; project_id: string; domain: FindingDomain; title: string }) {
+  const [row] = await tx.$queryRaw<Array<{ id: string }>>`
+    SELECT id FROM findings
+     WHERE org_id = ${key.org_id}::uuid AND project_id = ${key.project_id} AND domain = ${key.domain}::"FindingDomain" AND title = ${key.title}
+       FOR UPDATE`;
+  return row ? tx.finding.findUniqueOrThrow({ where: { id: row.id } }) : null;
+}
+
 async function upsertFinding(tx: Tx, scan: ScanContext, domain: FindingDomain, pageUrl: string, d: DetectedFinding, policyConfig: unknown): Promise<string> {
   const key = { org_id: scan.orgId, project_id: scan.projectId, domain, title: d.title };
   const actor = `scan:${scan.scanRunId}`;
-  const existing = await tx.finding.findUnique({ where: { org_id_project_id_domain_title: key } });
+  const existing = await lockFinding(tx, key);
   const asset = { type: 'url', value: pageUrl };
   const observed = {
     check_id: d.checkId,
@@ -84,35 +100,35 @@ async function upsertFinding(tx: Tx, scan: ScanContext, domain: FindingDomain, p
   }
   if (existing.last_seen_scan_id === scan.scanRunId) return existing.id;
 
+  // The scan writes what it observes; severity only while no person set it, status only where
+  // the lifecycle moves it (resolved → triaged). Never a value read earlier and written back.
   const assets = existing.affected_assets as Array<{ type: string; value: string }>;
   const manual = existing.severity_source === 'manual';
   const { severity, source } = severityFor(
     { domain, check_id: d.checkId, severity: manual ? existing.severity : d.severity, severity_source: existing.severity_source },
     policyConfig,
   );
-  const reopened = existing.status === 'resolved';
-  const status = reopened ? 'triaged' : existing.status;
+  const severityChanged = !manual && (severity !== existing.severity || source !== existing.severity_source);
+  const redetectedStatus = statusOnRedetection(existing.status);
+  const status = redetectedStatus ?? existing.status;
   const updated = await tx.finding.update({
     where: { id: existing.id },
     data: {
       ...observed,
-      severity,
-      severity_source: source,
-      status,
-      affected_assets: assets.some((a) => a.value === pageUrl) ? assets : [...assets, asset],
+      ...(severityChanged ? { severity, severity_source: source } : {}),
+      ...(redetectedStatus ? { status: redetectedStatus } : {}),
+      ...(assets.some((a) => a.value === pageUrl) ? {} : { affected_assets: [...assets, asset] }),
     },
   });
-  if (severity !== existing.severity) {
+  if (updated.severity !== existing.severity) {
     await tx.findingEvent.create({
-      data: { ...eventBase(updated, actor), kind: 'severity_changed', from_severity: existing.severity, status, severity },
+      data: { ...eventBase(updated, actor), kind: 'severity_changed', from_severity: existing.severity, status, severity: updated.severity },
     });
   }
-  if (reopened) {
-    await tx.regression.create({
-      data: { org_id: scan.orgId, project_id: scan.projectId, finding_id: existing.id, trigger: 'scan_detected', scan_run_id: scan.scanRunId },
-    });
+  if (redetectedStatus) {
+    await openRegression(tx, { orgId: scan.orgId, projectId: scan.projectId, findingId: existing.id, trigger: 'scan_detected', scanRunId: scan.scanRunId });
     await tx.findingEvent.create({
-      data: { ...eventBase(updated, actor), kind: 'redetected', from_status: 'resolved', status, severity },
+      data: { ...eventBase(updated, actor), kind: 'redetected', from_status: existing.status, status, severity: updated.severity },
     });
   }
   return existing.id;

@@ -55,7 +55,8 @@ export function keyFingerprint(apiKey: string): string {
 }
 
 /** Krafter's `configured?`: at least one provider has an enabled key. Reads no key. */
-export async function isAiConfigured(prisma: Db): Promise<boolean> {
+/** Takes the client or a transaction: an AI unit is charged in the transaction that writes the run. */
+export async function isAiConfigured(prisma: Pick<Db, 'aiProviderSetting'>): Promise<boolean> {
   return (await prisma.aiProviderSetting.count({ where: { enabled: true } })) > 0;
 }
 

@@ -1,10 +1,10 @@
 import type { FindingStatus } from '../generated/prisma/enums.ts';
+import { OPEN_FINDING_STATUSES } from './lifecycle.ts';
 
 /**
  * The figures of `GET reports/summary` (PRODUCT.md §5, Krafter's reports page). Days are UTC
  * calendar days; rates are rounded to 4 decimals and are 0 when their denominator is.
  */
-export const OPEN_STATUSES: readonly FindingStatus[] = ['new', 'triaged', 'in_progress', 'ready_verify'];
 export const BURN_DOWN_DAYS = 7;
 
 const DAY_MS = 86_400_000;
@@ -50,7 +50,7 @@ export function riskBurnDown(events: readonly FindingStateEvent[], now: Date): B
     const dayEnd = first + (i + 1) * DAY_MS;
     for (; next < ordered.length && ordered[next]!.created_at.getTime() < dayEnd; next++) {
       const event = ordered[next]!;
-      state.set(event.finding_id, { open: OPEN_STATUSES.includes(event.status), priority: event.priority_score });
+      state.set(event.finding_id, { open: OPEN_FINDING_STATUSES.includes(event.status), priority: event.priority_score });
     }
     let risk = 0;
     for (const finding of state.values()) if (finding.open) risk += finding.priority;

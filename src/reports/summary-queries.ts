@@ -1,3 +1,4 @@
+import { OPEN_FINDING_STATUSES, OPEN_REGRESSION_STATUS } from '../domain/lifecycle.ts';
 import { burnDownStart, riskBurnDown, summaryRates, type BurnDownPoint, type FindingStateEvent } from '../domain/report-summary.ts';
 import type { Prisma } from '../generated/prisma/client.ts';
 import type { ReportMetrics } from './model.ts';
@@ -15,9 +16,9 @@ export async function loadMetrics(db: Reader, { orgId, projectId }: ProjectScope
     SELECT
       (SELECT count(*) FILTER (WHERE result = 'passed') FROM verifications WHERE org_id = ${orgId}::uuid AND project_id = ${projectId}) AS passed,
       (SELECT count(*) FROM verifications WHERE org_id = ${orgId}::uuid AND project_id = ${projectId}) AS verifications,
-      (SELECT count(*) FROM regressions WHERE org_id = ${orgId}::uuid AND project_id = ${projectId} AND status = 'open') AS open_regressions,
-      (SELECT count(*) FILTER (WHERE status IN ('resolved', 'dismissed')) FROM findings WHERE org_id = ${orgId}::uuid AND project_id = ${projectId}) AS closed,
-      (SELECT count(*) FILTER (WHERE status IN ('new', 'triaged', 'in_progress', 'ready_verify')) FROM findings WHERE org_id = ${orgId}::uuid AND project_id = ${projectId}) AS open`;
+      (SELECT count(*) FROM regressions WHERE org_id = ${orgId}::uuid AND project_id = ${projectId} AND status = ${OPEN_REGRESSION_STATUS}::"RegressionStatus") AS open_regressions,
+      (SELECT count(*) FILTER (WHERE status <> ALL(${[...OPEN_FINDING_STATUSES]}::"FindingStatus"[])) FROM findings WHERE org_id = ${orgId}::uuid AND project_id = ${projectId}) AS closed,
+      (SELECT count(*) FILTER (WHERE status = ANY(${[...OPEN_FINDING_STATUSES]}::"FindingStatus"[])) FROM findings WHERE org_id = ${orgId}::uuid AND project_id = ${projectId}) AS open`;
   return summaryRates({
     verificationsPassed: Number(row?.passed ?? 0),
     verifications: Number(row?.verifications ?? 0),

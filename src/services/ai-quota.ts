@@ -1,6 +1,10 @@
 import { isAiConfigured } from '../ai/provider-settings.ts';
 import type { Config } from '../platform/config.ts';
+import type { Prisma } from '../generated/prisma/client.ts';
 import type { Db } from '../platform/db.ts';
+
+/** The client or a transaction: a kickoff charges in the transaction that writes its row. */
+type Writer = Db | Prisma.TransactionClient;
 
 /**
  * The AI quota (krafter-api §9.4): POST scans/run, verifications/run and reports/export each cost
@@ -53,12 +57,13 @@ export function quotaPeriod(period: QuotaPeriod, now: Date): { start: Date; rese
 const day = (date: Date) => date.toISOString().slice(0, 10);
 
 /**
- * Spends one AI unit of `orgId` before work that uses the LLM; call it after validating the
- * request and before writing or starting anything. Throws AiQuotaExceeded when the period's budget
- * is spent (nothing is counted then). Atomic under concurrency: the counter is incremented by one
+ * Spends one AI unit of `orgId` for work that uses the LLM. Kickoffs (services/kickoff.ts) call it
+ * in the transaction that writes the run's row, so a request refused by a constraint (409) or by
+ * the quota spends nothing and leaves no row. Throws AiQuotaExceeded when the period's budget is
+ * spent (nothing is counted then). Atomic under concurrency: the counter is incremented by one
  * conditional upsert, so N parallel requests against a budget of k succeed exactly min(N, k) times.
  */
-export async function chargeAiUnit(prisma: Db, config: QuotaConfig, orgId: string, now = new Date()): Promise<AiCharge> {
+export async function chargeAiUnit(prisma: Writer, config: QuotaConfig, orgId: string, now = new Date()): Promise<AiCharge> {
   const { start, resetsAt } = quotaPeriod(config.AI_QUOTA_PERIOD, now);
   if (!(await isAiConfigured(prisma))) return { charged: false, orgId, periodStart: start, resetsAt, limit: 0, used: 0 };
   const rows = await prisma.$queryRaw<Array<{ units_used: number; units_limit: number }>>`
@@ -76,7 +81,7 @@ export async function chargeAiUnit(prisma: Db, config: QuotaConfig, orgId: strin
 }
 
 /** Gives a unit back when the work it paid for could not be started (e.g. Temporal was unavailable). */
-export async function refundAiUnit(prisma: Pick<Db, '$executeRaw'>, charge: Pick<AiCharge, 'charged' | 'orgId' | 'periodStart'>): Promise<void> {
+export async function refundAiUnit(prisma: Writer, charge: Pick<AiCharge, 'charged' | 'orgId' | 'periodStart'>): Promise<void> {
   if (!charge.charged) return;
   await prisma.$executeRaw`
     UPDATE ai_quotas SET units_used = GREATEST(units_used - 1, 0), updated_at = now()
@@ -88,7 +93,7 @@ export async function refundAiUnit(prisma: Pick<Db, '$executeRaw'>, charge: Pick
  * cleared and the counter decremented in one statement, so a retried refund, or the workflow's
  * failure path racing the sweeper, refunds one unit. True when a unit was given back.
  */
-export async function refundScanRunCharge(prisma: Db, scanRunId: string): Promise<boolean> {
+export async function refundScanRunCharge(prisma: Writer, scanRunId: string): Promise<boolean> {
   const rows = await prisma.$queryRaw<Array<{ org_id: string }>>`
     WITH released AS (
       -- RETURNING gives the new row: the period charged is read (and locked) before it is cleared.
@@ -104,7 +109,7 @@ export async function refundScanRunCharge(prisma: Db, scanRunId: string): Promis
   return rows.length > 0;
 }
 
-async function orgLimit(prisma: Db, config: QuotaConfig, orgId: string): Promise<number> {
+async function orgLimit(prisma: Writer, config: QuotaConfig, orgId: string): Promise<number> {
   const org = await prisma.org.findUnique({ where: { id: orgId }, select: { ai_quota_limit: true } });
   return org?.ai_quota_limit ?? config.AI_QUOTA_UNITS;
 }

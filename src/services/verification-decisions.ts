@@ -1,7 +1,9 @@
 import { settledCheck, type VerificationCheck } from '../domain/verification.ts';
+import { OPEN_REGRESSION_STATUS, OPEN_TASK_STATUSES } from '../domain/lifecycle.ts';
 import type { Db } from '../platform/db.ts';
 import { refundAiUnit } from './ai-quota.ts';
 import { changeFinding } from './finding-changes.ts';
+import { openRegression } from './regressions.ts';
 
 export type DecisionOutcome = { ok: true } | { ok: false; message: string };
 
@@ -55,29 +57,33 @@ export function approveVerification(prisma: Db, verificationId: string, actor: {
     await tx.verification.update({ where: { id: verificationId }, data: { verified_by_id: actor.keyId, verified_at: now } });
     await tx.task.update({ where: { id: v.task_id }, data: { status: 'done' } });
     await changeFinding(tx, v.finding_id, { status: 'resolved' }, actor.label);
-    await tx.regression.updateMany({ where: { finding_id: v.finding_id, status: 'open' }, data: { status: 'closed', closed_at: now } });
+    await tx.regression.updateMany({ where: { finding_id: v.finding_id, status: OPEN_REGRESSION_STATUS }, data: { status: 'closed', closed_at: now } });
     return { ok: true };
   });
 }
 
-/** Reopen (also after approval): verification failed, task and finding back in progress, a regression opened. */
+/** Reopen (also after approval): verification failed, task and finding back in progress, a regression open (one per finding). */
 export function reopenVerification(prisma: Db, verificationId: string, actor: { label: string }, requestId?: string) {
   return withLockedVerification(prisma, verificationId, requestId, async (v, tx) => {
     if (v.result === 'pending') return refuse('the verification has not finished yet');
     if (v.reopened_at) return refuse('this verification is already reopened');
+    // One open task per finding: after approval, a new task may already carry the finding's work.
+    const other = await tx.task.findFirst({
+      where: { finding_id: v.finding_id, id: { not: v.task_id }, status: { in: [...OPEN_TASK_STATUSES] } },
+      select: { id: true },
+    });
+    if (other) return refuse(`the finding has another open task (${other.id}); continue the work there`);
     const now = new Date();
     const verification = await tx.verification.update({ where: { id: verificationId }, data: { result: 'failed', reopened_at: now } });
     await tx.task.update({ where: { id: v.task_id }, data: { status: 'in_progress' } });
     const finding = await changeFinding(tx, v.finding_id, { status: 'in_progress' }, actor.label);
-    await tx.regression.create({
-      data: {
-        org_id: verification.org_id,
-        project_id: verification.project_id,
-        finding_id: finding.id,
-        trigger: 'verification_reopened',
-        verification_id: verificationId,
-        opened_at: now,
-      },
+    await openRegression(tx, {
+      orgId: verification.org_id,
+      projectId: verification.project_id,
+      findingId: finding.id,
+      trigger: 'verification_reopened',
+      verificationId,
+      openedAt: now,
     });
     return { ok: true };
   });

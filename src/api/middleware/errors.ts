@@ -1,6 +1,8 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from '../../platform/logger.ts';
 import { AiQuotaExceeded } from '../../services/ai-quota.ts';
+import { RuleConflict } from '../../services/conflicts.ts';
+import { WorkflowNotStarted } from '../../services/kickoff.ts';
 import { sendError } from '../envelope.ts';
 import { ApiError, notFound } from '../errors.ts';
 
@@ -17,6 +19,13 @@ export const notFoundHandler: RequestHandler = () => {
   throw notFound();
 };
 
+/** The services' refusals, in the error envelope. */
+function serviceError(err: unknown): ApiError | undefined {
+  if (err instanceof RuleConflict) return new ApiError('conflict', err.message);
+  if (err instanceof WorkflowNotStarted) return new ApiError('unavailable', err.publicMessage, undefined, err.cause);
+  return undefined;
+}
+
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err: unknown, _req, res, _next) => {
     if (err instanceof AiQuotaExceeded) {
@@ -24,7 +33,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       return sendError(res, new ApiError('quota_exceeded', err.message, { limit: err.limit, period: err.period, reset_at: err.resetsAt.toISOString() }));
     }
     const parserError = typeof err === 'object' && err !== null && 'type' in err ? BODY_PARSER_ERRORS[String(err.type)] : undefined;
-    const apiError = err instanceof ApiError ? err : parserError;
+    const apiError = err instanceof ApiError ? err : (serviceError(err) ?? parserError);
     if (apiError && apiError.status < 500) return sendError(res, apiError);
     logger.error({ err: apiError?.cause ?? err, request_id: res.locals.requestId }, apiError?.message ?? 'unhandled error');
     sendError(res, apiError ?? new ApiError('internal', 'Internal server error'));

@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import { OPEN_FINDING_STATUSES, OPEN_REGRESSION_STATUS, OPEN_TASK_STATUSES } from '../../domain/lifecycle.ts';
 import type { Db } from '../../platform/db.ts';
 import { DOMAINS, SEVERITIES } from '../../reports/model.ts';
 import type { ApiDeps } from '../deps.ts';
@@ -7,7 +8,6 @@ import { requireScope } from '../middleware/auth.ts';
 import { serializeFinding } from '../serializers/finding.ts';
 import { iso } from '../serializers/time.ts';
 
-const OPEN_TASK_STATUSES = ['backlog', 'in_progress', 'blocked', 'ready_verify'] as const;
 const LISTED = 5;
 
 type Scope = { orgId: string; projectId: string };
@@ -25,7 +25,7 @@ export function commandCenterRouter({ db }: ApiDeps): Router {
       latestScanBlock(db.prisma, scope),
       findingsBlock(db.prisma, scope),
       db.prisma.finding.findMany({
-        where: { org_id: scope.orgId, project_id: scope.projectId, status: { in: ['new', 'triaged', 'in_progress', 'ready_verify'] } },
+        where: { org_id: scope.orgId, project_id: scope.projectId, status: { in: [...OPEN_FINDING_STATUSES] } },
         orderBy: [{ priority_score: 'desc' }, { inserted_at: 'desc' }, { id: 'desc' }],
         take: LISTED,
       }),
@@ -61,7 +61,7 @@ async function findingsBlock(prisma: Db, { orgId, projectId }: Scope) {
   const rows = await prisma.$queryRaw<Array<{ severity: string | null; domain: string | null; n: number }>>`
     SELECT severity::text AS severity, domain::text AS domain, count(*)::int AS n
       FROM findings
-     WHERE org_id = ${orgId}::uuid AND project_id = ${projectId} AND status IN ('new', 'triaged', 'in_progress', 'ready_verify')
+     WHERE org_id = ${orgId}::uuid AND project_id = ${projectId} AND status = ANY(${[...OPEN_FINDING_STATUSES]}::"FindingStatus"[])
      GROUP BY GROUPING SETS ((severity), (domain))`;
   const bySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, rows.find((r) => r.severity === s)?.n ?? 0]));
   const byDomain = Object.fromEntries(DOMAINS.map((d) => [d, rows.find((r) => r.domain === d)?.n ?? 0]));
@@ -74,7 +74,7 @@ async function tasksBlock(prisma: Db, { orgId, projectId }: Scope) {
     WITH open_tasks AS (
       SELECT id, finding_id, title, status, priority, sla_due_at
         FROM tasks
-       WHERE org_id = ${orgId}::uuid AND project_id = ${projectId} AND status <> 'done')
+       WHERE org_id = ${orgId}::uuid AND project_id = ${projectId} AND status = ANY(${[...OPEN_TASK_STATUSES]}::"TaskStatus"[]))
     SELECT
       (SELECT coalesce(json_object_agg(status, n), '{}') FROM (SELECT status, count(*)::int AS n FROM open_tasks GROUP BY status) s) AS by_status,
       (SELECT count(*)::int FROM open_tasks WHERE sla_due_at < now()) AS past_sla,
@@ -107,7 +107,7 @@ async function regressionsBlock(prisma: Db, { orgId, projectId }: Scope) {
   const rows = await prisma.$queryRaw<Array<{ id: string; finding_id: string; trigger: string; opened_at: Date; total: number }>>`
     SELECT id, finding_id, trigger::text AS trigger, opened_at, count(*) OVER ()::int AS total
       FROM regressions
-     WHERE org_id = ${orgId}::uuid AND project_id = ${projectId} AND status = 'open'
+     WHERE org_id = ${orgId}::uuid AND project_id = ${projectId} AND status = ${OPEN_REGRESSION_STATUS}::"RegressionStatus"
      ORDER BY opened_at DESC, id DESC
      LIMIT ${LISTED}`;
   return {

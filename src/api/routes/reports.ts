@@ -8,11 +8,10 @@ import { resolveInstanceSecret } from '../../platform/crypto.ts';
 import { encryptSecret } from '../../platform/secrets.ts';
 import type { DsseEnvelope } from '../../platform/signing.ts';
 import { createStorage } from '../../platform/storage/index.ts';
-import { reportExportWorkflowId, startReportExport, startReportShare } from '../../reports/kickoff.ts';
+import { kickoffReportExport, kickoffReportShare } from '../../reports/kickoff.ts';
 import { createReportLinks } from '../../reports/links.ts';
 import { webhookPurpose, type ShareDeliveryPayload, type ShareNotice } from '../../reports/messages.ts';
 import { loadMetrics, loadSummary } from '../../reports/summary-queries.ts';
-import { chargeAiUnit } from '../../services/ai-quota.ts';
 import type { ApiDeps } from '../deps.ts';
 import { sendData } from '../envelope.ts';
 import { ApiError, invalidParams, notFound } from '../errors.ts';
@@ -53,25 +52,8 @@ export function reportsRouter({ config, db, temporal }: ApiDeps): Router {
   router.post('/reports/export', requireScope('audit:write'), async (req, res) => {
     const { format } = parseBody(req, exportBody);
     const { orgId, projectId } = res.locals.tenant;
-    await chargeAiUnit(prisma, config, orgId);
-    const id = randomUUID();
-    const report = await prisma.report.create({
-      data: {
-        id,
-        org_id: orgId,
-        project_id: projectId,
-        format,
-        status: 'queued',
-        snapshot: await loadMetrics(prisma, { orgId, projectId }),
-        workflow_id: reportExportWorkflowId(id),
-      },
-    });
-    try {
-      await startReportExport(temporal, config.TEMPORAL_TASK_QUEUE, id);
-    } catch (err) {
-      await prisma.report.update({ where: { id }, data: { status: 'failed', failure_reason: 'the export could not be started' } });
-      throw new ApiError('unavailable', 'The export could not be started; try again shortly', undefined, err);
-    }
+    const snapshot = (await loadMetrics(prisma, { orgId, projectId })) as unknown as Prisma.InputJsonObject;
+    const report = await kickoffReportExport(prisma, temporal, config, { orgId, projectId, format, snapshot });
     sendData(res, 202, await present(req, report));
   });
 
@@ -92,23 +74,15 @@ export function reportsRouter({ config, db, temporal }: ApiDeps): Router {
     let deliveryId: string | null = null;
     if (body.channel !== 'link') {
       deliveryId = randomUUID();
-      await prisma.notificationDelivery.create({
-        data: {
-          id: deliveryId,
-          org_id: orgId,
-          project_id: projectId,
-          channel: body.channel,
-          idempotency_key: `report-share:${report.id}:${deliveryId}`,
-          target: webhook ? redactWebhook(webhook) : body.recipients!.join(', '),
-          payload: sharePayload(report, share, body, webhook, deliveryId) as unknown as Prisma.InputJsonObject,
-        },
+      await kickoffReportShare(prisma, temporal, config.TEMPORAL_TASK_QUEUE, {
+        id: deliveryId,
+        orgId,
+        projectId,
+        channel: body.channel,
+        reportId: report.id,
+        target: webhook ? redactWebhook(webhook) : body.recipients!.join(', '),
+        payload: sharePayload(report, share, body, webhook, deliveryId) as unknown as Prisma.InputJsonObject,
       });
-      try {
-        await startReportShare(temporal, config.TEMPORAL_TASK_QUEUE, deliveryId);
-      } catch (err) {
-        await prisma.notificationDelivery.update({ where: { id: deliveryId }, data: { status: 'failed', last_error: 'the delivery could not be started' } });
-        throw new ApiError('unavailable', 'The share could not be started; try again shortly', undefined, err);
-      }
     }
     await prisma.report.update({ where: { id: report.id }, data: { status: 'shared', shared_at: sharedAt } });
     sendData(res, 200, {

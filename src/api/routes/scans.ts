@@ -1,14 +1,12 @@
-import { randomUUID } from 'node:crypto';
 import { Router } from 'express';
 import { z } from 'zod';
 import { SCANNERS } from '../../domain/scanners.ts';
 import { checkTargetUrl } from '../../gather/ssrf/url-guard.ts';
-import { chargeAiUnit, refundScanRunCharge } from '../../services/ai-quota.ts';
-import { scanWorkflowId, startScanWorkflow } from '../../services/scan-kickoff.ts';
+import { kickoffScan } from '../../services/scan-kickoff.ts';
 import type { ScanProgress } from '../../workflows/scan.ts';
 import type { ApiDeps } from '../deps.ts';
 import { sendData } from '../envelope.ts';
-import { ApiError, invalidParams, notFound } from '../errors.ts';
+import { invalidParams, notFound } from '../errors.ts';
 import { requireScope } from '../middleware/auth.ts';
 import { rateLimit } from '../middleware/rate-limit.ts';
 import { afterCursor, orderNewestFirst, toPage } from '../pagination.ts';
@@ -43,37 +41,7 @@ export function scansRouter({ config, db, temporal }: ApiDeps): Router {
     if (!target.ok) throw invalidParams({ url: [target.reason] });
 
     const { orgId, projectId } = res.locals.tenant;
-    const charge = await chargeAiUnit(prisma, config, orgId);
-    const id = randomUUID();
-    const now = new Date();
-    const run = await prisma.scanRun.create({
-      data: {
-        id,
-        org_id: orgId,
-        project_id: projectId,
-        url: target.url.href,
-        trigger: body.trigger,
-        scanners: body.scanners,
-        status: 'queued',
-        scanner_status: Object.fromEntries(body.scanners.map((name) => [name, { status: 'pending' }])),
-        analysis: { status: 'pending' },
-        workflow_id: scanWorkflowId(id),
-        // Lets a failed run give its unit back (refundScanRunCharge), from the workflow or the sweeper.
-        ai_charge_period: charge.charged ? charge.periodStart : null,
-        started_at: now,
-        inserted_at: now,
-      },
-    });
-    try {
-      await startScanWorkflow(temporal, config.TEMPORAL_TASK_QUEUE, id);
-    } catch (err) {
-      await refundScanRunCharge(prisma, id);
-      await prisma.scanRun.update({
-        where: { id },
-        data: { status: 'failed', failure_reason: 'the scan could not be started', finished_at: new Date() },
-      });
-      throw new ApiError('unavailable', 'The scan could not be started; try again shortly', undefined, err);
-    }
+    const run = await kickoffScan(prisma, temporal, config, { orgId, projectId, url: target.url.href, trigger: body.trigger, scanners: body.scanners });
     sendData(res, 202, serializeScanRun(run));
   });
 

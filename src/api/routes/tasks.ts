@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { TaskPriority, TaskStatus } from '../../generated/prisma/enums.ts';
 import { canMoveTask, findingStatusForTask, OPEN_FINDING_STATUSES } from '../../domain/lifecycle.ts';
 import { changeFinding } from '../../services/finding-changes.ts';
-import { taskSlaDueAt } from '../../services/current-policy.ts';
+import { createTask } from '../../services/tasks.ts';
 import type { ApiDeps } from '../deps.ts';
 import { sendData } from '../envelope.ts';
 import { ApiError, invalidParams, notFound } from '../errors.ts';
@@ -55,24 +55,16 @@ export function tasksRouter({ db }: ApiDeps): Router {
 
   router.post('/tasks', requireScope('audit:write'), async (req, res) => {
     const body = parseBody(req, createBody);
-    const { orgId, projectId } = res.locals.tenant;
-    const finding = await prisma.finding.findFirst({ where: { id: body.finding_id, org_id: orgId, project_id: projectId } });
-    if (!finding) throw invalidParams({ finding_id: ['no such finding in this project'] });
-    const open = await prisma.task.findFirst({ where: { finding_id: finding.id, status: { not: 'done' } }, select: { id: true } });
-    if (open) throw new ApiError('conflict', `The finding already has an open task (${open.id})`);
-    const task = await prisma.task.create({
-      data: {
-        org_id: orgId,
-        project_id: projectId,
-        finding_id: finding.id,
-        title: body.title ?? finding.title,
-        priority: body.priority,
-        owner_id: body.owner_id ?? null,
-        sla_due_at: body.sla_due_at !== undefined ? date(body.sla_due_at) : await taskSlaDueAt(prisma, finding),
-        external_ticket_key: body.external_ticket_key ?? null,
-        pr_url: body.pr_url ?? null,
-      },
+    const task = await createTask(prisma, res.locals.tenant, {
+      findingId: body.finding_id,
+      title: body.title,
+      priority: body.priority,
+      ownerId: body.owner_id,
+      slaDueAt: date(body.sla_due_at),
+      externalTicketKey: body.external_ticket_key,
+      prUrl: body.pr_url,
     });
+    if (!task) throw invalidParams({ finding_id: ['no such finding in this project'] });
     sendData(res, 201, serializeTask(task));
   });
 

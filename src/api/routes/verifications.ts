@@ -2,10 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { WorkflowIdReusePolicy } from '@temporalio/client';
 import { Router } from 'express';
 import { z } from 'zod';
-import { pendingCheck } from '../../domain/verification.ts';
-import { chargeAiUnit } from '../../services/ai-quota.ts';
 import { createDecisionNotices } from '../../services/decision-notices.ts';
 import type { DecisionOutcome } from '../../services/verification-decisions.ts';
+import { runVerification } from '../../services/verification-runs.ts';
 import type { DecisionRequest, VerificationWorkflow } from '../../workflows/verification.ts';
 import type { ApiDeps } from '../deps.ts';
 import { sendData } from '../envelope.ts';
@@ -17,8 +16,6 @@ import { cursorPageQuery, parseBody, parseQuery, uuidParam } from '../validation
 
 const runBody = z.strictObject({ task_id: z.uuid() });
 const DECISION_WAIT_MS = 15_000;
-
-export const verificationWorkflowId = (id: string) => `verification-${id}`;
 
 export function verificationsRouter({ config, db, temporal }: ApiDeps): Router {
   const { prisma } = db;
@@ -34,38 +31,8 @@ export function verificationsRouter({ config, db, temporal }: ApiDeps): Router {
 
   router.post('/verifications/run', requireScope('audit:write'), async (req, res) => {
     const { task_id: taskId } = parseBody(req, runBody);
-    const { orgId, projectId } = res.locals.tenant;
-    const task = await prisma.task.findFirst({ where: { id: taskId, org_id: orgId, project_id: projectId }, include: { finding: true } });
-    if (!task) throw invalidParams({ task_id: ['no such task in this project'] });
-    if (task.status === 'done') throw new ApiError('conflict', 'The task is done; reopen its approved verification to re-check it');
-    const running = await prisma.verification.findFirst({ where: { task_id: taskId, result: 'pending' }, select: { id: true } });
-    if (running) throw new ApiError('conflict', `Verification ${running.id} of this task is still running`);
-
-    const charge = await chargeAiUnit(prisma, config, orgId);
-    const id = randomUUID();
-    const verification = await prisma.verification.create({
-      data: {
-        id,
-        org_id: orgId,
-        project_id: projectId,
-        task_id: taskId,
-        finding_id: task.finding_id,
-        checks: [pendingCheck(task.finding.verification_key ?? 'unknown')],
-        workflow_id: verificationWorkflowId(id),
-        // The workflow's failure path refunds this unit.
-        ai_charged_period: charge.charged ? charge.periodStart : null,
-      },
-    });
-    try {
-      await temporal.workflow.start<typeof VerificationWorkflow>('VerificationWorkflow', {
-        taskQueue: config.TEMPORAL_TASK_QUEUE,
-        workflowId: verification.workflow_id,
-        args: [{ verificationId: id }],
-      });
-    } catch (err) {
-      await prisma.verification.delete({ where: { id } });
-      throw new ApiError('unavailable', 'The verification could not be started; try again shortly', undefined, err);
-    }
+    const verification = await runVerification(prisma, temporal, config, res.locals.tenant, taskId);
+    if (!verification) throw invalidParams({ task_id: ['no such task in this project'] });
     sendData(res, 202, serializeVerification(verification));
   });
 
