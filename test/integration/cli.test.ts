@@ -29,13 +29,17 @@ interface Run {
 
 const groups = new Set<number>();
 
-function sitewarden(args: string[], env: Record<string, string> = {}, timeoutMs = 150_000): Promise<Run> {
+function sitewarden(args: string[], env: Record<string, string> = {}, timeoutMs = 150_000, options: { tty?: boolean } = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(CLI, args, {
+    // A terminal, when asked: util-linux's script(1) gives the CLI a pseudo-terminal of 120 columns.
+    const [command, argv] = options.tty
+      ? ['script', ['-qec', `stty cols 120 rows 40; exec ${[CLI, ...args].map((a) => `'${a}'`).join(' ')}`, '/dev/null']]
+      : [CLI, args];
+    const child = spawn(command, argv, {
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
-      // No SITEWARDEN_* from the developer's shell, and no TTY: the plain-lines path CI takes.
-      env: { PATH: process.env.PATH!, HOME: process.env.HOME!, CI: 'true', ...env },
+      // No SITEWARDEN_* from the developer's shell; without a TTY, the plain-lines path CI takes.
+      env: { PATH: process.env.PATH!, HOME: process.env.HOME!, ...(options.tty ? { TERM: 'xterm' } : { CI: 'true' }), ...env },
     });
     groups.add(child.pid!);
     let stdout = '';
@@ -100,19 +104,33 @@ afterAll(async () => {
 describe('scan --wait', () => {
   let defective: Run;
   let clean: Run;
+  let terminal: Run;
 
   beforeAll(async () => {
     // Two scans at once, as two CI jobs would run them; each in its own project, so neither takes
     // over the other's findings.
-    const other = await createTenant(stack.db.prisma, stack.baseUrl);
-    [defective, clean] = await Promise.all([
+    const [other, third] = await Promise.all([createTenant(stack.db.prisma, stack.baseUrl), createTenant(stack.db.prisma, stack.baseUrl)]);
+    [defective, clean, terminal] = await Promise.all([
       sitewarden(['scan', site.defectsUrl, '--wait', '--only', LIGHT, '--fail-on', 'high'], env),
       sitewarden(
         ['scan', site.cleanUrl, '--wait', '--only', LIGHT, '--fail-on', 'high', '--json', '--output', join(work, 'clean.sarif'), '--org', other.orgId, '--key', other.writeKey],
         env,
       ),
+      sitewarden(['scan', site.defectsUrl, '--wait', '--only', LIGHT], { ...env, SITEWARDEN_ORG: third.orgId, SITEWARDEN_API_KEY: third.writeKey }, 150_000, { tty: true }),
     ]);
   }, 300_000);
+
+  it('on a terminal, draws one live line per scanner and the AI stage (listr2), then the table', () => {
+    expect(terminal.code).toBe(0);
+    // eslint-disable-next-line no-control-regex
+    const screen = terminal.stdout.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '').replace(/\r/g, '');
+    expect(terminal.stdout).toContain('\u001b['); // redrawn in place, not plain lines
+    expect(screen).not.toContain('  security: running\n'); // the CI form
+    for (const line of ['✔ security: done', '✔ seo: done']) expect(screen).toContain(line);
+    expect(screen).toMatch(/✔ analysis: done|↓ analysis: skipped|✖ analysis: failed/);
+    expect(screen).toMatch(/severity\s+domain\s+title\s+check/);
+    expect(screen).toMatch(/scan [0-9a-f-]{36} completed, health \d+\/100/);
+  });
 
   it('exits 1 on the defective page, with plain progress lines and the findings table', async () => {
     expect(defective.stderr).not.toMatch(/error/i);

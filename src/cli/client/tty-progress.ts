@@ -53,6 +53,11 @@ export class TtyReporter implements ProgressReporter {
   }
 
   private start(scan: ScanSnapshot): void {
+    // listr2 hides the cursor while it draws; Ctrl-C must give it back (the scan itself goes on).
+    process.once('SIGINT', () => {
+      process.stderr.write('\u001b[?25h\n');
+      process.exit(130);
+    });
     for (const name of [...Object.keys(scan.scanner_status ?? {}), 'analysis']) this.slots.set(name, new Slot(name));
     const tasks = new Listr(
       [...this.slots.values()].map((slot) => ({
