@@ -145,7 +145,7 @@ function parseJson(text: string): unknown {
 /** undici's "fetch failed" hides the reason in `cause`: refused, unknown host, timeout… */
 function networkReason(err: unknown, timeoutMs?: number): string {
   const e = err as { name?: string; cause?: { code?: string; message?: string }; message?: string };
-  if (e?.name === 'TimeoutError') return `no answer within ${Math.round((timeoutMs ?? 0) / 1000)} s`;
+  if (e?.name === 'TimeoutError') return `no answer within ${(timeoutMs ?? 0) / 1000} s`;
   const code = e?.cause?.code;
   switch (code) {
     case 'ECONNREFUSED':

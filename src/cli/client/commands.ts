@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ApiClient, ClientError } from './api-client.ts';
 import { resolveConnection, UsageError, type ConnectionFlags } from './connection.ts';
+import { allFindings } from './findings.ts';
 import { exportReport, formatForFile, REPORT_FORMATS, type ReportFormat } from './export.ts';
 import { isFinished, PlainReporter, PollingProgressSource, type ProgressReporter, type ScanProgressSource, type ScanSnapshot } from './progress.ts';
 import { EXIT, scanVerdict, SEVERITIES, type Severity } from './severity.ts';
@@ -12,18 +13,7 @@ export const CLIENT_COMMANDS = ['scan', 'findings', 'export'] as const;
 const SCANNER_NAMES = ['performance', 'security', 'seo', 'accessibility'];
 const FINDING_STATUSES = ['new', 'triaged', 'in_progress', 'ready_verify', 'resolved', 'dismissed'];
 const DOMAINS = SCANNER_NAMES;
-const PAGE = 200;
 
-interface Finding {
-  id: string;
-  severity: string;
-  status: string;
-  domain: string;
-  title: string;
-  check_id: string;
-  priority_score?: number;
-  [key: string]: unknown;
-}
 
 type Common = ConnectionFlags & { json?: boolean; requestTimeout: number };
 
@@ -62,22 +52,6 @@ async function guarded(json: boolean | undefined, action: () => Promise<number>)
     const message = expected ? (err as Error).message : `unexpected error: ${(err as Error)?.message ?? String(err)}`;
     process.stderr.write(json ? `${JSON.stringify({ error: message })}\n` : `sitewarden: ${message}\n`);
     process.exitCode = EXIT.error;
-  }
-}
-
-/** Every finding of a list query, page after page (offset paging; a cursor if the API gives one). */
-async function allFindings(client: ApiClient, filters: Record<string, string | undefined>): Promise<Finding[]> {
-  const found: Finding[] = [];
-  let cursor: string | null = null;
-  for (;;) {
-    const query = new URLSearchParams({ limit: String(PAGE) });
-    for (const [k, v] of Object.entries(filters)) if (v) query.set(k, v);
-    if (cursor) query.set('cursor', cursor);
-    else query.set('offset', String(found.length));
-    const { data, meta } = await client.call<Finding[]>('GET', `findings?${query}`);
-    found.push(...data);
-    cursor = meta?.next_cursor ?? null;
-    if (data.length === 0 || (!cursor && found.length >= (meta?.total ?? 0))) return found;
   }
 }
 
