@@ -15,6 +15,8 @@ const listQuery = z.strictObject({
   severity: z.enum(Severity).optional(),
   status: z.enum(FindingStatus).optional(),
   domain: z.enum(FindingDomain).optional(),
+  // The findings a scan saw: last_seen_scan_id, which a later scan seeing them again takes over.
+  scan_id: z.guid().transform((id) => id.toLowerCase()).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
   offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
 });
@@ -56,9 +58,9 @@ export function findingsRouter({ db }: ApiDeps): Router {
   const router = Router({ mergeParams: true });
 
   router.get('/findings', requireScope('audit:read'), async (req, res) => {
-    const { limit, offset, ...filters } = parseQuery(req, listQuery);
+    const { limit, offset, scan_id, ...filters } = parseQuery(req, listQuery);
     const { orgId, projectId } = res.locals.tenant;
-    const where = { org_id: orgId, project_id: projectId, ...filters };
+    const where = { org_id: orgId, project_id: projectId, ...filters, ...(scan_id ? { last_seen_scan_id: scan_id } : {}) };
     const [rows, total] = await Promise.all([
       prisma.finding.findMany({
         where,
