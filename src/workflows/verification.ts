@@ -24,12 +24,17 @@ const activities = proxyLocalActivities<Activities>({
   retry: { initialInterval: '1 second', maximumAttempts: 10 },
 });
 
+// On the browser queue the evaluation takes its org's fair share of it like the scanners
+// (src/workflows/scan.ts, browserScanners): attempts are turns in the queue, the activity bounds
+// the runs that fail (3) and the wait. Options only, no command change: no patched() needed.
 function evaluator(taskQueue?: string) {
   return proxyActivities<Activities>({
     ...(taskQueue ? { taskQueue } : {}),
     startToCloseTimeout: '5 minutes',
     heartbeatTimeout: '30 seconds',
-    retry: { initialInterval: '2 seconds', maximumAttempts: 3 },
+    scheduleToStartTimeout: '35 minutes',
+    scheduleToCloseTimeout: '60 minutes',
+    retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '30 seconds' },
   });
 }
 
