@@ -106,7 +106,7 @@ export function createAnalysisActivities(prisma: Db, config: AnalysisConfig) {
       const analyzed = findings.length - analysis.unsent;
       const leftOut = [
         ...(findings.length < total ? [`the ${findings.length} highest-priority of ${total} findings were analyzed (AI_ANALYSIS_MAX_FINDINGS)`] : []),
-        ...(analysis.unsent > 0 ? [`the AI quota was used up after ${analyzed} of them`] : []),
+        ...(analysis.unsent > 0 ? [`the AI quota was used up after ${analyzed} of the ${findings.length}`] : []),
       ];
       const done: AnalysisStage = leftOut.length ? { status: 'done', reason: `${leftOut.join('; ')}; the rest keep their rule scores` } : { status: 'done' };
       await prisma.$executeRaw`

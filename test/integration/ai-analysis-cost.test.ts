@@ -106,7 +106,7 @@ test('the quota spent mid-stage: no further batch is sent, the stage is done wit
   const run = await scan(tenant);
   expect(run.status).toBe('completed');
   expect(run.analysis.status).toBe('done');
-  expect(run.analysis.reason).toMatch(/; the AI quota was used up after 10 of them; the rest keep their rule scores$/);
+  expect(run.analysis.reason).toMatch(/; the AI quota was used up after 10 of the 15; the rest keep their rule scores$/);
   expect(anthropic.requests).toHaveLength(1);
   expect(askedRefs(anthropic.requests[0]!)).toHaveLength(10);
   const findings = await findingsOfRun(run.id);
