@@ -1,5 +1,6 @@
 import { type NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from './activities/index.ts';
+import { browserTaskSlots } from './activities/browser-share.ts';
 import type { Config } from './platform/config.ts';
 import type { Db } from './platform/db.ts';
 import type { SafeFetcher } from './gather/safe-fetch.ts';
@@ -17,8 +18,8 @@ export interface WorkerDeps {
 
 /**
  * Two workers in one process: the main queue runs workflows and light activities; the browser
- * queue runs Lighthouse and axe, BROWSER_CONCURRENCY at a time, so a light scan never waits
- * behind a Chromium run.
+ * queue runs Lighthouse and axe, BROWSER_CONCURRENCY at a time (activities/browser-share.ts, which
+ * also shares them fairly between orgs), so a light scan never waits behind a Chromium run.
  */
 export async function createWorkers({ connection, config, prisma, fetcher, workflowBundle }: WorkerDeps): Promise<Worker[]> {
   const activities = createActivities({ prisma, config, fetcher });
@@ -32,7 +33,9 @@ export async function createWorkers({ connection, config, prisma, fetcher, workf
     Worker.create({
       ...common,
       taskQueue: config.TEMPORAL_BROWSER_TASK_QUEUE,
-      maxConcurrentActivityTaskExecutions: config.BROWSER_CONCURRENCY,
+      // More tasks than Chromium slots: the others wait for a slot, or are turned back because
+      // their org is at its share, so a flood of one org's tasks never blocks the queue.
+      maxConcurrentActivityTaskExecutions: browserTaskSlots(config),
     }),
   ]);
 }

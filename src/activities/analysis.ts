@@ -1,28 +1,32 @@
 import { ApplicationFailure, Context, log } from '@temporalio/activity';
 import { reviewAccessibility } from '../ai/accessibility-review.ts';
-import { analyzeFindings, type FindingsAnalysis } from '../ai/finding-analysis.ts';
+import { analyzeFindings, type AnsweredBatch, type FindingsAnalysis } from '../ai/finding-analysis.ts';
 import { createLlmClient, LlmUnavailable, type LlmClient, type ProviderFailure } from '../ai/llm-client.ts';
 import { isAiConfigured, loadProviders, type ProviderAccess } from '../ai/provider-settings.ts';
 import type { AiReviewArtifacts } from '../checks/accessibility/ai-review.ts';
 import type { AnalysisStage } from '../domain/analysis.ts';
 import { ConfigError, type Config } from '../platform/config.ts';
 import type { Db } from '../platform/db.ts';
+import type { FindingStatus, Severity } from '../generated/prisma/enums.ts';
+import { releaseAnalysisBatch, reserveAnalysisBatch, type QuotaConfig } from '../services/ai-quota.ts';
 import { heartbeating } from './heartbeat.ts';
 
 export interface AnalysisOutcome {
-  /** Findings whose scores and fix now come from the model. */
+  /** Findings whose scores and fix now come from the model, in this attempt. */
   scored: number;
-  /** Model round-trips, one per batch, and who answered them. */
+  /** Model round-trips of this attempt, one per batch, and who answered them. */
   requests: FindingsAnalysis['requests'];
 }
 
 type AiConfig = Pick<Config, 'SITEWARDEN_SECRET' | 'ANTHROPIC_BASE_URL' | 'OPENAI_BASE_URL' | 'AI_REQUEST_TIMEOUT_MS'>;
+type AnalysisConfig = AiConfig & QuotaConfig & Pick<Config, 'AI_ANALYSIS_MAX_FINDINGS' | 'AI_ANALYSIS_BATCHES_PER_UNIT'>;
 
 /**
- * The analysis stage (PRODUCT.md §4): the model scores every finding the scan saw and writes a fix
- * for it, and judges the run. The provider keys are loaded here, never passed in.
+ * The analysis stage (PRODUCT.md §4): the model scores the scan's findings (at most
+ * AI_ANALYSIS_MAX_FINDINGS, highest priority first) and writes a fix for each, and judges the run.
+ * The provider keys are loaded here, never passed in.
  */
-export function createAnalysisActivities(prisma: Db, config: AiConfig) {
+export function createAnalysisActivities(prisma: Db, config: AnalysisConfig) {
   return {
     /** Runs only when a provider is configured and the scan found something to analyze. */
     async planAnalysis(scanRunId: string): Promise<AnalysisStage> {
@@ -40,23 +44,41 @@ export function createAnalysisActivities(prisma: Db, config: AiConfig) {
     },
 
     /**
-     * Scores, fixes and the run's verdict from the model, written in one transaction that also
-     * marks the stage done: a retry after that commit writes nothing twice.
+     * Scores, fixes and the run's verdict from the model. Each answered batch is written as it
+     * arrives (its findings by id order, one transaction per batch), so a retried attempt sends
+     * only the findings no earlier attempt got an answer for; each request is paid for before it
+     * is sent (reserveAnalysisBatch) and the stage stops sending when the org's quota is spent.
      */
     async analyzeScanFindings(scanRunId: string): Promise<AnalysisOutcome> {
-      const run = await prisma.scanRun.findUniqueOrThrow({ where: { id: scanRunId }, select: { url: true, analysis: true } });
+      const run = await prisma.scanRun.findUniqueOrThrow({ where: { id: scanRunId }, select: { url: true, analysis: true, summary: true } });
       if ((run.analysis as AnalysisStage).status === 'done') return { scored: 0, requests: [] };
       const providers = await providersOrFail(prisma, config);
-      const findings = await prisma.finding.findMany({
-        where: analyzedFindings(scanRunId),
+      // The cap takes the highest rule priorities. An earlier attempt's answers replaced the scores
+      // of some (score_source `ai`: scoreScanFindings set every finding of this scan back to
+      // `rules`), so the set is those plus the best of the rest: the same set as the first attempt's,
+      // of which the answered ones are not sent (nor paid for) again.
+      const [total, answeredRows] = await Promise.all([
+        prisma.finding.count({ where: analyzedFindings(scanRunId) }),
+        prisma.finding.findMany({ where: { ...analyzedFindings(scanRunId), score_source: 'ai' }, orderBy: { id: 'asc' }, take: config.AI_ANALYSIS_MAX_FINDINGS }),
+      ]);
+      const rest = await prisma.finding.findMany({
+        where: { ...analyzedFindings(scanRunId), score_source: 'rules' },
         orderBy: [{ priority_score: 'desc' }, { id: 'asc' }],
+        take: Math.max(0, config.AI_ANALYSIS_MAX_FINDINGS - answeredRows.length),
       });
+      const findings = [...rest, ...answeredRows];
+      const answered = new Set(answeredRows.map((f) => f.id));
+      const hasVerdict = typeof (run.summary as Record<string, unknown> | null)?.health_score === 'number';
+      const priorities = new Map(findings.map((f) => [f.id, f.priority_score]));
+
       const analysis = await heartbeating(async (signal) => {
         try {
           return await analyzeFindings(
             llmClient(providers, config, signal),
             {
               url: run.url,
+              answered,
+              verdict: !hasVerdict,
               findings: findings.map((f) => ({
                 id: f.id,
                 domain: f.domain,
@@ -68,7 +90,12 @@ export function createAnalysisActivities(prisma: Db, config: AiConfig) {
                 ruleScores: { impact: f.impact_score, effort: f.effort_score, risk: f.risk_score, priority: f.priority_score },
               })),
             },
-            (done, total) => Context.current().heartbeat({ requestsDone: done, requests: total }),
+            {
+              reserve: async () => (await reserveAnalysisBatch(prisma, config, scanRunId, config.AI_ANALYSIS_BATCHES_PER_UNIT)).reserved,
+              release: () => releaseAnalysisBatch(prisma, scanRunId),
+              save: (batch) => saveBatch(prisma, scanRunId, batch, priorities),
+              onRequestDone: (done, requests) => Context.current().heartbeat({ requestsDone: done, requests }),
+            },
           );
         } catch (err) {
           if (!(err instanceof LlmUnavailable)) throw err;
@@ -76,49 +103,55 @@ export function createAnalysisActivities(prisma: Db, config: AiConfig) {
         }
       });
 
-      await prisma.$transaction(
-        async (tx) => {
-          const claimed = await tx.$executeRaw`
-            UPDATE scan_runs
-               SET analysis = ${JSON.stringify({ status: 'done' } satisfies AnalysisStage)}::jsonb,
-                   summary = summary || ${JSON.stringify(analysis.verdict ?? {})}::jsonb,
-                   updated_at = now()
-             WHERE id = ${scanRunId}::uuid AND status = 'running' AND analysis->>'status' = 'running'`;
-          if (claimed === 0) return;
-          for (const finding of findings) {
-            const assessment = analysis.assessments.get(finding.id);
-            if (!assessment) continue;
-            const updated = await tx.finding.update({
-              where: { id: finding.id },
-              data: {
-                impact_score: assessment.impact,
-                effort_score: assessment.effort,
-                risk_score: assessment.risk,
-                priority_score: assessment.priority,
-                recommended_fix: assessment.recommendedFix,
-                score_source: 'ai',
-              },
-            });
-            if (updated.priority_score === finding.priority_score) continue;
-            await tx.findingEvent.create({
-              data: {
-                org_id: updated.org_id,
-                project_id: updated.project_id,
-                finding_id: updated.id,
-                kind: 'scored',
-                status: updated.status,
-                severity: updated.severity,
-                priority_score: updated.priority_score,
-                actor: `scan:${scanRunId}`,
-              },
-            });
-          }
-        },
-        { timeout: 30_000 },
-      );
+      const analyzed = findings.length - analysis.unsent;
+      const leftOut = [
+        ...(findings.length < total ? [`the ${findings.length} highest-priority of ${total} findings were analyzed (AI_ANALYSIS_MAX_FINDINGS)`] : []),
+        ...(analysis.unsent > 0 ? [`the AI quota was used up after ${analyzed} of the ${findings.length}`] : []),
+      ];
+      const done: AnalysisStage = leftOut.length ? { status: 'done', reason: `${leftOut.join('; ')}; the rest keep their rule scores` } : { status: 'done' };
+      await prisma.$executeRaw`
+        UPDATE scan_runs SET analysis = ${JSON.stringify(done)}::jsonb, updated_at = now()
+         WHERE id = ${scanRunId}::uuid AND status = 'running' AND analysis->>'status' = 'running'`;
       return { scored: analysis.assessments.size, requests: analysis.requests };
     },
   };
+}
+
+/**
+ * One answered batch, in one short transaction: the scan row first (the verdict, and the proof
+ * that the stage is still running), then the findings in id order, so two transactions touching
+ * the same findings always lock them in the same order. A finding is written only while it still
+ * belongs to this scan and holds rule scores: never twice by two attempts.
+ */
+async function saveBatch(prisma: Db, scanRunId: string, batch: AnsweredBatch, priorities: Map<string, number>): Promise<void> {
+  await prisma.$transaction(async (tx) => {
+    const live = await tx.$executeRaw`
+      UPDATE scan_runs SET summary = summary || ${JSON.stringify(batch.verdict ?? {})}::jsonb, updated_at = now()
+       WHERE id = ${scanRunId}::uuid AND status = 'running' AND analysis->>'status' = 'running'`;
+    if (live === 0) return; // the stage ended meanwhile (a stale attempt): write nothing
+    const byId = [...batch.assessments].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    for (const [id, a] of byId) {
+      const [updated] = await tx.$queryRaw<Array<{ org_id: string; project_id: string; status: FindingStatus; severity: Severity }>>`
+        UPDATE findings
+           SET impact_score = ${a.impact}, effort_score = ${a.effort}, risk_score = ${a.risk}, priority_score = ${a.priority},
+               recommended_fix = ${JSON.stringify(a.recommendedFix)}::jsonb, score_source = 'ai', updated_at = now()
+         WHERE id = ${id}::uuid AND last_seen_scan_id = ${scanRunId}::uuid AND score_source = 'rules'
+        RETURNING org_id::text, project_id, status::text AS status, severity::text AS severity`;
+      if (!updated || priorities.get(id) === a.priority) continue;
+      await tx.findingEvent.create({
+        data: {
+          org_id: updated.org_id,
+          project_id: updated.project_id,
+          finding_id: id,
+          kind: 'scored',
+          status: updated.status,
+          severity: updated.severity,
+          priority_score: a.priority,
+          actor: `scan:${scanRunId}`,
+        },
+      });
+    }
+  });
 }
 
 /** Findings the stage analyzes: those this scan saw, except dismissed ones (accepted risks). */

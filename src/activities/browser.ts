@@ -7,16 +7,22 @@ import type { Config } from '../platform/config.ts';
 import type { Db } from '../platform/db.ts';
 import { reviewScannedPage } from './analysis.ts';
 import { recordDetections, type ScannerResult } from './findings-store.ts';
-import { heartbeating } from './heartbeat.ts';
+import type { BrowserShare } from './browser-share.ts';
 import { loadScanContext } from './scan-context.ts';
 
-/** The scanners that drive Chromium (or PageSpeed Insights); they run on the browser queue. */
-export function createBrowserActivities(prisma: Db, config: Config) {
+/** Runs of a browser scanner that may fail before its slot fails (the rest of its attempts are turns in the queue). */
+const SCANNER_RUNS = 2;
+
+/**
+ * The scanners that drive Chromium (or PageSpeed Insights); they run on the browser queue, each
+ * within its org's fair share of it (browser-share.ts).
+ */
+export function createBrowserActivities(prisma: Db, config: Config, share: BrowserShare) {
   return {
     /** axe-core and, with an AI provider configured, the model's review of the page's HTML beside it, merged. */
     async runAccessibilityScanner(scanRunId: string): Promise<ScannerResult & { aiReview: string }> {
       const scan = await loadScanContext(prisma, scanRunId);
-      const [artifacts, ai] = await heartbeating((signal) =>
+      const [artifacts, ai] = await share.run(scan.orgId, SCANNER_RUNS, (signal) =>
         Promise.all([gatherAccessibility(config, scan.url, signal), reviewScannedPage(prisma, config, scanRunId, signal)]),
       );
       const detections = [
@@ -29,7 +35,7 @@ export function createBrowserActivities(prisma: Db, config: Config) {
 
     async runPerformanceScanner(scanRunId: string): Promise<ScannerResult> {
       const scan = await loadScanContext(prisma, scanRunId);
-      const artifacts = await heartbeating((signal) => gatherPerformance(config, scan.url, signal));
+      const artifacts = await share.run(scan.orgId, SCANNER_RUNS, (signal) => gatherPerformance(config, scan.url, signal));
       const detections = runChecks(performanceChecks, artifacts);
       return recordDetections(prisma, scan, 'performance', scan.url, detections);
     },

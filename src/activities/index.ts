@@ -4,6 +4,7 @@ import type { Db } from '../platform/db.ts';
 import type { SafeFetcher } from '../gather/safe-fetch.ts';
 import { createAnalysisActivities } from './analysis.ts';
 import { createBrowserActivities } from './browser.ts';
+import { createBrowserShare } from './browser-share.ts';
 import { createPageCaptureActivities } from './page-capture.ts';
 import { createReportActivities } from './reports/index.ts';
 import { createScanRunActivities } from './scan-runs.ts';
@@ -19,6 +20,8 @@ export interface ActivityDeps {
 }
 
 export function createActivities({ prisma, config, fetcher }: ActivityDeps) {
+  // One per worker process: its Chromium slots are shared by the scanners and the verifications.
+  const browserShare = createBrowserShare(prisma, config);
   return {
     ...createScanRunActivities(prisma, {
       pageSpeedConfigured: Boolean(config.PAGESPEED_API_URL || config.PAGESPEED_API_KEY),
@@ -28,9 +31,9 @@ export function createActivities({ prisma, config, fetcher }: ActivityDeps) {
     ...createPageCaptureActivities(prisma, fetcher),
     ...createSecurityScanner(prisma, fetcher),
     ...createSeoScanner(prisma, fetcher),
-    ...createBrowserActivities(prisma, config),
+    ...createBrowserActivities(prisma, config, browserShare),
     ...createAnalysisActivities(prisma, config),
-    ...createVerificationActivities(prisma, config, fetcher),
+    ...createVerificationActivities(prisma, config, fetcher, browserShare),
     ...createReportActivities({ prisma, config, fetcher }),
     ...createSweeperActivities(prisma),
   };

@@ -13,7 +13,7 @@ import { gatherSecurityArtifacts, gatherSeoArtifacts } from '../gather/site-prob
 import type { Config } from '../platform/config.ts';
 import type { Db } from '../platform/db.ts';
 import { approveVerification, failPendingVerification, reopenVerification, type DecisionOutcome } from '../services/verification-decisions.ts';
-import { heartbeating } from './heartbeat.ts';
+import type { BrowserShare } from './browser-share.ts';
 
 export interface VerificationPlan {
   /** The checks already ran (a later run of the workflow, woken by a decision). */
@@ -34,7 +34,10 @@ export interface VerificationPlan {
 
 export type Decision = 'approve' | 'reopen';
 
-export function createVerificationActivities(prisma: Db, config: Config, fetcher: SafeFetcher) {
+/** Runs of an evaluation that may fail before the verification's evaluation fails. */
+const EVALUATION_RUNS = 3;
+
+export function createVerificationActivities(prisma: Db, config: Config, fetcher: SafeFetcher, share: BrowserShare) {
   return {
     async startVerification(verificationId: string): Promise<VerificationPlan> {
       const v = await prisma.verification.findUniqueOrThrow({ where: { id: verificationId } });
@@ -61,7 +64,8 @@ export function createVerificationActivities(prisma: Db, config: Config, fetcher
       const urls = urlsOf(finding.affected_assets);
       const checks = [...(v.checks as VerificationCheck[])];
 
-      const result = await heartbeating(async (signal) => {
+      // On the browser queue, within the org's fair share of it (browser-share.ts).
+      const result = await share.run(v.org_id, EVALUATION_RUNS, async (signal) => {
         const look = lookups(config, fetcher, signal);
         for (const [index, check] of checks.entries()) {
           checks[index] = await evaluateKey(check.key, finding.check_id, urls, look, signal);

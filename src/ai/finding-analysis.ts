@@ -36,12 +36,33 @@ export interface Assessment {
   recommendedFix: { summary: string; steps: string[] };
 }
 
+export interface AnsweredBatch {
+  /** By finding id; only the findings the model answered for. */
+  assessments: Map<string, Assessment>;
+  /** The page's health score and executive summary, on the request that asked for it. */
+  verdict: RunVerdict | null;
+  request: { provider: string; model: string; findings: number; inputTokens: number; outputTokens: number };
+}
+
 export interface FindingsAnalysis {
   /** By finding id; only the findings the model answered for. */
   assessments: Map<string, Assessment>;
-  /** The page's health score and executive summary; null only when there was nothing to analyze. */
+  /** The page's health score and executive summary; null when it was not asked for or nothing was sent. */
   verdict: RunVerdict | null;
-  requests: Array<{ provider: string; model: string; findings: number; inputTokens: number; outputTokens: number }>;
+  requests: Array<AnsweredBatch['request']>;
+  /** Findings not sent because `reserve` refused their batch (the AI quota is spent). */
+  unsent: number;
+}
+
+/** How the caller pays for and keeps each request: the stage saves batch by batch. */
+export interface BatchHooks {
+  /** Before each request; false stops the stage from sending any more (the in-flight ones finish). */
+  reserve?: () => Promise<boolean>;
+  /** A reserved request that got no answer. */
+  release?: () => Promise<void>;
+  /** Each answered batch, kept before it counts as done: a retry need not ask for it again. */
+  save?: (batch: AnsweredBatch) => Promise<void>;
+  onRequestDone?: (done: number, total: number) => void;
 }
 
 export const BATCH_LIMITS = {
@@ -58,55 +79,105 @@ const SUMMARY_CHARS = 2_000;
 const FIX_CHARS = 500;
 const MAX_TOKENS = 8_192;
 
+/**
+ * `run.findings` is the whole set the stage analyzes (already capped by the caller, highest
+ * priority first); those in `run.answered` were scored by an earlier attempt and are only listed
+ * in the overview. The verdict is asked for on the first request when `run.verdict` is set.
+ */
 export async function analyzeFindings(
   client: LlmClient,
-  run: { url: string; findings: FindingToAnalyze[] },
-  onRequestDone: (done: number, total: number) => void = () => undefined,
+  run: { url: string; findings: FindingToAnalyze[]; answered?: ReadonlySet<string>; verdict?: boolean },
+  hooks: BatchHooks = {},
 ): Promise<FindingsAnalysis> {
   const refs = run.findings.map((f, i) => ({ ref: `F${i + 1}`, finding: f }));
   const prompted = refs.map(({ ref, finding }) => toPromptFinding(ref, finding));
-  const batches = batchFindings(prompted);
+  const pending = prompted.filter((_, i) => !run.answered?.has(refs[i]!.finding.id));
+  const batches = batchFindings(pending);
   const wholeRun: OverviewLine[] = prompted.map(({ id, domain, severity, title }) => ({ id, domain, severity, title }));
   const idByRef = new Map(refs.map(({ ref, finding }) => [ref, finding.id]));
+  const askVerdict = run.verdict ?? true;
 
   let done = 0;
-  const answers = await mapConcurrently(batches, CONCURRENT_REQUESTS, async (batch, index) => {
+  const { results, stopped } = await mapConcurrently(batches, CONCURRENT_REQUESTS, hooks.reserve ?? (async () => true), async (batch, index) => {
     // The first request also asks for the run's verdict, over every finding of the run.
-    const withVerdict = index === 0;
+    const withVerdict = askVerdict && index === 0;
     const prompt = buildAnalysisPrompt({ url: run.url, findings: batch, ...(withVerdict ? { wholeRun } : {}) });
     const ask = <T>(name: string, description: string, schema: z.ZodType<T>) =>
       client.complete({ task: 'analysis', system: ANALYSIS_SYSTEM_PROMPT, prompt, maxTokens: MAX_TOKENS, answer: { name, description, schema } });
-    const answer = withVerdict
-      ? await ask('record_analysis', 'Record the scores and fixes of the findings and the verdict of the run.', findingsAndRunAnswer)
-      : await ask('record_scores', 'Record the scores and fixes of the findings.', findingsAnswer);
-    onRequestDone(++done, batches.length);
-    return { batch, answer };
+    let answer;
+    try {
+      answer = withVerdict
+        ? await ask('record_analysis', 'Record the scores and fixes of the findings and the verdict of the run.', findingsAndRunAnswer)
+        : await ask('record_scores', 'Record the scores and fixes of the findings.', findingsAnswer);
+    } catch (err) {
+      await hooks.release?.();
+      throw err;
+    }
+    const answered = readAnswer(batch, answer.data, idByRef);
+    const result: AnsweredBatch = {
+      ...answered,
+      request: { provider: answer.provider, model: answer.model, findings: batch.length, ...answer.usage },
+    };
+    await hooks.save?.(result);
+    hooks.onRequestDone?.(++done, batches.length);
+    return result;
   });
 
   const assessments = new Map<string, Assessment>();
   let verdict: RunVerdict | null = null;
-  for (const { batch, answer } of answers) {
-    const data: { run?: RunVerdict; findings: FindingAssessment[] } = answer.data;
-    if (data.run) verdict = { health_score: data.run.health_score, summary: clip(data.run.summary, SUMMARY_CHARS) };
-    const asked = new Set(batch.map((f) => f.id));
-    for (const item of data.findings) {
-      const id = asked.has(item.id) ? idByRef.get(item.id) : undefined;
-      if (id && !assessments.has(id)) assessments.set(id, toAssessment(item));
-    }
+  for (const result of results) {
+    if (!result) continue;
+    verdict ??= result.verdict;
+    for (const [id, assessment] of result.assessments) if (!assessments.has(id)) assessments.set(id, assessment);
   }
-  const requests = answers.map(({ batch, answer }) => ({ provider: answer.provider, model: answer.model, findings: batch.length, ...answer.usage }));
-  return { assessments, verdict, requests };
+  const unsent = batches.filter((_, i) => stopped.has(i)).reduce((n, b) => n + b.length, 0);
+  return { assessments, verdict, requests: results.filter((r) => r !== undefined).map((r) => r.request), unsent };
 }
 
-/** `work` over `items`, at most `limit` at a time, results in order. After a failure no new item starts. */
-async function mapConcurrently<T, R>(items: T[], limit: number, work: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const results: R[] = [];
+/** The answer matched back to the batch: an id the batch was not given is ignored, a duplicate counts once. */
+function readAnswer(
+  batch: PromptFinding[],
+  data: { run?: RunVerdict; findings: FindingAssessment[] },
+  idByRef: Map<string, string>,
+): Pick<AnsweredBatch, 'assessments' | 'verdict'> {
+  const verdict = data.run ? { health_score: data.run.health_score, summary: clip(data.run.summary, SUMMARY_CHARS) } : null;
+  const asked = new Set(batch.map((f) => f.id));
+  const assessments = new Map<string, Assessment>();
+  for (const item of data.findings) {
+    const id = asked.has(item.id) ? idByRef.get(item.id) : undefined;
+    if (id && !assessments.has(id)) assessments.set(id, toAssessment(item));
+  }
+  return { assessments, verdict };
+}
+
+/**
+ * `work` over `items`, at most `limit` at a time, results by index. Each item starts only once
+ * `admit` says yes; after a refusal or a failure no new item starts (`stopped` names the items
+ * never started after a refusal), and a failure is thrown once the items in flight have settled.
+ */
+async function mapConcurrently<T, R>(
+  items: T[],
+  limit: number,
+  admit: () => Promise<boolean>,
+  work: (item: T, index: number) => Promise<R>,
+): Promise<{ results: Array<R | undefined>; stopped: Set<number> }> {
+  const results: Array<R | undefined> = [];
+  const stopped = new Set<number>();
   let next = 0;
   let failed = false;
+  let refused = false;
+  // Admissions are asked one after the other, in item order: the first items are paid for first.
+  let admissions = Promise.resolve(true);
   const lane = async () => {
-    while (next < items.length && !failed) {
+    while (next < items.length && !failed && !refused) {
       const index = next++;
       try {
+        // After a refusal or a failure nothing more is admitted (an admission is a reservation).
+        const admitted = (admissions = admissions.then((previous) => (previous && !failed ? admit() : false)));
+        if (!(await admitted)) {
+          refused = true;
+          break;
+        }
         results[index] = await work(items[index]!, index);
       } catch (err) {
         failed = true;
@@ -114,8 +185,13 @@ async function mapConcurrently<T, R>(items: T[], limit: number, work: (item: T, 
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
-  return results;
+  // Every lane settles before a failure propagates: no request (nor its save) outlives the attempt,
+  // so a retry never races the attempt it replaces.
+  const settled = await Promise.allSettled(Array.from({ length: Math.min(limit, items.length) }, lane));
+  const failure = settled.find((s) => s.status === 'rejected');
+  if (failure) throw failure.reason;
+  if (refused) for (let i = 0; i < items.length; i++) if (results[i] === undefined) stopped.add(i);
+  return { results, stopped };
 }
 
 function toPromptFinding(ref: string, f: FindingToAnalyze): PromptFinding {

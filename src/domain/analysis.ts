@@ -2,7 +2,7 @@
 // A type, not an interface: Prisma's Json input needs the implicit index signature.
 export type AnalysisStage = {
   status: 'pending' | 'running' | 'done' | 'failed' | 'skipped';
-  /** Why it was skipped or failed. */
+  /** Why it was skipped or failed; on `done`, which findings the model did not analyze and why (the cap, the quota). */
   reason?: string;
 };
 

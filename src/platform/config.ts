@@ -24,6 +24,13 @@ export const envSchema = z.object({
   /** Browser-bound activities (Lighthouse, axe) poll their own queue, one page at a time by default. */
   TEMPORAL_BROWSER_TASK_QUEUE: z.string().min(1).default('sitewarden-browser'),
   BROWSER_CONCURRENCY: positiveInt.default(1),
+  /**
+   * Browser work (scanners, verifications) one org may have running at once on the browser queue,
+   * across every worker of that queue (docs/scanning.md, "Fair share"); 0 turns the limit off.
+   */
+  BROWSER_ORG_CONCURRENCY: z.coerce.number().int().min(0).max(1_000).default(1),
+  /** How long browser work may wait for its turn before its slot fails ("browser queue wait exceeded N s"). */
+  BROWSER_QUEUE_MAX_WAIT_SECONDS: positiveInt.max(1_800).default(600),
   CHROME_PATH: z.string().min(1).default('/usr/bin/chromium'),
   /** PageSpeed Insights v5: used for performance when a key or an endpoint is set, else local Lighthouse. */
   PAGESPEED_API_URL: z.url().optional(),
@@ -49,6 +56,10 @@ export const envSchema = z.object({
   /** AI units per org per period (POST scans/run, verifications/run, reports/export cost 1 each with a provider configured). */
   AI_QUOTA_UNITS: z.coerce.number().int().min(0).default(1_000),
   AI_QUOTA_PERIOD: z.enum(['day', 'week', 'month']).default('month'),
+  /** Findings of one scan the AI stage analyzes, highest priority first; the rest keep their rule scores. */
+  AI_ANALYSIS_MAX_FINDINGS: positiveInt.max(1_000).default(50),
+  /** Model requests (batches of ≤ 10 findings) one AI unit pays for; the kickoff's unit pays for the first ones. */
+  AI_ANALYSIS_BATCHES_PER_UNIT: positiveInt.max(100).default(3),
   RATE_LIMIT_DEFAULT_MAX: positiveInt.default(100),
   RATE_LIMIT_DEFAULT_WINDOW_SECONDS: positiveInt.default(60),
   RATE_LIMIT_STRICT_MAX: positiveInt.default(30),

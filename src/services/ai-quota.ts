@@ -146,3 +146,63 @@ export async function setOrgQuota(prisma: Db, config: QuotaConfig, orgId: string
   await prisma.org.update({ where: { id: orgId }, data: { ai_quota_limit: units } });
   return quotaStatus(prisma, config, orgId);
 }
+
+/** The next model request of a scan's AI stage, reserved: or refused because the org's budget is spent. */
+export interface AnalysisBatchReservation {
+  reserved: boolean;
+  /** Requests of this scan's stage answered or in flight, this one included when reserved. */
+  batches: number;
+  /** Units the stage charged beyond the kickoff's, this reservation included. */
+  extraUnits: number;
+}
+
+/**
+ * Reserves one model request (a batch of findings) of a scan's AI stage (docs/ai.md, "What a scan
+ * costs"). The kickoff's unit pays for the first `batchesPerUnit` requests; the request that starts
+ * each further group of `batchesPerUnit` charges one more unit of the scan's org, in the current
+ * period, in the same transaction. When the budget is spent nothing is charged or reserved and the
+ * stage sends no more. The scan row is locked first and the quota row second (the kickoff takes
+ * only the quota row), so concurrent reservations of one scan are serialized without deadlock.
+ */
+export async function reserveAnalysisBatch(
+  prisma: Db,
+  config: QuotaConfig,
+  scanRunId: string,
+  batchesPerUnit: number,
+  now = new Date(),
+): Promise<AnalysisBatchReservation> {
+  const { start } = quotaPeriod(config.AI_QUOTA_PERIOD, now);
+  return prisma.$transaction(async (tx) => {
+    const [run] = await tx.$queryRaw<Array<{ org_id: string; analysis_batches: number; analysis_units: number }>>`
+      SELECT org_id::text, analysis_batches, analysis_units FROM scan_runs WHERE id = ${scanRunId}::uuid FOR UPDATE`;
+    if (!run) throw new Error(`scan run ${scanRunId} not found`);
+    const batches = run.analysis_batches + 1;
+    const needed = Math.ceil(batches / batchesPerUnit) - 1;
+    if (needed > run.analysis_units) {
+      const charged = await tx.$queryRaw<Array<{ units_used: number }>>`
+        INSERT INTO ai_quotas (org_id, period_start, units_limit, units_used, updated_at)
+        SELECT o.id, ${day(start)}::date, COALESCE(o.ai_quota_limit, ${config.AI_QUOTA_UNITS}), 1, now()
+          FROM orgs o
+         WHERE o.id = ${run.org_id}::uuid AND COALESCE(o.ai_quota_limit, ${config.AI_QUOTA_UNITS}) > 0
+        ON CONFLICT (org_id, period_start) DO UPDATE
+           SET units_used = ai_quotas.units_used + 1, units_limit = EXCLUDED.units_limit, updated_at = now()
+         WHERE ai_quotas.units_used < EXCLUDED.units_limit
+        RETURNING units_used`;
+      if (charged.length === 0) return { reserved: false, batches: run.analysis_batches, extraUnits: run.analysis_units };
+    }
+    const extraUnits = Math.max(needed, run.analysis_units);
+    await tx.$executeRaw`
+      UPDATE scan_runs SET analysis_batches = ${batches}, analysis_units = ${extraUnits}, updated_at = now() WHERE id = ${scanRunId}::uuid`;
+    return { reserved: true, batches, extraUnits };
+  });
+}
+
+/**
+ * Gives back the reservation of a request that got no answer (every provider failed, or the
+ * attempt was cancelled): the retry sends that batch again without paying for it twice. A unit
+ * already charged stays charged and pays for the retry's requests.
+ */
+export async function releaseAnalysisBatch(prisma: Db, scanRunId: string): Promise<void> {
+  await prisma.$executeRaw`
+    UPDATE scan_runs SET analysis_batches = GREATEST(analysis_batches - 1, 0), updated_at = now() WHERE id = ${scanRunId}::uuid`;
+}

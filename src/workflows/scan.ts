@@ -73,12 +73,22 @@ const analysis = proxyActivities<Activities>({
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumAttempts: 3, nonRetryableErrorTypes: ANALYSIS_PERMANENT_FAILURES },
 });
 
+// The browser queue is shared fairly between orgs (src/activities/browser-share.ts): an org at
+// its share gets a quick BrowserBusy failure and its task goes back to the queue, so attempts are
+// turns in the queue, not failures: no maximumAttempts, bounded by schedule-to-close. The activity
+// bounds the runs that fail (2) and fails a task that waited longer than
+// BROWSER_QUEUE_MAX_WAIT_SECONDS (≤ 30 min) with "browser queue wait exceeded N s";
+// schedule-to-start catches a task no worker picked at all. Activity options are not part of the
+// command sequence (replay compares an activity's id and type only: sdk-core
+// activity_state_machine.rs), so no patched() is needed.
 function browserScanners(taskQueue: string, startToCloseTimeout: Duration = '3 minutes') {
   return proxyActivities<Activities>({
     taskQueue,
     startToCloseTimeout,
     heartbeatTimeout: '30 seconds',
-    retry: { initialInterval: '5 seconds', maximumAttempts: 2, nonRetryableErrorTypes: PERMANENT },
+    scheduleToStartTimeout: '35 minutes',
+    scheduleToCloseTimeout: '60 minutes',
+    retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '30 seconds', nonRetryableErrorTypes: PERMANENT },
   });
 }
 

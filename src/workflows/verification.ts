@@ -45,12 +45,17 @@ const activities = proxyLocalActivities<Activities>({
   retry: { initialInterval: '1 second', maximumAttempts: 10 },
 });
 
+// On the browser queue the evaluation takes its org's fair share of it like the scanners
+// (src/workflows/scan.ts, browserScanners): attempts are turns in the queue, the activity bounds
+// the runs that fail (3) and the wait. Options only, no command change: no patched() needed.
 function evaluator(taskQueue?: string) {
   return proxyActivities<Activities>({
     ...(taskQueue ? { taskQueue } : {}),
     startToCloseTimeout: '5 minutes',
     heartbeatTimeout: '30 seconds',
-    retry: { initialInterval: '2 seconds', maximumAttempts: 3 },
+    scheduleToStartTimeout: '35 minutes',
+    scheduleToCloseTimeout: '60 minutes',
+    retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '30 seconds' },
   });
 }
 
@@ -64,7 +69,15 @@ function evaluation(plan: VerificationPlan) {
   const startToCloseTimeout = plan.evaluationTimeoutMs ?? 5 * 60_000;
   const retry = { initialInterval: '2 seconds', maximumAttempts: 3 } as const;
   if (!plan.needsBrowser) return proxyLocalActivities<Activities>({ startToCloseTimeout, retry });
-  return proxyActivities<Activities>({ taskQueue: plan.browserTaskQueue, startToCloseTimeout, heartbeatTimeout: '30 seconds', retry });
+  // The browser queue's fair share, as in evaluator(): attempts are turns in the queue.
+  return proxyActivities<Activities>({
+    taskQueue: plan.browserTaskQueue,
+    startToCloseTimeout,
+    heartbeatTimeout: '30 seconds',
+    scheduleToStartTimeout: '35 minutes',
+    scheduleToCloseTimeout: '60 minutes',
+    retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '30 seconds' },
+  });
 }
 
 /**

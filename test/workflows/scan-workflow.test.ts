@@ -258,3 +258,48 @@ describe('the AI analysis stage', () => {
     expect(analysisStages.at(-1)).toEqual({ status: 'failed', reason: 'no AI provider answered: anthropic: HTTP 401' });
   });
 });
+
+it('a browser scanner turned back while its org is busy keeps its count of failed runs: the slot fails after 2 runs', async () => {
+  // The real fair share (src/activities/browser-share.ts) on the test database: another holder's
+  // lease makes attempts BrowserBusy before the first run and between the two runs.
+  const { connectDatabase } = await import('../../src/platform/db.ts');
+  const { createBrowserShare } = await import('../../src/activities/browser-share.ts');
+  const { Context } = await import('@temporalio/activity');
+  const db = connectDatabase(process.env.DATABASE_URL!, 2);
+  const orgId = randomUUID();
+  const blockFor = (pool: string, seconds: number) => db.prisma.$executeRaw`
+    INSERT INTO browser_leases (pool, org_id, slot, holder, expires_at)
+    VALUES (${pool}, ${orgId}::uuid, 0, 'another-scan/1#1', now() + make_interval(secs => ${seconds}))
+    ON CONFLICT (pool, org_id, slot) DO UPDATE SET holder = EXCLUDED.holder, expires_at = EXCLUDED.expires_at`;
+  let attempts = 0;
+  let runs = 0;
+  try {
+    const { finalized } = await runScan({
+      scanners: {
+        accessibility: async () => {
+          const pool = Context.current().info.taskQueue;
+          if (++attempts === 1) await blockFor(pool, 3);
+          const share = createBrowserShare(db.prisma, {
+            BROWSER_CONCURRENCY: 1,
+            BROWSER_ORG_CONCURRENCY: 1,
+            BROWSER_QUEUE_MAX_WAIT_SECONDS: 600,
+            TEMPORAL_BROWSER_TASK_QUEUE: pool,
+          });
+          return share.run(orgId, 2, async () => {
+            runs++;
+            // After the first run the other holder is back until after the retry's backoff (5 s).
+            if (runs === 1) setTimeout(() => void blockFor(pool, 8), 300);
+            throw new Error(`Chromium crashed (run ${runs})`);
+          });
+        },
+      },
+    });
+    expect(runs).toBe(2);
+    expect(attempts).toBeGreaterThan(3); // turned back at least once before each run
+    expect(finalized?.accessibility).toEqual({ status: 'failed', error: 'Chromium crashed (run 2)' });
+    expect(await db.prisma.browserLease.count({ where: { org_id: orgId, holder: { not: 'another-scan/1#1' } } })).toBe(0);
+  } finally {
+    await db.prisma.browserLease.deleteMany({ where: { org_id: orgId } });
+    await db.close();
+  }
+}, 60_000);

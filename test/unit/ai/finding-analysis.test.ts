@@ -51,7 +51,7 @@ test('one request per batch of 10; the first also asks for the verdict over ever
   const findings = Array.from({ length: 45 }, (_, i) => finding(i + 1));
   const { client, prompts, tools } = stubModel();
   const done: Array<[number, number]> = [];
-  const result = await analyzeFindings(client, { url: 'https://example.com/', findings }, (d, t) => done.push([d, t]));
+  const result = await analyzeFindings(client, { url: 'https://example.com/', findings }, { onRequestDone: (d, t) => void done.push([d, t]) });
   expect(tools).toEqual(['record_analysis', 'record_scores', 'record_scores', 'record_scores', 'record_scores']);
   expect(done).toEqual([1, 2, 3, 4, 5].map((d) => [d, 5]));
   expect(result.requests.map((r) => r.findings)).toEqual([10, 10, 10, 10, 5]);
@@ -117,4 +117,66 @@ test('evidence and descriptions are clipped, so one huge finding cannot crowd ou
   const { client, prompts } = stubModel();
   await analyzeFindings(client, { url: 'https://example.com/', findings: [big] });
   expect(prompts[0]!.length).toBeLessThan(2_000);
+});
+
+test('each answered batch is saved before it counts as done, one reservation per request', async () => {
+  const findings = Array.from({ length: 25 }, (_, i) => finding(i + 1));
+  const { client } = stubModel();
+  const events: string[] = [];
+  const saved: Array<{ ids: string[]; verdict: unknown }> = [];
+  const result = await analyzeFindings(
+    client,
+    { url: 'https://example.com/', findings },
+    {
+      reserve: async () => (events.push('reserve'), true),
+      save: async (batch) => void saved.push({ ids: [...batch.assessments.keys()], verdict: batch.verdict }),
+      onRequestDone: (d) => void events.push(`done ${d}`),
+    },
+  );
+  expect(events.filter((e) => e === 'reserve')).toHaveLength(3);
+  expect(saved.map((b) => b.ids.length).sort()).toEqual([10, 10, 5]);
+  expect(saved.flatMap((b) => b.ids).sort()).toEqual(findings.map((f) => f.id).sort());
+  // Only the first request carries the verdict.
+  expect(saved.filter((b) => b.verdict !== null)).toEqual([{ ids: expect.any(Array), verdict: { health_score: 37, summary: 'Bad.' } }]);
+  expect(result.unsent).toBe(0);
+});
+
+test('a refused reservation stops the stage: unsent findings are counted, in-flight requests finish', async () => {
+  const findings = Array.from({ length: 60 }, (_, i) => finding(i + 1));
+  const { client, prompts } = stubModel();
+  let reservations = 0;
+  const result = await analyzeFindings(client, { url: 'https://example.com/', findings }, { reserve: async () => ++reservations <= 4 });
+  expect(prompts).toHaveLength(4);
+  expect(result.requests).toHaveLength(4);
+  expect(result.assessments.size).toBe(40);
+  expect(result.unsent).toBe(20);
+});
+
+test('a request without an answer gives its reservation back; the failure still propagates', async () => {
+  const findings = Array.from({ length: 5 }, (_, i) => finding(i + 1));
+  let released = 0;
+  const client: LlmClient = {
+    async complete() {
+      throw new Error('provider down');
+    },
+  };
+  await expect(analyzeFindings(client, { url: 'https://example.com/', findings }, { release: async () => void released++ })).rejects.toThrow('provider down');
+  expect(released).toBe(1);
+});
+
+test('findings answered by an earlier attempt are only listed; no verdict is asked for when the run has one', async () => {
+  const findings = Array.from({ length: 25 }, (_, i) => finding(i + 1));
+  const answered = new Set(findings.slice(0, 20).map((f) => f.id));
+  const { client, prompts, tools } = stubModel();
+  const result = await analyzeFindings(client, { url: 'https://example.com/', findings, answered, verdict: false });
+  expect(tools).toEqual(['record_scores']);
+  expect(prompts[0]!.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l).id)).toEqual(['F21', 'F22', 'F23', 'F24', 'F25']);
+  expect([...result.assessments.keys()].sort()).toEqual(findings.slice(20).map((f) => f.id).sort());
+  expect(result.verdict).toBeNull();
+
+  // With the verdict still missing, the first request left asks for it, over all 25.
+  const again = stubModel();
+  await analyzeFindings(again.client, { url: 'https://example.com/', findings, answered, verdict: true });
+  expect(again.tools).toEqual(['record_analysis']);
+  expect(again.prompts[0]).toContain('The audit found 25 findings in all:');
 });
