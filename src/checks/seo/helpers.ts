@@ -59,9 +59,25 @@ export function canonicalHrefs(page: PageArtifact): string[] {
     .flatMap((link) => {
       const match = /^\s*<([^>]*)>(.*)$/s.exec(link);
       const params = match?.[2] ?? '';
-      return match && /;\s*rel\s*=\s*"?[^";]*\bcanonical\b/i.test(params) ? [(match[1] ?? '').trim()] : [];
+      return match && relIsCanonical(params) ? [(match[1] ?? '').trim()] : [];
     });
   return [...fromHtml, ...fromHeaders];
+}
+
+/**
+ * Whether a Link value's parameters (`; rel="canonical"; …`) hold a rel naming canonical among its
+ * relation types. Split, not matched: `/;\s*rel\s*=\s*"?[^";]*\bcanonical\b/` backtracked
+ * quadratically over a header of spaces.
+ */
+function relIsCanonical(params: string): boolean {
+  return params
+    .split(';')
+    .slice(1) // what precedes the first ";" is no parameter
+    .some((param) => {
+      const eq = param.indexOf('=');
+      if (eq < 0 || param.slice(0, eq).trim().toLowerCase() !== 'rel') return false;
+      return param.slice(eq + 1).replaceAll('"', ' ').toLowerCase().split(/\s+/).includes('canonical');
+    });
 }
 
 export function isAbsoluteUrl(href: string): boolean {
