@@ -30,6 +30,7 @@ export async function runLighthouse(browser: BrowserEndpoint, url: string, optio
   const { signal, onProgress, timeoutMs } = options;
   signal?.throwIfAborted();
   const knownAudits = await lighthousePerformanceAudits();
+  signal?.throwIfAborted();
   const args = [
     LIGHTHOUSE_CLI,
     url,

@@ -7,6 +7,7 @@
  * at the bounds their gatherers keep.
  */
 import { AXE_BOUNDS, AXE_RULES } from '../../src/gather/axe-results.ts';
+import { MAX_NESTING_DEPTH } from '../../src/gather/html-page.ts';
 import type { AccessibilityArtifacts, HeaderMap, PerformanceArtifacts, SecurityArtifacts, SeoArtifacts } from '../../src/checks/artifacts.ts';
 import { page, probe } from './artifacts.ts';
 
@@ -59,10 +60,17 @@ const budget = (used: string) => MAX_PAGE_CHARS - used.length - 200;
 
 /** Page bodies of 5 MiB, each pathological in its own way. */
 export const HOSTILE_HTML: Record<string, () => string> = {
-  // Headings nested in headings, each holding the rest of the page: a clone per heading is quadratic.
-  'nested headings': () => doc('<title>t</title>', fill('<h1><div>', budget(''))),
-  // Elements nested a million deep: recursion over the tree runs out of stack.
-  'deep nesting': () => doc('<title>t</title>', fill('<div>', budget(''))),
+  // Headings nested in headings as deep as capture lets through, the innermost holding the rest
+  // of the page: a clone per heading copied the page 255 times.
+  'nested headings': () => {
+    const nest = '<h1><div>'.repeat((MAX_NESTING_DEPTH - 4) / 2);
+    return doc('<title>t</title>', nest + fill('<h2>x</h2>', budget(nest)));
+  },
+  // Blocks nested as deep as capture lets through (MAX_NESTING_DEPTH), for the length of the page.
+  'deep nesting': () => {
+    const block = `${'<div>'.repeat(MAX_NESTING_DEPTH - 4)}<img src="http://x/i.png">${'</div>'.repeat(MAX_NESTING_DEPTH - 4)}`;
+    return doc('<title>t</title>', fill(block, budget('')));
+  },
   // As many elements of each kind the checks select as fit.
   'many elements': () =>
     doc(
