@@ -6,6 +6,7 @@
  * page into the checks' DOM, and the axe and policy code a page's results reach.
  *
  *   node_modules/.bin/tsx --expose-gc bench/hostile-inputs.ts
+ *   BENCH_RUNS=1 BENCH_PAGES='nested headings,many elements' node_modules/.bin/tsx --expose-gc bench/hostile-inputs.ts
  *
  * Prints one row per check: its worst input, the time on it (median of BENCH_RUNS runs) and the heap it
  * grew by while running (after a GC beforehand, when --expose-gc is given).
@@ -57,6 +58,8 @@ function measure(work: () => unknown, runs = RUNS): Measure {
 /** Worst input per check id: name, time, heap. */
 const worst = new Map<string, { input: string } & Measure>();
 function record(id: string, input: string, m: Measure): void {
+  // Each figure as it comes, for runs cut short on a loaded machine; the table follows at the end.
+  log(`${id}: ${m.ms.toFixed(1)} ms, ${m.heapMb.toFixed(1)} MB heap (${input})`);
   const current = worst.get(id);
   if (!current || m.ms > current.ms) worst.set(id, { input, ...m });
 }
@@ -80,12 +83,15 @@ async function main(): Promise<void> {
     }
   }
 
-  for (const [name, make] of Object.entries(HOSTILE_HTML)) {
+  // BENCH_PAGES: a comma-separated subset of the page inputs (each takes a while to parse).
+  const pages = process.env.BENCH_PAGES?.split(',') ?? Object.keys(HOSTILE_HTML);
+  for (const [name, make] of Object.entries(HOSTILE_HTML).filter(([name]) => pages.includes(name))) {
     log(`page: ${name}`);
     const html = make();
     prep.push(['depth count at capture', name, measure(() => nestingDepth(html, MAX_NESTING_DEPTH))]);
     let security: SecurityArtifacts | undefined;
     prep.push(['parse into the DOM (cheerio/parse5)', name, measure(() => (security = hostileSecurity(html, HOSTILE_HEADER_SETS.directives!)), 1)]);
+    log(`${prep.at(-2)![0]}: ${prep.at(-2)![2].ms.toFixed(0)} ms; parse: ${prep.at(-1)![2].ms.toFixed(0)} ms (${name})`);
     runAll(securityChecks, `page: ${name}`, security!);
     const seo: SeoArtifacts = { ...hostileSeo(SMALL_PAGE, HOSTILE_HEADER_SETS.directives!, HOSTILE_PROBE_BODIES['many rules']!), page: security!.page };
     runAll(seoChecks, `page: ${name}`, seo);
