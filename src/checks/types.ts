@@ -1,4 +1,5 @@
 import type { FindingDomain, Severity } from '../generated/prisma/enums.ts';
+import { boundEvidence, clip, MAX_DETAIL_CHARS, MAX_FIX_STEP_CHARS, MAX_FIX_STEPS } from './bounds.ts';
 
 export type { FindingDomain, Severity };
 
@@ -57,19 +58,27 @@ export interface DetectedFinding {
   verificationKey: string;
 }
 
+/**
+ * Runs one check. Details, evidence and fixes quote the page (header values, markup, selectors):
+ * they are cut to the bounds of bounds.ts here, once for every check, whatever the page holds.
+ */
 export function runCheck<A>(check: Check<A>, artifacts: A): DetectedFinding[] {
   return check.evaluate(artifacts).map((d) => ({
     checkId: d.checkId ?? check.id,
     groupId: check.id,
     domain: check.domain,
-    title: d.title ?? check.title,
-    description: d.detail,
+    title: clip(d.title ?? check.title, 300),
+    description: clip(d.detail, MAX_DETAIL_CHARS),
     severity: d.severity ?? check.severity,
     confidence: d.confidence ?? 1,
-    evidence: d.evidence,
-    fix: d.fix ?? check.fix,
+    evidence: boundEvidence(d.evidence),
+    fix: d.fix ? boundFix(d.fix) : check.fix,
     verificationKey: check.verificationKey,
   }));
+}
+
+function boundFix(fix: { summary: string; steps: string[] }): { summary: string; steps: string[] } {
+  return { summary: clip(fix.summary, MAX_FIX_STEP_CHARS), steps: fix.steps.slice(0, MAX_FIX_STEPS).map((step) => clip(step, MAX_FIX_STEP_CHARS)) };
 }
 
 export function runChecks<A>(checks: readonly Check<A>[], artifacts: A): DetectedFinding[] {

@@ -26,8 +26,18 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/**
+ * The longest `severity_rules` key read, and the most entries. Every check id Sitewarden makes is
+ * far shorter (the longest, an axe rule's, is under 60 characters); the API refuses configs
+ * beyond either bound, and a config stored before it was bounded has its longer keys ignored, so
+ * matching a finding costs the same whatever a stored config or a check id holds.
+ */
+export const MAX_RULE_KEY_CHARS = 200;
+export const MAX_SEVERITY_RULES = 500;
+
 /** A domain ("security") or a check id ("security.csp_missing", "accessibility.axe.label"). */
 function isRuleKey(key: string): boolean {
+  if (key.length > MAX_RULE_KEY_CHARS) return false;
   if (DOMAINS.includes(key)) return true;
   const dot = key.indexOf('.');
   return dot > 0 && dot < key.length - 1 && DOMAINS.includes(key.slice(0, dot));
@@ -46,6 +56,7 @@ export function severityRulesOf(config: unknown): SeverityRules {
   const declared = config.severity_rules;
   if (isObject(declared)) {
     for (const [key, severity] of Object.entries(declared)) {
+      if (rules.size >= MAX_SEVERITY_RULES) break;
       if (isRuleKey(key) && isSeverity(severity)) rules.set(key, severity);
     }
   }
@@ -56,12 +67,19 @@ export function severityRulesOf(config: unknown): SeverityRules {
 /**
  * The rule keys that may rate a finding, most specific first: its check id, the check id's
  * dotted prefixes (a check module's id such as "accessibility.axe" covers every rule it
- * reports), then its domain.
+ * reports), then its domain. No key is longer than MAX_RULE_KEY_CHARS, so only the prefixes
+ * within that length are candidates: one scan of at most that many characters, however long
+ * or dotted the check id is (every prefix of an 80 KB id of dots was quadratic).
  */
 function ruleKeysFor(domain: FindingDomain, checkId: string): string[] {
-  const parts = checkId.split('.');
   const keys: string[] = [];
-  for (let n = parts.length; n > 1; n--) keys.push(parts.slice(0, n).join('.'));
+  const first = checkId.indexOf('.');
+  if (first >= 0) {
+    if (checkId.length <= MAX_RULE_KEY_CHARS) keys.push(checkId);
+    // A prefix ends before a dot after the first one: "accessibility.axe" of "accessibility.axe.label".
+    const head = checkId.slice(0, MAX_RULE_KEY_CHARS + 1);
+    for (let dot = head.lastIndexOf('.'); dot > first; dot = head.lastIndexOf('.', dot - 1)) keys.push(head.slice(0, dot));
+  }
   keys.push(domain);
   return keys;
 }

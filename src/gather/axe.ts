@@ -1,16 +1,20 @@
-import axeCore, { type AxeResults, type RunOptions } from 'axe-core';
-import { chromium, type Browser } from 'playwright-core';
+import axeCore, { type RunOptions } from 'axe-core';
+import { chromium, type Browser, type CDPSession } from 'playwright-core';
 import type { AccessibilityArtifacts } from '../checks/artifacts.ts';
+import { clip } from '../checks/bounds.ts';
+import { AXE_TAGS, axeRunExpression, toAccessibilityArtifacts } from './axe-results.ts';
 import { startGuardProxy, type BrowserEndpoint } from './browser.ts';
 import type { Resolver } from './safe-fetch.ts';
 import type { HostAllowlist } from './ssrf/host-allowlist.ts';
 import { checkTargetUrl } from './ssrf/url-guard.ts';
 
-const MAX_NODES_PER_RULE = 25;
-const MAX_HTML_CHARS = 300;
+/** Longer final URLs (a page can pushState megabytes) are reported as the URL asked for. */
+const MAX_URL_CHARS = 2_048;
+/** The isolated world's name, as DevTools lists it. */
+const AXE_WORLD = 'sitewarden-axe';
 
 const RUN_OPTIONS: RunOptions = {
-  runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
+  runOnly: { type: 'tag', values: AXE_TAGS },
   resultTypes: ['violations'],
   // axe is injected into the top document only; frames would each wait frameWaitTime for an
   // answer that never comes. Framed content is mostly third-party embeds anyway.
@@ -27,6 +31,11 @@ export interface AxeOptions {
 /**
  * Loads `url` in a fresh context of the running Chromium and reports axe's WCAG A/AA violations.
  * Every connection the page makes goes through the guard proxy (see startGuardProxy).
+ *
+ * axe runs in an isolated world of the page's frame (as an extension's content script does): the
+ * DOM is shared, the JavaScript globals are not, so the page's scripts can neither replace axe nor
+ * touch its result, nor tamper with the prototypes (Array, JSON, Promise, Element…) axe relies on.
+ * What comes back is still bounded and checked (toAccessibilityArtifacts).
  */
 export async function runAxe(browser: BrowserEndpoint, url: string, options: AxeOptions): Promise<AccessibilityArtifacts> {
   const { allowlist, timeoutMs } = options;
@@ -50,8 +59,15 @@ export async function runAxe(browser: BrowserEndpoint, url: string, options: Axe
       const refused = proxy.refused.length ? ` (refused: ${proxy.refused.join('; ')})` : '';
       throw new Error(`could not load ${url}: ${error.message}${refused}`, { cause: error });
     });
-    await page.evaluate(axeCore.source);
-    return compact(await page.evaluate<AxeResults>(`axe.run(document, ${JSON.stringify(RUN_OPTIONS)})`));
+    const session = await context.newCDPSession(page);
+    const { frameTree } = await session.send('Page.getFrameTree');
+    const { executionContextId } = await session.send('Page.createIsolatedWorld', { frameId: frameTree.frame.id, worldName: AXE_WORLD, grantUniveralAccess: false });
+    // `void 0`: the script's completion value is some object of axe's, not worth a transfer.
+    await evaluateInWorld(session, executionContextId, `${axeCore.source}\n;void 0`);
+    const violations = await evaluateInWorld(session, executionContextId, axeRunExpression(RUN_OPTIONS));
+    const finalUrl = page.url();
+    const reported = finalUrl.length <= MAX_URL_CHARS && /^https?:\/\//.test(finalUrl) ? finalUrl : target.url.href;
+    return toAccessibilityArtifacts(violations, reported);
   } catch (error) {
     if (timedOut) throw new Error(`accessibility audit of ${url} did not finish within ${timeoutMs} ms`, { cause: error });
     throw error;
@@ -62,24 +78,12 @@ export async function runAxe(browser: BrowserEndpoint, url: string, options: Axe
   }
 }
 
-function compact(results: AxeResults): AccessibilityArtifacts {
-  return {
-    url: results.url,
-    axeVersion: results.testEngine.version,
-    violations: results.violations.map((rule) => ({
-      id: rule.id,
-      impact: rule.impact ?? null,
-      help: rule.help,
-      description: rule.description,
-      helpUrl: rule.helpUrl,
-      tags: rule.tags,
-      nodes: rule.nodes.slice(0, MAX_NODES_PER_RULE).map((node) => ({
-        // Elements inside shadow roots have one selector per tree level.
-        target: node.target.map((selector) => (typeof selector === 'string' ? selector : selector.join(' >>> '))),
-        html: node.html.slice(0, MAX_HTML_CHARS),
-        failureSummary: node.failureSummary ?? '',
-      })),
-      nodeCount: rule.nodes.length,
-    })),
-  };
+/** The value of `expression` evaluated in the isolated world, awaited; its exception as an Error. */
+async function evaluateInWorld(session: CDPSession, contextId: number, expression: string): Promise<unknown> {
+  const { result, exceptionDetails } = await session.send('Runtime.evaluate', { expression, contextId, awaitPromise: true, returnByValue: true });
+  if (exceptionDetails) {
+    const reason = exceptionDetails.exception?.description ?? exceptionDetails.text;
+    throw new Error(`axe failed in the page: ${clip(reason.split('\n')[0] ?? reason, 300)}`);
+  }
+  return result.value;
 }

@@ -1,13 +1,21 @@
+import { Parser } from 'htmlparser2';
 import { buildPageArtifact, type PageArtifact } from '../checks/artifacts.ts';
 import { SafeFetchError, type FetchedPage, type SafeFetcher } from './safe-fetch.ts';
 
 const HTML_TYPES = /^(text\/html|application\/xhtml\+xml)\b/i;
+/**
+ * The deepest element nesting a page may have. Chromium's parser builds no deeper tree (deeper
+ * elements become siblings at this depth); parse5, which the checks' DOM uses, has no such limit
+ * and its tree construction costs the depth for every element: a 200 KB page of unclosed <div>s
+ * took 94 s, blocking the worker, and recursion over the tree ran out of stack at 10 000 levels.
+ */
+export const MAX_NESTING_DEPTH = 512;
 
 /** Why a page could not be audited; `type` names the failure, `permanent` says a retry won't help. */
 export class PageUnavailable extends Error {
   constructor(
     message: string,
-    readonly type: 'TargetRefused' | 'TargetClientError' | 'TargetServerError' | 'NotHtml' | 'TargetUnavailable',
+    readonly type: 'TargetRefused' | 'TargetClientError' | 'TargetServerError' | 'NotHtml' | 'TargetUnavailable' | 'PageTooComplex',
     readonly permanent: boolean,
   ) {
     super(message);
@@ -30,7 +38,36 @@ export async function fetchHtmlPage(fetcher: SafeFetcher, url: string): Promise<
   if (!HTML_TYPES.test(contentType)) {
     throw new PageUnavailable(`the page is not HTML (content-type: ${contentType || 'none'})`, 'NotHtml', true);
   }
-  return { page, html: decodeBody(page.body, contentType) };
+  const html = decodeBody(page.body, contentType);
+  const depth = nestingDepth(html, MAX_NESTING_DEPTH);
+  if (depth > MAX_NESTING_DEPTH) {
+    throw new PageUnavailable(`the page nests elements deeper than ${MAX_NESTING_DEPTH} levels, which no browser renders`, 'PageTooComplex', true);
+  }
+  return { page, html };
+}
+
+/**
+ * How deep `html` nests its elements, as htmlparser2's linear tokenizer sees it (it closes
+ * implied and void elements as HTML does, near enough for a bound); stops counting past `limit`.
+ */
+export function nestingDepth(html: string, limit: number): number {
+  let depth = 0;
+  let deepest = 0;
+  const parser = new Parser(
+    {
+      onopentag() {
+        depth++;
+        if (depth > deepest) deepest = depth;
+        if (deepest > limit) parser.pause();
+      },
+      onclosetag() {
+        depth--;
+      },
+    },
+    { decodeEntities: false },
+  );
+  parser.end(html);
+  return deepest;
 }
 
 export async function fetchPageArtifact(fetcher: SafeFetcher, url: string): Promise<PageArtifact> {

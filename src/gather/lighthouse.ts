@@ -1,12 +1,18 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import type { PerformanceArtifacts } from '../checks/artifacts.ts';
-import { toPerformanceArtifacts, type LighthouseResult } from '../checks/performance/from-lhr.ts';
+import { toPerformanceArtifacts } from '../checks/performance/from-lhr.ts';
 import type { BrowserEndpoint } from './browser.ts';
+import { lighthousePerformanceAudits } from './lighthouse-audits.ts';
 
 // The CLI as a child process: lighthouse is ESM-only and Jest runs this code as CommonJS.
 const LIGHTHOUSE_CLI = require.resolve('lighthouse/cli/index.js');
 const PROGRESS_INTERVAL_MS = 5_000;
+/**
+ * A report past this size is refused and Lighthouse killed: its details list what a page loads,
+ * and a page can load without end. Reports of real pages, screenshots left out, are 0.3–3 MB.
+ */
+export const MAX_REPORT_BYTES = 32 * 1024 * 1024;
 
 export interface LighthouseOptions {
   signal?: AbortSignal;
@@ -23,6 +29,8 @@ export interface LighthouseOptions {
 export async function runLighthouse(browser: BrowserEndpoint, url: string, options: LighthouseOptions): Promise<PerformanceArtifacts> {
   const { signal, onProgress, timeoutMs } = options;
   signal?.throwIfAborted();
+  const knownAudits = await lighthousePerformanceAudits();
+  signal?.throwIfAborted();
   const args = [
     LIGHTHOUSE_CLI,
     url,
@@ -37,14 +45,26 @@ export async function runLighthouse(browser: BrowserEndpoint, url: string, optio
   ];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const stdout: Buffer[] = [];
+  let stdoutBytes = 0;
+  let tooLarge = false;
   let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdoutBytes += chunk.length;
+    if (stdoutBytes > MAX_REPORT_BYTES) {
+      tooLarge = true;
+      kill();
+      return;
+    }
+    stdout.push(chunk);
+  });
   child.stderr.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-2_000);
   });
 
   let timedOut = false;
-  const kill = () => child.kill('SIGKILL');
+  function kill() {
+    child.kill('SIGKILL');
+  }
   const timer = setTimeout(() => {
     timedOut = true;
     kill();
@@ -55,10 +75,11 @@ export async function runLighthouse(browser: BrowserEndpoint, url: string, optio
     const [exitCode] = (await once(child, 'close')) as [number | null];
     signal?.throwIfAborted();
     if (timedOut) throw new Error(`Lighthouse did not finish within ${timeoutMs} ms`);
+    if (tooLarge) throw new Error(`Lighthouse's report exceeded ${MAX_REPORT_BYTES} bytes`);
     // With a runtime error Lighthouse still prints its report, then exits 1.
     const lhr = parseJson(Buffer.concat(stdout).toString());
-    if (!lhr) throw new Error(`Lighthouse exited with ${exitCode}: ${stderr.trim() || 'no report'}`);
-    return toPerformanceArtifacts(lhr, 'lighthouse');
+    if (lhr === undefined) throw new Error(`Lighthouse exited with ${exitCode}: ${stderr.trim() || 'no report'}`);
+    return toPerformanceArtifacts(lhr, 'lighthouse', knownAudits);
   } finally {
     clearTimeout(timer);
     clearInterval(heartbeat);
@@ -66,9 +87,9 @@ export async function runLighthouse(browser: BrowserEndpoint, url: string, optio
   }
 }
 
-function parseJson(text: string): LighthouseResult | undefined {
+function parseJson(text: string): unknown {
   try {
-    return JSON.parse(text) as LighthouseResult;
+    return JSON.parse(text) as unknown;
   } catch {
     return undefined;
   }

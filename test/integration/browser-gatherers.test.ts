@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import axeCore from 'axe-core';
+import { AXE_BOUNDS, AXE_RULES } from '../../src/gather/axe-results.ts';
 import { runAxe } from '../../src/gather/axe.ts';
 import { withBrowser, type BrowserEndpoint } from '../../src/gather/browser.ts';
 import { runLighthouse } from '../../src/gather/lighthouse.ts';
@@ -16,6 +17,30 @@ const fixture = (path: string) => readFileSync(`${__dirname}/../fixtures/${path}
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
 // A script of mostly unused functions, for the Lighthouse page.
 const APP_JS = Array.from({ length: 4000 }, (_, i) => `function unused${i}(a){return a*${i}+Math.sqrt(a)%${i + 1};}`).join('\n');
+
+/**
+ * Thousands of failing elements, a megabyte attribute, an element behind ten nested shadow roots
+ * (a selector per level) and long ids: everything axe reports of it must stay within AXE_BOUNDS.
+ */
+const HUGE_PAGE = `<!doctype html><html><body><main><div id="gallery"></div><div id="host"></div></main><script>
+  const gallery = document.getElementById('gallery');
+  for (let i = 0; i < 3000; i++) {
+    const img = document.createElement('img');
+    img.id = 'i'.repeat(5000) + i;
+    if (i === 0) img.dataset.caption = 'x'.repeat(1024 * 1024);
+    gallery.append(img);
+  }
+  let root = document.getElementById('host').attachShadow({ mode: 'open' });
+  for (let level = 0; level < 10; level++) {
+    const host = document.createElement('div');
+    host.className = 'level-' + 'c'.repeat(3000);
+    root.append(host);
+    root = host.attachShadow({ mode: 'open' });
+  }
+  const input = document.createElement('input');
+  input.id = 'deep-' + 'd'.repeat(3000);
+  root.append(input);
+</script></body></html>`;
 
 async function listen(host: string, handler: http.RequestListener) {
   const server = http.createServer(handler);
@@ -43,6 +68,10 @@ beforeAll(async () => {
         return html(res, fixture('a11y/defects.html'));
       case '/clean':
         return html(res, fixture('a11y/clean.html'));
+      case '/tampers':
+        return html(res, fixture('a11y/defects.html').replace('</body>', `<script>${fixture('a11y/tamper.js')}</script></body>`));
+      case '/huge':
+        return html(res, HUGE_PAGE);
       case '/reaches-out':
         return html(res, fixture('a11y/reaches-out.html').replaceAll('OTHER_PORT', String(other.port)).replaceAll('OTHER', other.origin));
       case '/redirect-to-other':
@@ -88,6 +117,42 @@ describe('runAxe', () => {
     // axe shortens long attribute values itself; runAxe's 300-character cut is the backstop.
     expect(imageAlt?.nodes[0]?.html.length).toBeLessThanOrEqual(300);
   });
+
+  test("a page that replaces window.axe and tampers with built-ins and DOM prototypes gets axe's own results", async () => {
+    const audit = (browser: BrowserEndpoint, path: string) => runAxe(browser, `${site.origin}${path}`, { allowlist, timeoutMs: 30_000 });
+    const [tampered, genuine] = await withChromium((browser) => Promise.all([audit(browser, '/tampers'), audit(browser, '/defects')]));
+    expect(tampered.axeVersion).toBe(axeCore.version);
+    expect(tampered.url).toBe(`${site.origin}/tampers`);
+    // The tampering script changes nothing axe sees: the same violations as the untouched page.
+    expect(tampered.violations).toEqual(genuine.violations);
+    expect(tampered.violations.map((v) => v.id).sort()).toEqual(['button-name', 'color-contrast', 'document-title', 'html-has-lang', 'image-alt', 'label']);
+    for (const rule of tampered.violations) {
+      expect(AXE_RULES.has(rule.id)).toBe(true);
+      expect(rule.helpUrl).toBe(AXE_RULES.get(rule.id)?.helpUrl);
+      expect(rule.helpUrl).toMatch(/^https:\/\/dequeuniversity\.com\/rules\/axe\//);
+    }
+    expect(tampered.violations.find((v) => v.id === 'image-alt')?.nodeCount).toBe(30);
+  });
+
+  test('a huge hostile page: counts and lengths stay within the bounds', async () => {
+    const artifacts = await withChromium((browser) => runAxe(browser, `${site.origin}/huge`, { allowlist, timeoutMs: 60_000 }));
+    const imageAlt = artifacts.violations.find((v) => v.id === 'image-alt');
+    expect(imageAlt?.nodeCount).toBe(3000);
+    expect(imageAlt?.nodes).toHaveLength(AXE_BOUNDS.nodesPerRule);
+    const label = artifacts.violations.find((v) => v.id === 'label');
+    // axe names the element by one selector per shadow tree: 11 levels, cut to the first 5.
+    expect(label?.nodes[0]?.target[0]?.split(' >>> ')).toHaveLength(AXE_BOUNDS.targetLevels);
+    for (const rule of artifacts.violations) {
+      expect(AXE_RULES.has(rule.id)).toBe(true);
+      for (const node of rule.nodes) {
+        expect(node.html.length).toBeLessThanOrEqual(AXE_BOUNDS.htmlChars);
+        expect(node.failureSummary.length).toBeLessThanOrEqual(AXE_BOUNDS.failureSummaryChars);
+        expect(node.target.length).toBeLessThanOrEqual(AXE_BOUNDS.targetLevels);
+        for (const selector of node.target) expect(selector.length).toBeLessThanOrEqual(AXE_BOUNDS.targetLevels * (AXE_BOUNDS.selectorChars + 5));
+      }
+    }
+    expect(JSON.stringify(artifacts).length).toBeLessThan(200_000);
+  }, 90_000);
 
   test('the clean twin has no violations', async () => {
     const artifacts = await withChromium((browser) => runAxe(browser, `${site.origin}/clean`, { allowlist, timeoutMs: 30_000 }));

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { MAX_RULE_KEY_CHARS, MAX_SEVERITY_RULES } from '../../src/domain/policy.ts';
 import type { FindingDomain, FindingStatus, Severity, SeveritySource } from '../../src/generated/prisma/enums.ts';
 import { call } from '../support/http.ts';
 import { startFixtureSite, type FixtureSite } from '../support/fixture-site.ts';
@@ -231,6 +232,20 @@ describe('POST policies/test', () => {
       expect(res.status).toBe(422);
     }
     expect((await call('POST', `${theirs.audit}/policies/test`, { key: t.readKey, body: { config: {} } })).status).toBe(404);
+  });
+
+  it('422 for a severity_rules key longer than any check id or too many entries, on test and on replace; the bound itself passes', async () => {
+    const t = await newTenant();
+    const longKey = `accessibility.${'.'.repeat(80_000)}`;
+    const many = Object.fromEntries(Array.from({ length: MAX_SEVERITY_RULES + 1 }, (_, i) => [`seo.rule_${i}`, 'high']));
+    for (const severity_rules of [{ [longKey]: 'critical' }, many]) {
+      for (const res of [await testPolicy(t, { config: { severity_rules } }), await call('PUT', `${t.audit}/policies/current`, { key: t.writeKey, body: { name: 'x', config: { severity_rules } } })]) {
+        expect(res.status).toBe(422);
+        expect(res.body.error.details).toEqual({ 'config.severity_rules': [expect.stringMatching(/at most/)] });
+      }
+    }
+    const atBound = { [`accessibility.${'x'.repeat(MAX_RULE_KEY_CHARS - 14)}`]: 'critical' };
+    expect((await testPolicy(t, { config: { severity_rules: atBound } })).status).toBe(200);
   });
 });
 

@@ -6,6 +6,8 @@ import {
   simulatePolicy,
   slaHoursFor,
   withCheckSeverity,
+  MAX_RULE_KEY_CHARS,
+  MAX_SEVERITY_RULES,
   type RatedFinding,
   type SimulatedFinding,
 } from '../../src/domain/policy.ts';
@@ -181,4 +183,35 @@ test('withCheckSeverity adds the check severity to the evidence without touching
   const evidence = { header: 'missing', count: 2 };
   expect(withCheckSeverity(evidence, 'high')).toEqual({ header: 'missing', count: 2, check_severity: 'high' });
   expect(evidence).toEqual({ header: 'missing', count: 2 });
+});
+
+describe('hostile check ids and configs', () => {
+  const rules = { accessibility: 'low', 'accessibility.axe': 'medium' };
+
+  it('an 80 KB check id of dots falls back to its module and domain rules, and keys past the bound are never built', () => {
+    const dots = `accessibility.axe.${'.'.repeat(80_000)}`;
+    expect(severityFor({ ...label, check_id: dots }, { severity_rules: rules })).toEqual({ severity: 'medium', source: 'policy', rule: 'severity_rules.accessibility.axe' });
+    const words = `accessibility.${'a.'.repeat(40_000)}x`;
+    expect(severityFor({ ...label, check_id: words }, { severity_rules: rules })).toEqual({ severity: 'low', source: 'policy', rule: 'severity_rules.accessibility' });
+  });
+
+  it('a prefix up to MAX_RULE_KEY_CHARS still matches; a key beyond it is ignored', () => {
+    const long = `accessibility.${'x'.repeat(MAX_RULE_KEY_CHARS - 'accessibility.'.length)}`;
+    expect(long).toHaveLength(MAX_RULE_KEY_CHARS);
+    const config = { severity_rules: { ...rules, [long]: 'critical', [`${long}y`]: 'critical' } };
+    expect(severityRulesOf(config).has(`${long}y`)).toBe(false);
+    expect(severityFor({ ...label, check_id: `${long}.rule` }, config)).toMatchObject({ severity: 'critical', rule: `severity_rules.${long}` });
+    expect(severityFor({ ...label, check_id: long }, config)).toMatchObject({ severity: 'critical' });
+    expect(severityFor({ ...label, check_id: `${long}y` }, config)).toMatchObject({ severity: 'low', rule: 'severity_rules.accessibility' });
+  });
+
+  it('reads at most MAX_SEVERITY_RULES entries', () => {
+    const many = Object.fromEntries(Array.from({ length: MAX_SEVERITY_RULES + 50 }, (_, i) => [`seo.rule_${i}`, 'high']));
+    expect(severityRulesOf({ severity_rules: many }).size).toBe(MAX_SEVERITY_RULES);
+  });
+
+  it('ids with empty segments keep their meaning', () => {
+    expect(severityFor({ ...label, check_id: 'accessibility..x' }, { severity_rules: { 'accessibility..x': 'critical' } })).toMatchObject({ severity: 'critical' });
+    expect(severityFor({ ...label, check_id: 'accessibility.axe.' }, { severity_rules: rules })).toMatchObject({ rule: 'severity_rules.accessibility.axe' });
+  });
 });

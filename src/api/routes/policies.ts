@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { simulatePolicy } from '../../domain/policy.ts';
+import { MAX_RULE_KEY_CHARS, MAX_SEVERITY_RULES, simulatePolicy } from '../../domain/policy.ts';
 import { currentPolicy, openFindingsForSimulation, replaceCurrentPolicy } from '../../services/current-policy.ts';
 import type { ApiDeps } from '../deps.ts';
 import { sendData } from '../envelope.ts';
@@ -8,12 +8,28 @@ import { requireScope } from '../middleware/auth.ts';
 import { serializePolicy } from '../serializers/policy.ts';
 import { parseBody, storedJsonObject } from '../validation.ts';
 
-const replaceBody = z.strictObject({
-  name: z.string().min(1).max(200).refine((name) => name.trim().length > 0, 'must not be blank'),
-  config: storedJsonObject,
+/**
+ * Free-form JSON, but `severity_rules` is bounded: no rule key longer than any check id could be
+ * and a bounded number of entries, so applying a config costs the same whatever it holds.
+ */
+const policyConfig = storedJsonObject.superRefine((config, ctx) => {
+  const rules = config.severity_rules;
+  if (typeof rules !== 'object' || rules === null || Array.isArray(rules)) return;
+  const keys = Object.keys(rules);
+  if (keys.length > MAX_SEVERITY_RULES) {
+    ctx.addIssue({ code: 'custom', path: ['severity_rules'], message: `must have at most ${MAX_SEVERITY_RULES} entries` });
+  }
+  if (keys.some((key) => key.length > MAX_RULE_KEY_CHARS)) {
+    ctx.addIssue({ code: 'custom', path: ['severity_rules'], message: `keys must be at most ${MAX_RULE_KEY_CHARS} characters` });
+  }
 });
 
-const testBody = z.strictObject({ config: storedJsonObject });
+const replaceBody = z.strictObject({
+  name: z.string().min(1).max(200).refine((name) => name.trim().length > 0, 'must not be blank'),
+  config: policyConfig,
+});
+
+const testBody = z.strictObject({ config: policyConfig });
 
 export function policiesRouter({ db }: ApiDeps): Router {
   const { prisma } = db;

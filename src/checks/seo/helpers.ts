@@ -1,4 +1,5 @@
 import type { CheerioAPI } from 'cheerio';
+import type { AnyNode } from 'domhandler';
 import robotsParser from 'robots-parser';
 import { headerValues, type PageArtifact, type ProbeArtifact } from '../artifacts.ts';
 
@@ -36,17 +37,39 @@ export interface Heading {
   text: string;
 }
 
+/** Per heading: elements and text nodes visited, and text gathered, for its text. */
+const HEADING_TEXT_NODES = 2_000;
+const HEADING_TEXT_CHARS = 2_000;
+
 export function headings(dom: CheerioAPI): Heading[] {
   return dom('h1, h2, h3, h4, h5, h6')
     .toArray()
-    .map((heading) => {
-      const copy = dom(heading).clone();
-      copy.find('script, style, template').remove();
-      copy.find('img[alt]').each((_, img) => {
-        dom(img).replaceWith(` ${dom(img).attr('alt')} `);
-      });
-      return { level: Number(heading.tagName.slice(1)), text: collapseWhitespace(copy.text()) };
-    });
+    .map((heading) => ({ level: Number(heading.tagName.slice(1)), text: collapseWhitespace(visibleText(heading)) }));
+}
+
+/**
+ * The heading's visible text, scripts and styles dropped, image alts kept. A walk with a budget,
+ * not a clone: headings nested in headings (a page of "<h1><div>" repeated) would each copy the
+ * rest of the page, quadratically; past the budget the text is cut (a heading of that size is
+ * no heading a reader sees anyway).
+ */
+function visibleText(heading: AnyNode): string {
+  let text = '';
+  let visits = 0;
+  const stack: AnyNode[] = [...('children' in heading ? heading.children : [])].reverse();
+  while (stack.length > 0 && visits++ < HEADING_TEXT_NODES && text.length < HEADING_TEXT_CHARS) {
+    const node = stack.pop()!;
+    if (node.type === 'text') text += node.data;
+    else if (node.type === 'tag') {
+      if (node.name === 'img') {
+        if (node.attribs.alt !== undefined) text += ` ${node.attribs.alt} `;
+      } else {
+        for (let i = node.children.length - 1; i >= 0; i--) stack.push(node.children[i]!);
+      }
+    }
+    // script, style (their own node types) and comments add nothing; template content is a fragment, not children.
+  }
+  return text.slice(0, HEADING_TEXT_CHARS);
 }
 
 /** Canonical hrefs as written, from `<link rel=canonical>` elements and `Link: <…>; rel=canonical` headers. */
@@ -59,9 +82,25 @@ export function canonicalHrefs(page: PageArtifact): string[] {
     .flatMap((link) => {
       const match = /^\s*<([^>]*)>(.*)$/s.exec(link);
       const params = match?.[2] ?? '';
-      return match && /;\s*rel\s*=\s*"?[^";]*\bcanonical\b/i.test(params) ? [(match[1] ?? '').trim()] : [];
+      return match && relIsCanonical(params) ? [(match[1] ?? '').trim()] : [];
     });
   return [...fromHtml, ...fromHeaders];
+}
+
+/**
+ * Whether a Link value's parameters (`; rel="canonical"; …`) hold a rel naming canonical among its
+ * relation types. Split, not matched: `/;\s*rel\s*=\s*"?[^";]*\bcanonical\b/` backtracked
+ * quadratically over a header of spaces.
+ */
+function relIsCanonical(params: string): boolean {
+  return params
+    .split(';')
+    .slice(1) // what precedes the first ";" is no parameter
+    .some((param) => {
+      const eq = param.indexOf('=');
+      if (eq < 0 || param.slice(0, eq).trim().toLowerCase() !== 'rel') return false;
+      return param.slice(eq + 1).replaceAll('"', ' ').toLowerCase().split(/\s+/).includes('canonical');
+    });
 }
 
 export function isAbsoluteUrl(href: string): boolean {

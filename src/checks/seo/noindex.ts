@@ -12,9 +12,22 @@ function blocksIndexing(directives: string): boolean {
     .some((directive) => directive === 'noindex' || directive === 'none');
 }
 
+/**
+ * The `agent` of an `X-Robots-Tag: agent: directives` value: the text before the first colon,
+ * when no comma comes first. By index, not by regex: `/^\s*([^,:]+):/` backtracks quadratically
+ * over a value of spaces (0.41 s for a 16 KiB header).
+ */
+function agentOf(value: string): string | undefined {
+  const colon = value.indexOf(':');
+  if (colon < 1) return undefined;
+  const comma = value.indexOf(',');
+  if (comma !== -1 && comma < colon) return undefined;
+  return value.slice(0, colon).trim().toLowerCase();
+}
+
 /** An `X-Robots-Tag` value applies to every crawler unless it starts with `agent:`; `unavailable_after:` is a directive, not an agent. */
 function headerBlocksIndexing(value: string): boolean {
-  const agent = /^\s*([^,:]+):/.exec(value)?.[1]?.trim().toLowerCase();
+  const agent = agentOf(value);
   if (agent === undefined || agent === 'unavailable_after') return blocksIndexing(value);
   return CRAWLERS.includes(agent) && blocksIndexing(value.slice(value.indexOf(':') + 1));
 }

@@ -1,5 +1,12 @@
-import { toPerformanceArtifacts, type LighthouseResult } from '../../../../src/checks/performance/from-lhr.ts';
+import { LHR_BOUNDS, MalformedLighthouseResult, toPerformanceArtifacts as convert, type LighthouseResult } from '../../../../src/checks/performance/from-lhr.ts';
+import { lighthousePerformanceAudits } from '../../../../src/gather/lighthouse-audits.ts';
 import recorded from '../../../fixtures/pagespeed/lhr-mobile.json';
+
+let known: ReadonlySet<string>;
+beforeAll(async () => {
+  known = await lighthousePerformanceAudits();
+});
+const toPerformanceArtifacts = (lhr: unknown, source: 'lighthouse' | 'pagespeed', loadingExperience?: unknown) => convert(lhr, source, known, loadingExperience);
 
 // Recorded with Lighthouse 13.5 (mobile, simulated throttling) on test/fixtures/pagespeed/slow.html,
 // trimmed to the category and the audit fields toPerformanceArtifacts reads.
@@ -37,16 +44,16 @@ test('opportunities: failing scored audits, not metrics, not hidden, not informa
     score: 0,
   });
   // In the recording but left out: max-potential-fid and layout-shifts (hidden), FCP/TBT/CLS/SI (metrics).
-  expect(lhr.audits['max-potential-fid']?.score).toBe(0);
+  expect((lhr.audits['max-potential-fid'] as { score: number }).score).toBe(0);
 });
 
 test('savings fall back to details.overallSavingsMs when an audit has no time metricSavings', () => {
-  const audit = { id: 'legacy', title: 'Legacy opportunity', description: 'Old style.', score: 0.3, scoreDisplayMode: 'numeric', details: { overallSavingsMs: 812.6 } };
+  const audit = { id: 'unused-javascript', title: 'Legacy opportunity', description: 'Old style.', score: 0.3, scoreDisplayMode: 'numeric', details: { overallSavingsMs: 812.6 } };
   const { opportunities } = toPerformanceArtifacts(
-    { lighthouseVersion: '12.0.0', audits: { legacy: audit }, categories: { performance: { auditRefs: [{ id: 'legacy', group: 'diagnostics' }] } } },
+    { lighthouseVersion: '12.0.0', audits: { 'unused-javascript': audit }, categories: { performance: { auditRefs: [{ id: 'unused-javascript', group: 'diagnostics' }] } } },
     'pagespeed',
   );
-  expect(opportunities).toEqual([{ id: 'legacy', title: 'Legacy opportunity', description: 'Old style.', savingsMs: 813, score: 0.3 }]);
+  expect(opportunities).toEqual([{ id: 'unused-javascript', title: 'Legacy opportunity', description: 'Old style.', savingsMs: 813, score: 0.3 }]);
 });
 
 test('a metric Lighthouse could not measure is null', () => {
@@ -105,5 +112,70 @@ describe('opportunities without savings', () => {
     expect(ids({ id: 'cache-insight', score: 0.5, metricSavings: { FCP: 0, LCP: 0 }, details: { overallSavingsBytes: 2048 } })).toEqual(['cache-insight']);
     expect(ids({ id: 'render-blocking-insight', score: 0, metricSavings: { FCP: 1400 } })).toEqual(['render-blocking-insight']);
     expect(ids({ id: 'max-potential-fid', score: 0 })).toEqual(['max-potential-fid']);
+  });
+});
+
+describe('a hostile or malformed result', () => {
+  const failing = (id: string, extra: Record<string, unknown> = {}) => ({ id, title: 'Invented', description: 'd', score: 0, ...extra });
+
+  test("known to Lighthouse: the list is the installed Lighthouse's performance category", () => {
+    expect(known.has('render-blocking-insight')).toBe(true);
+    expect(known.has('largest-contentful-paint')).toBe(true);
+    expect(known.has('invented-audit')).toBe(false);
+  });
+
+  test('audit ids Lighthouse does not list are ignored, however many; each known one counts once', () => {
+    const invented = Array.from({ length: 200 }, (_, i) => `invented-${i}`);
+    const audits = Object.fromEntries([...invented, 'x.'.repeat(40)].map((id) => [id, failing(id)]));
+    const result = {
+      ...lhr,
+      audits: { ...lhr.audits, ...audits, 'unused-css-rules': failing('unused-css-rules'), 'dom-size-insight': failing('not-its-id') },
+      categories: { performance: { auditRefs: [...invented, 'x.'.repeat(40), 'unused-css-rules', 'unused-css-rules', 'dom-size-insight', '__proto__', 'constructor'].map((id) => ({ id })) } },
+    };
+    expect(toPerformanceArtifacts(result, 'pagespeed').opportunities.map((o) => o.id)).toEqual(['unused-css-rules']);
+  });
+
+  test('strings are cut to their bounds, the URL must be http(s)', () => {
+    const big = 'x'.repeat(1_000_000);
+    const result = {
+      ...lhr,
+      finalDisplayedUrl: 'javascript:alert(1)',
+      audits: { ...lhr.audits, 'unused-css-rules': failing('unused-css-rules', { title: big, description: big, displayValue: big, metricSavings: { FCP: 1e300 } }) },
+      categories: { performance: { auditRefs: [{ id: 'unused-css-rules' }] } },
+    };
+    const artifacts = toPerformanceArtifacts(result, 'pagespeed');
+    expect(artifacts.url).toBe('');
+    const [opportunity] = artifacts.opportunities;
+    expect(opportunity?.title.length).toBeLessThanOrEqual(LHR_BOUNDS.titleChars);
+    expect(opportunity?.description.length).toBeLessThanOrEqual(LHR_BOUNDS.descriptionChars);
+    expect(opportunity?.displayValue?.length).toBeLessThanOrEqual(LHR_BOUNDS.displayValueChars);
+    expect(toPerformanceArtifacts({ ...lhr, finalDisplayedUrl: `https://example.com/${big}` }, 'pagespeed').url).toBe('');
+  });
+
+  test('a metric that is not a finite number is null; an audit of the wrong shape is no opportunity', () => {
+    const result = {
+      ...lhr,
+      audits: {
+        ...lhr.audits,
+        'largest-contentful-paint': { ...(lhr.audits['largest-contentful-paint'] as object), numericValue: '2500' },
+        'unused-css-rules': failing('unused-css-rules', { score: 7 }),
+      },
+      categories: { performance: { auditRefs: [{ id: 'unused-css-rules' }] } },
+    };
+    const artifacts = toPerformanceArtifacts(result, 'pagespeed');
+    expect(artifacts.metrics.lcpMs).toBeNull();
+    expect(artifacts.opportunities).toEqual([]);
+  });
+
+  test.each([null, 'lhr', [], { ...lhr, lighthouseVersion: 'v'.repeat(100) }, { ...lhr, audits: [] }, { ...lhr, categories: { performance: { auditRefs: Array.from({ length: LHR_BOUNDS.auditRefs + 1 }, () => ({ id: 'x' })) } } }])(
+    'a wrong shape is refused whole (%#)',
+    (result) => {
+      expect(() => toPerformanceArtifacts(result, 'lighthouse')).toThrow(MalformedLighthouseResult);
+    },
+  );
+
+  test('CrUX data of the wrong shape is ignored', () => {
+    expect(toPerformanceArtifacts(lhr, 'pagespeed', { metrics: { LARGEST_CONTENTFUL_PAINT_MS: { percentile: 'slow' } } })).not.toHaveProperty('field');
+    expect(toPerformanceArtifacts(lhr, 'pagespeed', 'nonsense')).not.toHaveProperty('field');
   });
 });

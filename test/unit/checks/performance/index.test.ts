@@ -1,5 +1,6 @@
 import { performanceChecks } from '../../../../src/checks/performance/index.ts';
-import { toPerformanceArtifacts, type LighthouseResult } from '../../../../src/checks/performance/from-lhr.ts';
+import { toPerformanceArtifacts } from '../../../../src/checks/performance/from-lhr.ts';
+import { lighthousePerformanceAudits } from '../../../../src/gather/lighthouse-audits.ts';
 import { runChecks } from '../../../../src/checks/types.ts';
 import recorded from '../../../fixtures/pagespeed/lhr-mobile.json';
 import { artifacts } from './support.ts';
@@ -20,8 +21,8 @@ test('a fast page: no findings', () => {
   expect(runChecks(performanceChecks, artifacts())).toEqual([]);
 });
 
-test('the recorded slow page', () => {
-  const findings = runChecks(performanceChecks, toPerformanceArtifacts(recorded as LighthouseResult, 'lighthouse'));
+test('the recorded slow page', async () => {
+  const findings = runChecks(performanceChecks, toPerformanceArtifacts(recorded, 'lighthouse', await lighthousePerformanceAudits()));
   expect(findings.map((f) => [f.checkId, f.severity])).toEqual([
     ['performance.cls', 'medium'],
     ['performance.fcp', 'medium'],
