@@ -131,7 +131,7 @@ describe('runLighthouse', () => {
     otherSaw.length = 0;
     let progress = 0;
     const artifacts = await withGuardedChromium((browser) =>
-      runLighthouse(browser, `${site.origin}/slow.html`, { timeoutMs: 90_000, onProgress: () => progress++ }),
+      runLighthouse(browser, `${site.origin}/slow.html`, { allowlist, timeoutMs: 90_000, onProgress: () => progress++ }),
     );
 
     expect(artifacts).toMatchObject({ source: 'lighthouse', url: `${site.origin}/slow.html`, lighthouseVersion: expect.stringMatching(/^13\./) });
@@ -146,14 +146,14 @@ describe('runLighthouse', () => {
     const controller = new AbortController();
     const running = withChromium(async (browser) => {
       setTimeout(() => controller.abort(), 1_500);
-      return runLighthouse(browser, `${site.origin}/slow.html`, { signal: controller.signal, timeoutMs: 90_000 });
+      return runLighthouse(browser, `${site.origin}/slow.html`, { allowlist, signal: controller.signal, timeoutMs: 90_000 });
     });
     await expect(running).rejects.toMatchObject({ name: 'AbortError' });
     expect(lighthouseProcesses()).toEqual([]);
   });
 
   test('a timeout kills Lighthouse', async () => {
-    const running = withChromium((browser) => runLighthouse(browser, `${site.origin}/slow.html`, { timeoutMs: 1_500 }));
+    const running = withChromium((browser) => runLighthouse(browser, `${site.origin}/slow.html`, { allowlist, timeoutMs: 1_500 }));
     await expect(running).rejects.toThrow('Lighthouse did not finish within 1500 ms');
     expect(lighthouseProcesses()).toEqual([]);
   });
