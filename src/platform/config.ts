@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { BrowserLimits } from '../gather/browser-limits.ts';
-import { parseHostAllowlist, type HostAllowlist } from '../gather/ssrf/host-allowlist.ts';
+import { normaliseHost, parseHostAllowlist, type HostAllowlist } from '../gather/ssrf/host-allowlist.ts';
 import { ownEndpoints, parseEndpoint } from '../gather/ssrf/own-endpoints.ts';
 
 const port = z.coerce.number().int().min(0).max(65_535);
@@ -80,11 +80,14 @@ export interface Config extends Env {
   allowlist: HostAllowlist;
 }
 
-/** The endpoints the settings name: the API's, Temporal's and the database's (docs/scanning.md, SSRF guard). */
+/** The endpoints the settings name: the API's, Temporal's (and its dev UI's) and the database's (docs/scanning.md, SSRF guard). */
 function configuredEndpoints(env: Env): { host: string; port: number }[] {
+  const temporal = parseEndpoint(env.TEMPORAL_ADDRESS, 7233);
   return [
-    { host: env.HOST, port: env.PORT },
-    parseEndpoint(env.TEMPORAL_ADDRESS, 7233),
+    { host: normaliseHost(env.HOST), port: env.PORT },
+    temporal,
+    // The dev server's Web UI (`temporal server start-dev`: the frontend port + 1000).
+    temporal && temporal.port + 1000 <= 65_535 ? { host: temporal.host, port: temporal.port + 1000 } : undefined,
     parseEndpoint(env.DATABASE_URL, 5432),
   ].filter((endpoint) => endpoint !== undefined);
 }
