@@ -56,6 +56,7 @@ export interface Confinement {
 }
 
 const WATCH_INTERVAL_MS = 200;
+const TREE_EVERY_TICKS = 5;
 const PAGE_SIZE = 4096;
 const CLOCK_TICKS = 100; // USER_HZ on every Linux Node supports
 const PRLIMIT = '/usr/bin/prlimit';
@@ -92,6 +93,8 @@ class Watch implements Confinement {
   /** CPU ticks per process seen, kept after a process exits (its time was still spent). */
   private readonly ticks = new Map<number, number>();
   private done = false;
+  private tree: number[] | undefined;
+  private tick = 0;
 
   constructor(
     private readonly limits: BrowserLimits,
@@ -139,7 +142,9 @@ class Watch implements Confinement {
       memory = Number(await readFile(join(this.cgroup, 'memory.current'), 'utf8'));
       cpu = Number(/^usage_usec (\d+)/m.exec(await readFile(join(this.cgroup, 'cpu.stat'), 'utf8'))?.[1] ?? 0) / 1e6;
     } else {
-      const tree = await processTree(pid);
+      // The tree changes rarely (start-up, a new renderer): a full /proc scan once a second is enough.
+      if (this.tick++ % TREE_EVERY_TICKS === 0 || !this.tree) this.tree = await processTree(pid);
+      const tree = this.tree;
       if (tree.length > maxProcesses) return `started more than ${maxProcesses} processes`;
       const samples = await Promise.all(tree.map((p) => processUsage(p)));
       memory = 0;

@@ -162,8 +162,9 @@ async function runChromium<T>(options: BrowserOptions, flags: string[], use: (br
     downloads?.close();
     await kill(chromium, closed);
     releasePort();
-    await confinement.release();
+    // memory.peak is read before the cgroup goes.
     options.onPeakMemory?.(confinement.peakMemoryBytes(), confinement.mode);
+    await confinement.release();
     await rm(home.root, { recursive: true, force: true, maxRetries: 3 });
   }
 }

@@ -8,6 +8,7 @@ import { runAxe } from '../../src/gather/axe.ts';
 import { withBrowser, type BrowserEndpoint } from '../../src/gather/browser.ts';
 import { runLighthouse } from '../../src/gather/lighthouse.ts';
 import { parseHostAllowlist } from '../../src/gather/ssrf/host-allowlist.ts';
+import { reserveOwnPort } from '../../src/gather/ssrf/own-endpoints.ts';
 
 // Real Chromium (CHROME_PATH, else Debian's) against pages served here on 127.0.0.1.
 const chromePath = process.env.CHROME_PATH ?? '/usr/bin/chromium';
@@ -149,6 +150,18 @@ describe('runLighthouse', () => {
       return runLighthouse(browser, `${site.origin}/slow.html`, { allowlist, signal: controller.signal, timeoutMs: 90_000 });
     });
     await expect(running).rejects.toMatchObject({ name: 'AbortError' });
+    expect(lighthouseProcesses()).toEqual([]);
+  });
+
+  test('checks its URL itself: other schemes, private hosts and the instance’s own ports are refused before Lighthouse starts', async () => {
+    const release = reserveOwnPort(site.port);
+    try {
+      await expect(runLighthouse({ port: 1 }, 'file:///etc/passwd', { allowlist, timeoutMs: 1_000 })).rejects.toThrow('URL refused: only http and https URLs are allowed');
+      await expect(runLighthouse({ port: 1 }, `${other.origin}/`, { allowlist, timeoutMs: 1_000 })).rejects.toThrow('URL refused: host is in a private or reserved address range (loopback)');
+      await expect(runLighthouse({ port: 1 }, `${site.origin}/slow.html`, { allowlist, timeoutMs: 1_000 })).rejects.toThrow(`URL refused: port ${site.port} on this machine is one of this instance's own services`);
+    } finally {
+      release();
+    }
     expect(lighthouseProcesses()).toEqual([]);
   });
 

@@ -1,7 +1,6 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import net from 'node:net';
-import { homedir, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { runAxe } from '../../src/gather/axe.ts';
@@ -10,7 +9,7 @@ import { startGuardProxy, withBrowser, type BrowserEndpoint } from '../../src/ga
 import { runLighthouse } from '../../src/gather/lighthouse.ts';
 import { parseHostAllowlist } from '../../src/gather/ssrf/host-allowlist.ts';
 import { reserveOwnPort } from '../../src/gather/ssrf/own-endpoints.ts';
-import { startHostileSite, type HostileSite } from '../support/hostile-site.ts';
+import { startHostileSite, strayDownloads, type HostileSite } from '../support/hostile-site.ts';
 
 // Real Chromium against the hostile pages on 127.0.0.1, through the same guard the scanners use.
 const chromePath = process.env.CHROME_PATH ?? '/usr/bin/chromium';
@@ -40,16 +39,10 @@ afterEach(() => {
 const guarded = <T>(use: (browser: BrowserEndpoint) => Promise<T>, limits?: Partial<BrowserLimits>, onPeakMemory?: (bytes: number) => void) =>
   withBrowser({ chromePath, guard: { allowlist }, limits: { ...DEFAULT_BROWSER_LIMITS, ...limits }, ...(onPeakMemory ? { onPeakMemory } : {}) }, use);
 
-/** Files named after the site's download token (or Chromium's partial downloads) under `dirs`. */
-function strayDownloads(...dirs: string[]): string[] {
-  const found = execFileSync('find', [...dirs, '-xdev', '(', '-name', `*${site.token}*`, '-o', '-name', '*.crdownload', ')', '-print'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-  return found ? found.split('\n') : [];
-}
-
 /** After the page ran: nothing left in TMPDIR (the browser's directory is gone) and no download anywhere the worker writes. */
-function expectNoFilesLeft(): void {
+async function expectNoFilesLeft(): Promise<void> {
   expect(readdirSync(scratch)).toEqual([]);
-  expect(strayDownloads(scratch, homedir(), outerTmp ?? '/tmp', process.cwd()).filter((path) => !path.includes('/node_modules/'))).toEqual([]);
+  expect(await strayDownloads(site.token, scratch, outerTmp)).toEqual([]);
 }
 
 async function settle(ms: number): Promise<void> {
@@ -86,10 +79,10 @@ describe('downloads are denied and the browser writes only inside its temporary 
     await guarded(async (browser) => {
       await runAxe(browser, site.url('/download'), { allowlist, timeoutMs: 30_000 }).catch(() => {}); // the navigation to a download may abort the audit
       await settle(1_000);
-      expect(strayDownloads(scratch)).toEqual([]); // not even inside the browser's own directory
+      expect((await strayDownloads(site.token, scratch)).filter((path) => path.startsWith(scratch))).toEqual([]); // not even inside the browser's own directory
     });
     expect(site.downloadRequests.length).toBeGreaterThan(0);
-    expectNoFilesLeft();
+    await expectNoFilesLeft();
   }, 60_000);
 
   test('Lighthouse: the page tried, nothing was written, the directory is gone', async () => {
@@ -97,10 +90,10 @@ describe('downloads are denied and the browser writes only inside its temporary 
     await guarded(async (browser) => {
       await runLighthouse(browser, site.url('/download'), { allowlist, timeoutMs: 90_000 }).catch(() => {});
       await settle(1_000);
-      expect(strayDownloads(scratch)).toEqual([]);
+      expect((await strayDownloads(site.token, scratch)).filter((path) => path.startsWith(scratch))).toEqual([]);
     });
     expect(site.downloadRequests.length).toBeGreaterThan(0);
-    expectNoFilesLeft();
+    await expectNoFilesLeft();
   }, 120_000);
 });
 
@@ -114,13 +107,13 @@ describe('each browser is bounded', () => {
     // The enforced ceiling: the highest sample before the kill (printed for the report).
     console.log(`browser memory ceiling: limit 512 MB, highest sample ${Math.round(peak / (1024 * 1024))} MB`);
     expect(peak).toBeGreaterThan(limit);
-    expectNoFilesLeft();
+    await expectNoFilesLeft();
   }, 90_000);
 
   test('a page that spins fails with the CPU-time limit as its reason', async () => {
     const audit = guarded((browser) => runAxe(browser, site.url('/spin'), { allowlist, timeoutMs: 60_000 }), { cpuSeconds: 4 });
     await expect(audit).rejects.toThrow('the browser used more than its CPU-time limit of 4 s');
-    expectNoFilesLeft();
+    await expectNoFilesLeft();
   }, 90_000);
 
   test('a browser over its wall-clock limit is killed with that reason, whatever its caller waits for', async () => {
@@ -128,7 +121,7 @@ describe('each browser is bounded', () => {
     const never = guarded(() => new Promise<never>(() => {}), { wallClockMs: 3_000 });
     await expect(never).rejects.toThrow('the browser ran longer than its wall-clock limit of 3 s');
     expect(Date.now() - started).toBeLessThan(15_000);
-    expectNoFilesLeft();
+    await expectNoFilesLeft();
   }, 30_000);
 });
 

@@ -2,6 +2,9 @@ import { randomUUID } from 'node:crypto';
 import dgram from 'node:dgram';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -128,4 +131,28 @@ export async function startHostileSite(): Promise<HostileSite> {
       }
     },
   };
+}
+
+/**
+ * Download leftovers (a file named after `token`, or a Chromium partial download) where a browser
+ * could put them: all of `inside` (the scans' TMPDIR), and the worker user's HOME, its Downloads
+ * and Desktop, the outer TMPDIR and the working directory, where Chromium writes when its own
+ * directories are not set. Asynchronous: the in-process worker and API keep answering meanwhile.
+ */
+export async function strayDownloads(token: string, inside: string, outerTmp = '/tmp'): Promise<string[]> {
+  const suspicious = (name: string) => name.includes(token) || name.endsWith('.crdownload');
+  const list = async (dir: string, recursive: boolean) => {
+    const names = await readdir(dir, { recursive }).catch(() => [] as string[]);
+    return names.filter((name) => suspicious(name.split('/').pop() ?? '')).map((name) => join(dir, name));
+  };
+  const home = homedir();
+  const found = await Promise.all([
+    list(inside, true),
+    list(join(home, 'Downloads'), true),
+    list(join(home, 'Desktop'), true),
+    list(home, false),
+    list(outerTmp, false),
+    list(process.cwd(), false),
+  ]);
+  return found.flat();
 }
