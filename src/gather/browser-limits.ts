@@ -27,7 +27,7 @@ export interface BrowserLimits {
 }
 
 export const DEFAULT_BROWSER_LIMITS: BrowserLimits = {
-  memoryBytes: 1024 * 1024 * 1024,
+  memoryBytes: 2048 * 1024 * 1024,
   cpuSeconds: 240,
   wallClockMs: 170_000,
   maxProcesses: 128,

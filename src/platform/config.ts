@@ -25,7 +25,7 @@ export const envSchema = z.object({
   BROWSER_CONCURRENCY: positiveInt.default(1),
   CHROME_PATH: z.string().min(1).default('/usr/bin/chromium'),
   /** Bounds of each browser, all its processes together (docs/scanning.md, Browser limits). */
-  BROWSER_MEMORY_LIMIT_MB: z.coerce.number().int().min(128).default(1024),
+  BROWSER_MEMORY_LIMIT_MB: z.coerce.number().int().min(128).default(2048),
   BROWSER_CPU_TIME_LIMIT_SECONDS: positiveInt.default(240),
   /** Under the browser activities' 3-minute start-to-close timeout, so the limit names the failure. */
   BROWSER_WALL_CLOCK_LIMIT_SECONDS: positiveInt.max(175).default(170),
