@@ -1,5 +1,5 @@
 import type { AccessibilityArtifacts, PerformanceArtifacts } from '../checks/artifacts.ts';
-import type { Config } from '../platform/config.ts';
+import { browserLimits, type Config } from '../platform/config.ts';
 import { runAxe } from './axe.ts';
 import { withBrowser } from './browser.ts';
 import { runLighthouse } from './lighthouse.ts';
@@ -9,15 +9,28 @@ const DEFAULT_PAGESPEED_URL = 'https://www.googleapis.com/pagespeedonline/v5/run
 
 type BrowserConfig = Pick<
   Config,
-  'CHROME_PATH' | 'allowlist' | 'SCAN_FETCH_TIMEOUT_MS' | 'PAGESPEED_API_URL' | 'PAGESPEED_API_KEY' | 'PAGESPEED_TIMEOUT_MS' | 'LIGHTHOUSE_TIMEOUT_MS'
+  | 'CHROME_PATH'
+  | 'allowlist'
+  | 'SCAN_FETCH_TIMEOUT_MS'
+  | 'PAGESPEED_API_URL'
+  | 'PAGESPEED_API_KEY'
+  | 'PAGESPEED_TIMEOUT_MS'
+  | 'LIGHTHOUSE_TIMEOUT_MS'
+  | 'BROWSER_MEMORY_LIMIT_MB'
+  | 'BROWSER_CPU_TIME_LIMIT_SECONDS'
+  | 'BROWSER_WALL_CLOCK_LIMIT_SECONDS'
+  | 'BROWSER_MAX_PROCESSES'
+  | 'BROWSER_CPU_CORES'
+  | 'BROWSER_CGROUP_PARENT'
 >;
 
 /**
  * Each audit launches its own Chromium (a shared one skews paint metrics), closed on success,
- * failure and abort alike. Every connection the browser opens goes through the SSRF guard.
+ * failure and abort alike. Every connection the browser opens goes through the SSRF guard, and
+ * the browser runs within the configured memory, CPU and wall-clock limits.
  */
 function browserOptions(config: BrowserConfig, signal: AbortSignal) {
-  return { chromePath: config.CHROME_PATH, signal, guard: { allowlist: config.allowlist } };
+  return { chromePath: config.CHROME_PATH, signal, guard: { allowlist: config.allowlist }, limits: browserLimits(config) };
 }
 
 export function gatherAccessibility(config: BrowserConfig, url: string, signal: AbortSignal): Promise<AccessibilityArtifacts> {
@@ -39,5 +52,5 @@ export function gatherPerformance(config: BrowserConfig, url: string, signal: Ab
       url,
     );
   }
-  return withBrowser(browserOptions(config, signal), (browser) => runLighthouse(browser, url, { signal, timeoutMs: config.LIGHTHOUSE_TIMEOUT_MS }));
+  return withBrowser(browserOptions(config, signal), (browser) => runLighthouse(browser, url, { allowlist: config.allowlist, signal, timeoutMs: config.LIGHTHOUSE_TIMEOUT_MS }));
 }

@@ -1,14 +1,17 @@
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net, { isIP } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline, type Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CHROMIUM_STARTUP_TIMEOUT_MS } from '../domain/activity-timeouts.ts';
+import { BrowserLimitExceeded, confine, DEFAULT_BROWSER_LIMITS, type BrowserLimits } from './browser-limits.ts';
 import { defaultResolve, type Resolver } from './safe-fetch.ts';
 import { normaliseHost, type HostAllowlist } from './ssrf/host-allowlist.ts';
+import { reserveOwnPort } from './ssrf/own-endpoints.ts';
 import { resolvedAddressRefusal } from './ssrf/target-policy.ts';
 import { checkTargetUrl } from './ssrf/url-guard.ts';
 
@@ -34,6 +37,11 @@ const CHROMIUM_FLAGS = [
   '--metrics-recording-only',
   '--no-default-browser-check',
   '--mute-audio',
+  // WebRTC sends STUN/TURN over UDP straight from the renderer, around the SOCKS guard (which
+  // carries TCP only). Only proxied (TCP) candidates remain, and those go through the guard. The
+  // force switch keeps a profile preference or a page from loosening it.
+  '--webrtc-ip-handling-policy=disable_non_proxied_udp',
+  '--force-webrtc-ip-handling-policy',
   // Chromium picks a free port and prints it: no race for a port chosen beforehand.
   '--remote-debugging-port=0',
 ];
@@ -56,6 +64,10 @@ export interface BrowserOptions {
    * needs it: it drives the page itself. runAxe guards its own context either way.
    */
   guard?: { allowlist: HostAllowlist; resolve?: Resolver };
+  /** Memory, CPU and wall-clock bounds of the whole browser; DEFAULT_BROWSER_LIMITS when omitted. */
+  limits?: BrowserLimits;
+  /** Called with the highest memory use seen, once the browser is gone (benchmarks, tests). */
+  onPeakMemory?: (bytes: number, mode: 'cgroup' | 'watchdog') => void;
 }
 
 /**
@@ -71,37 +83,136 @@ export async function withBrowser<T>(options: BrowserOptions, use: (browser: Bro
   try {
     // <-loopback>: Chromium would otherwise reach 127.0.0.0/8 and ::1 around the proxy.
     const proxyFlags = proxy ? [`--proxy-server=${proxy.server}`, '--proxy-bypass-list=<-loopback>'] : [];
-    return await runChromium(options.chromePath, proxyFlags, signal, use);
+    return await runChromium(options, proxyFlags, use);
   } finally {
     proxy?.close();
   }
 }
 
-async function runChromium<T>(chromePath: string, flags: string[], signal: AbortSignal | undefined, use: (browser: BrowserEndpoint) => Promise<T>): Promise<T> {
-  const userDataDir = await mkdtemp(join(tmpdir(), 'sitewarden-chromium-'));
-  // detached: Chromium leads a process group of its own, so one kill reaches every process it forks.
-  const chromium = spawn(chromePath, [...CHROMIUM_FLAGS, ...flags, `--user-data-dir=${userDataDir}`, 'about:blank'], {
-    detached: true,
-    stdio: ['ignore', 'ignore', 'pipe'],
+/**
+ * The browser's whole world on disk: profile, HOME, XDG directories, TMPDIR and the download
+ * directory all live under one temporary directory, removed on every path. A page (or Chromium
+ * itself) has nowhere else to write, and the worker user's own files are out of its reach.
+ */
+async function makeBrowserHome(): Promise<{ root: string; profile: string; env: NodeJS.ProcessEnv }> {
+  const root = await mkdtemp(join(tmpdir(), 'sitewarden-chromium-'));
+  const dir = async (...parts: string[]) => {
+    const path = join(root, ...parts);
+    await mkdir(path, { recursive: true, mode: 0o700 });
+    return path;
+  };
+  const profile = await dir('profile');
+  const downloads = await dir('home', 'Downloads');
+  // Downloads are denied over DevTools (denyDownloads); should that ever not hold, they land here.
+  await writeFile(
+    join(await dir('profile', 'Default'), 'Preferences'),
+    JSON.stringify({ download: { default_directory: downloads, prompt_for_download: false }, savefile: { default_directory: downloads } }),
+  );
+  // Only what Chromium needs: the worker's own environment holds database and storage credentials.
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME: join(root, 'home'),
+    XDG_CONFIG_HOME: await dir('home', '.config'),
+    XDG_CACHE_HOME: await dir('home', '.cache'),
+    XDG_DATA_HOME: await dir('home', '.local', 'share'),
+    XDG_RUNTIME_DIR: await dir('run'),
+    XDG_DOWNLOAD_DIR: downloads,
+    TMPDIR: await dir('tmp'),
+    ...(process.env.LANG ? { LANG: process.env.LANG } : {}),
+    ...(process.env.TZ ? { TZ: process.env.TZ } : {}),
+  };
+  return { root, profile, env };
+}
+
+async function runChromium<T>(options: BrowserOptions, flags: string[], use: (browser: BrowserEndpoint) => Promise<T>): Promise<T> {
+  const { chromePath, signal } = options;
+  // A missing browser is an ENOENT from here, not an exit code from the wrapper that execs it.
+  await access(chromePath, constants.X_OK);
+  const confinement = await confine(options.limits ?? DEFAULT_BROWSER_LIMITS);
+  const home = await makeBrowserHome().catch(async (error: unknown) => {
+    await confinement.release();
+    throw error;
   });
+  // A limit the browser breaks aborts whatever is pending with the limit's reason, then kills it.
+  const overLimit = new AbortController();
+  const stop = signal ? AbortSignal.any([signal, overLimit.signal]) : overLimit.signal;
+  const [command, args] = confinement.wrap(chromePath, [...CHROMIUM_FLAGS, ...flags, `--user-data-dir=${home.profile}`, 'about:blank']);
+  // detached: Chromium leads a process group of its own, so one kill reaches every process it forks.
+  const chromium = spawn(command, args, { detached: true, stdio: ['ignore', 'ignore', 'pipe'], env: home.env, cwd: home.root });
   const closed = once(chromium, 'close').catch(() => {});
+  if (chromium.pid !== undefined) {
+    const pid = chromium.pid;
+    confinement.watch(pid, (error) => {
+      overLimit.abort(error);
+      killGroup(pid);
+    });
+  }
+  let downloads: DevToolsSession | undefined;
+  let releasePort = () => {};
   try {
-    const port = await abortable(devToolsPort(chromium), signal);
-    return await abortable(use({ port }), signal);
+    const { port, browserPath } = await abortable(devTools(chromium), stop);
+    // The page must not drive its own browser (or another one) over DevTools.
+    releasePort = reserveOwnPort(port);
+    downloads = await abortable(denyDownloads(port, browserPath), stop);
+    return await abortable(use({ port }), stop);
+  } catch (error) {
+    // The limit's reason wins over whatever the dying browser made the caller see.
+    if (overLimit.signal.aborted && !signal?.aborted) throw overLimit.signal.reason as BrowserLimitExceeded;
+    throw error;
   } finally {
+    downloads?.close();
     await kill(chromium, closed);
-    await rm(userDataDir, { recursive: true, force: true, maxRetries: 3 });
+    releasePort();
+    // memory.peak is read before the cgroup goes.
+    options.onPeakMemory?.(confinement.peakMemoryBytes(), confinement.mode);
+    await confinement.release();
+    await rm(home.root, { recursive: true, force: true, maxRetries: 3 });
   }
 }
 
-/** The DevTools port Chromium announces on stderr; stderr keeps being drained afterwards. */
-function devToolsPort(chromium: Chromium): Promise<number> {
+interface DevToolsSession {
+  close(): void;
+}
+
+/**
+ * Denies downloads in the browser's default context (Lighthouse's tabs) over a browser-level
+ * DevTools session. Chromium resets the behaviour when the session that set it detaches, so the
+ * session stays open while the browser runs. Playwright's contexts (axe) deny their own
+ * (acceptDownloads: false).
+ */
+async function denyDownloads(port: number, browserPath: string): Promise<DevToolsSession> {
+  const socket = new WebSocket(`ws://127.0.0.1:${port}${browserPath}`);
+  await new Promise<void>((resolve, reject) => {
+    socket.addEventListener('open', () => resolve(), { once: true });
+    socket.addEventListener('error', () => reject(new Error('could not open a DevTools session to deny downloads')), { once: true });
+  });
+  const answered = new Promise<void>((resolve, reject) => {
+    socket.addEventListener('message', (event) => {
+      const message = JSON.parse(String(event.data)) as { id?: number; error?: { message?: string } };
+      if (message.id !== 1) return;
+      if (message.error) reject(new Error(`Browser.setDownloadBehavior failed: ${message.error.message ?? 'unknown error'}`));
+      else resolve();
+    });
+    socket.addEventListener('close', () => reject(new Error('DevTools session closed before downloads were denied')), { once: true });
+  });
+  socket.send(JSON.stringify({ id: 1, method: 'Browser.setDownloadBehavior', params: { behavior: 'deny' } }));
+  try {
+    await answered;
+  } catch (error) {
+    socket.close();
+    throw error;
+  }
+  return { close: () => socket.close() };
+}
+
+/** The DevTools port and browser path Chromium announces on stderr; stderr keeps being drained afterwards. */
+function devTools(chromium: Chromium): Promise<{ port: number; browserPath: string }> {
   return new Promise((resolve, reject) => {
     let output = '';
     chromium.stderr.on('data', (chunk: Buffer) => {
       output = (output + chunk.toString()).slice(-4_000);
-      const port = /DevTools listening on ws:\/\/[^/]+:(\d+)\//.exec(output)?.[1];
-      if (port) resolve(Number(port));
+      const found = /DevTools listening on ws:\/\/[^/]+:(\d+)(\/devtools\/browser\/[\w-]+)/.exec(output);
+      if (found) resolve({ port: Number(found[1]), browserPath: found[2] as string });
     });
     chromium.once('error', reject);
     chromium.once('exit', (code, signal) => reject(new Error(`Chromium exited (${code ?? signal}) before it was ready: ${output.trim().slice(-500)}`)));
@@ -109,13 +220,17 @@ function devToolsPort(chromium: Chromium): Promise<number> {
   });
 }
 
-async function kill(chromium: Chromium, closed: Promise<unknown>): Promise<void> {
-  if (chromium.pid === undefined) return; // never started
+function killGroup(pid: number): void {
   try {
-    process.kill(-chromium.pid, 'SIGKILL');
+    process.kill(-pid, 'SIGKILL');
   } catch {
     // the group is gone already
   }
+}
+
+async function kill(chromium: Chromium, closed: Promise<unknown>): Promise<void> {
+  if (chromium.pid === undefined) return; // never started
+  killGroup(chromium.pid);
   // 'close' comes once every process holding Chromium's stderr (its whole tree) has exited.
   await Promise.race([closed, sleep(EXIT_WAIT_MS, undefined, { ref: false })]);
   chromium.stderr.destroy();
@@ -160,7 +275,7 @@ export async function startGuardProxy(allowlist: HostAllowlist, resolve: Resolve
     const addresses = (await answers.get(name)) ?? [];
     const [first] = addresses;
     if (first === undefined) return { refusal: `no addresses found for ${name}` };
-    const refusal = resolvedAddressRefusal(name, addresses, allowlist);
+    const refusal = resolvedAddressRefusal(name, addresses, allowlist, port);
     return refusal ? { refusal } : { address: first };
   }
 
@@ -200,10 +315,13 @@ export async function startGuardProxy(allowlist: HostAllowlist, resolve: Resolve
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const { port } = server.address() as net.AddressInfo;
+  // A page asking the proxy to connect to the proxy itself gets no second hop.
+  const release = reserveOwnPort(port);
   return {
     server: `socks5://127.0.0.1:${port}`,
     refused,
     close() {
+      release();
       server.close();
       for (const client of clients) client.destroy();
     },

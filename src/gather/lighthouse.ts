@@ -4,6 +4,8 @@ import type { PerformanceArtifacts } from '../checks/artifacts.ts';
 import { toPerformanceArtifacts } from '../checks/performance/from-lhr.ts';
 import type { BrowserEndpoint } from './browser.ts';
 import { lighthousePerformanceAudits } from './lighthouse-audits.ts';
+import type { HostAllowlist } from './ssrf/host-allowlist.ts';
+import { checkTargetUrl } from './ssrf/url-guard.ts';
 
 // The CLI as a child process: lighthouse is ESM-only and Jest runs this code as CommonJS.
 const LIGHTHOUSE_CLI = require.resolve('lighthouse/cli/index.js');
@@ -15,6 +17,7 @@ const PROGRESS_INTERVAL_MS = 5_000;
 export const MAX_REPORT_BYTES = 32 * 1024 * 1024;
 
 export interface LighthouseOptions {
+  allowlist: HostAllowlist;
   signal?: AbortSignal;
   /** Called every few seconds while Lighthouse runs (the activity heartbeats there). */
   onProgress?: () => void;
@@ -23,17 +26,20 @@ export interface LighthouseOptions {
 
 /**
  * One mobile Lighthouse performance run (simulated throttling, Lighthouse's defaults) of `url` in
- * the running Chromium. Lighthouse drives the page itself: its requests are guarded only when the
- * browser was started with withBrowser's `guard`, and the caller checks `url` (checkTargetUrl) first.
+ * the running Chromium. `url` is checked here like every gatherer checks its own; the page's
+ * requests are guarded only when the browser was started with withBrowser's `guard`.
  */
 export async function runLighthouse(browser: BrowserEndpoint, url: string, options: LighthouseOptions): Promise<PerformanceArtifacts> {
   const { signal, onProgress, timeoutMs } = options;
   signal?.throwIfAborted();
+  // Also keeps file:, chrome: and other schemes the proxy never sees away from Lighthouse.
+  const target = checkTargetUrl(url, options.allowlist);
+  if (!target.ok) throw new Error(`URL refused: ${target.reason}`);
   const knownAudits = await lighthousePerformanceAudits();
   signal?.throwIfAborted();
   const args = [
     LIGHTHOUSE_CLI,
-    url,
+    target.url.href,
     '--hostname=127.0.0.1', // not "localhost", which may resolve to ::1 where Chromium does not listen
     `--port=${browser.port}`,
     '--output=json',

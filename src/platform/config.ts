@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { parseHostAllowlist, type HostAllowlist } from '../gather/ssrf/host-allowlist.ts';
+import type { BrowserLimits } from '../gather/browser-limits.ts';
+import { normaliseHost, parseHostAllowlist, type HostAllowlist } from '../gather/ssrf/host-allowlist.ts';
+import { ownEndpoints, parseEndpoint } from '../gather/ssrf/own-endpoints.ts';
 
 const port = z.coerce.number().int().min(0).max(65_535);
 const positiveInt = z.coerce.number().int().positive();
@@ -32,6 +34,15 @@ export const envSchema = z.object({
   /** How long browser work may wait for its turn before its slot fails ("browser queue wait exceeded N s"). */
   BROWSER_QUEUE_MAX_WAIT_SECONDS: positiveInt.max(1_800).default(600),
   CHROME_PATH: z.string().min(1).default('/usr/bin/chromium'),
+  /** Bounds of each browser, all its processes together (docs/scanning.md, Browser limits). */
+  BROWSER_MEMORY_LIMIT_MB: z.coerce.number().int().min(128).default(2048),
+  BROWSER_CPU_TIME_LIMIT_SECONDS: positiveInt.default(240),
+  /** Under the browser activities' 3-minute start-to-close timeout, so the limit names the failure. */
+  BROWSER_WALL_CLOCK_LIMIT_SECONDS: positiveInt.max(175).default(170),
+  BROWSER_MAX_PROCESSES: z.coerce.number().int().min(16).default(128),
+  BROWSER_CPU_CORES: z.coerce.number().positive().max(64).default(1),
+  /** cgroup v2 directory for per-browser child cgroups; `off` for the /proc watchdog only. */
+  BROWSER_CGROUP_PARENT: z.string().min(1).default('/sys/fs/cgroup/sitewarden-browsers'),
   /** PageSpeed Insights v5: used for performance when a key or an endpoint is set, else local Lighthouse. */
   PAGESPEED_API_URL: z.url().optional(),
   PAGESPEED_API_KEY: z.string().min(1).optional(),
@@ -93,6 +104,30 @@ export interface Config extends Env {
   allowlist: HostAllowlist;
 }
 
+/** The endpoints the settings name: the API's, Temporal's (and its dev UI's) and the database's (docs/scanning.md, SSRF guard). */
+function configuredEndpoints(env: Env): { host: string; port: number }[] {
+  const temporal = parseEndpoint(env.TEMPORAL_ADDRESS, 7233);
+  return [
+    { host: normaliseHost(env.HOST), port: env.PORT },
+    temporal,
+    // The dev server's Web UI (`temporal server start-dev`: the frontend port + 1000).
+    temporal && temporal.port + 1000 <= 65_535 ? { host: temporal.host, port: temporal.port + 1000 } : undefined,
+    parseEndpoint(env.DATABASE_URL, 5432),
+  ].filter((endpoint) => endpoint !== undefined);
+}
+
+/** The per-browser limits the settings describe. */
+export function browserLimits(config: Pick<Env, 'BROWSER_MEMORY_LIMIT_MB' | 'BROWSER_CPU_TIME_LIMIT_SECONDS' | 'BROWSER_WALL_CLOCK_LIMIT_SECONDS' | 'BROWSER_MAX_PROCESSES' | 'BROWSER_CPU_CORES' | 'BROWSER_CGROUP_PARENT'>): BrowserLimits {
+  return {
+    memoryBytes: config.BROWSER_MEMORY_LIMIT_MB * 1024 * 1024,
+    cpuSeconds: config.BROWSER_CPU_TIME_LIMIT_SECONDS,
+    wallClockMs: config.BROWSER_WALL_CLOCK_LIMIT_SECONDS * 1000,
+    maxProcesses: config.BROWSER_MAX_PROCESSES,
+    cpuCores: config.BROWSER_CPU_CORES,
+    cgroupParent: config.BROWSER_CGROUP_PARENT === 'off' ? undefined : config.BROWSER_CGROUP_PARENT,
+  };
+}
+
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
@@ -114,7 +149,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   let allowlist: HostAllowlist;
   try {
-    allowlist = parseHostAllowlist(parsed.data.SITEWARDEN_ALLOW_PRIVATE_HOSTS);
+    allowlist = parseHostAllowlist(parsed.data.SITEWARDEN_ALLOW_PRIVATE_HOSTS, ownEndpoints(configuredEndpoints(parsed.data)));
   } catch (err) {
     throw new ConfigError(`invalid configuration:\n  SITEWARDEN_ALLOW_PRIVATE_HOSTS: ${(err as Error).message}`);
   }

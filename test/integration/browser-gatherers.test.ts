@@ -9,6 +9,7 @@ import { runAxe } from '../../src/gather/axe.ts';
 import { withBrowser, type BrowserEndpoint } from '../../src/gather/browser.ts';
 import { runLighthouse } from '../../src/gather/lighthouse.ts';
 import { parseHostAllowlist } from '../../src/gather/ssrf/host-allowlist.ts';
+import { reserveOwnPort } from '../../src/gather/ssrf/own-endpoints.ts';
 
 // Real Chromium (CHROME_PATH, else Debian's) against pages served here on 127.0.0.1.
 const chromePath = process.env.CHROME_PATH ?? '/usr/bin/chromium';
@@ -196,7 +197,7 @@ describe('runLighthouse', () => {
     otherSaw.length = 0;
     let progress = 0;
     const artifacts = await withGuardedChromium((browser) =>
-      runLighthouse(browser, `${site.origin}/slow.html`, { timeoutMs: 90_000, onProgress: () => progress++ }),
+      runLighthouse(browser, `${site.origin}/slow.html`, { allowlist, timeoutMs: 90_000, onProgress: () => progress++ }),
     );
 
     expect(artifacts).toMatchObject({ source: 'lighthouse', url: `${site.origin}/slow.html`, lighthouseVersion: expect.stringMatching(/^13\./) });
@@ -211,14 +212,26 @@ describe('runLighthouse', () => {
     const controller = new AbortController();
     const running = withChromium(async (browser) => {
       setTimeout(() => controller.abort(), 1_500);
-      return runLighthouse(browser, `${site.origin}/slow.html`, { signal: controller.signal, timeoutMs: 90_000 });
+      return runLighthouse(browser, `${site.origin}/slow.html`, { allowlist, signal: controller.signal, timeoutMs: 90_000 });
     });
     await expect(running).rejects.toMatchObject({ name: 'AbortError' });
     expect(lighthouseProcesses()).toEqual([]);
   });
 
+  test('checks its URL itself: other schemes, private hosts and the instance’s own ports are refused before Lighthouse starts', async () => {
+    const release = reserveOwnPort(site.port);
+    try {
+      await expect(runLighthouse({ port: 1 }, 'file:///etc/passwd', { allowlist, timeoutMs: 1_000 })).rejects.toThrow('URL refused: only http and https URLs are allowed');
+      await expect(runLighthouse({ port: 1 }, `${other.origin}/`, { allowlist, timeoutMs: 1_000 })).rejects.toThrow('URL refused: host is in a private or reserved address range (loopback)');
+      await expect(runLighthouse({ port: 1 }, `${site.origin}/slow.html`, { allowlist, timeoutMs: 1_000 })).rejects.toThrow(`URL refused: port ${site.port} on this machine is one of this instance's own services`);
+    } finally {
+      release();
+    }
+    expect(lighthouseProcesses()).toEqual([]);
+  });
+
   test('a timeout kills Lighthouse', async () => {
-    const running = withChromium((browser) => runLighthouse(browser, `${site.origin}/slow.html`, { timeoutMs: 1_500 }));
+    const running = withChromium((browser) => runLighthouse(browser, `${site.origin}/slow.html`, { allowlist, timeoutMs: 1_500 }));
     await expect(running).rejects.toThrow('Lighthouse did not finish within 1500 ms');
     expect(lighthouseProcesses()).toEqual([]);
   });

@@ -3,6 +3,8 @@ import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import { createSafeFetcher, SafeFetchError, type SafeFetcher, type SafeFetcherOptions } from '../../src/gather/safe-fetch.ts';
 import { parseHostAllowlist } from '../../src/gather/ssrf/host-allowlist.ts';
+import { reserveOwnPort } from '../../src/gather/ssrf/own-endpoints.ts';
+import { loadConfig } from '../../src/platform/config.ts';
 
 // Safety net independent of the code under test: every address handed to net.connect is recorded,
 // and anything but loopback fails before a packet leaves, so a regression cannot reach the network.
@@ -93,6 +95,8 @@ beforeAll(async () => {
       const location = left % 2 ? `/chain/${left - 1}` : `${main.origin}/chain/${left - 1}`;
       return res.writeHead(left % 2 ? 302 : 301, { location }).end();
     }
+    const redirectTo = /^\/redirect-to\?(\d+)$/.exec(path);
+    if (redirectTo) return res.writeHead(302, { location: `http://127.0.0.1:${redirectTo[1]}/` }).end();
     switch (path) {
       case '/ok':
         res.writeHead(200, { 'content-type': 'text/plain', 'x-fixture': 'yes', 'set-cookie': ['a=1; Path=/', 'b=2; HttpOnly'] });
@@ -274,5 +278,75 @@ describe('safe fetch against loopback fixtures, allowlist = 127.0.0.1', () => {
     const error = await failure(fetcher().fetchPage(`http://127.0.0.1:${port}/`));
     expect(error).toMatchObject({ code: 'network', permanent: false });
     expect(error.message).toContain('ECONNREFUSED');
+  });
+});
+
+describe('ports: allowlist entries with a port, and the instance’s own ports', () => {
+  test('a host:port entry opens that port and no other, and nothing is dialled for the refused one', async () => {
+    const allowlist = parseHostAllowlist(`127.0.0.1:${main.port}`);
+    const page = await fetcher({ allowlist }).fetchPage(`${main.origin}/ok`);
+    expect(page.status).toBe(200);
+
+    const elsewhere = await startServer('127.0.0.1', (_req, res) => res.end('elsewhere'));
+    try {
+      const error = await failure(fetcher({ allowlist }).fetchPage(`${elsewhere.origin}/`));
+      expect(error).toMatchObject({ code: 'refused' });
+      expect(elsewhere.seen).toEqual([]);
+    } finally {
+      elsewhere.server.close();
+    }
+  });
+
+  test('a redirect to a host:port entry’s neighbouring port is refused', async () => {
+    const allowlist = parseHostAllowlist(`127.0.0.1:${main.port}`);
+    const error = await failure(fetcher({ allowlist }).fetchPage(`${main.origin}/to-other`));
+    expect(error).toMatchObject({ code: 'refused' });
+    expect(other.seen).toEqual([]);
+  });
+
+  test('a reserved own port is refused though 127.0.0.1 is allowlisted, and it sees no request', async () => {
+    const own = await startServer('127.0.0.1', (_req, res) => res.end('the instance itself'));
+    const release = reserveOwnPort(own.port);
+    try {
+      const error = await failure(fetcher().fetchPage(`${own.origin}/`));
+      expect(error).toMatchObject({ code: 'refused', message: expect.stringContaining("one of this instance's own services") });
+      // Also through a redirect from an allowed page.
+      const redirected = await failure(fetcher().fetchPage(`${main.origin}/redirect-to?${own.port}`));
+      expect(redirected).toMatchObject({ code: 'refused', message: expect.stringContaining('redirect refused') });
+      expect(own.seen).toEqual([]);
+    } finally {
+      release();
+      own.server.close();
+    }
+    // Released: reachable again.
+    const again = await startServer('127.0.0.1', (_req, res) => res.end('free'));
+    try {
+      expect((await fetcher().fetchPage(`${again.origin}/`)).status).toBe(200);
+    } finally {
+      again.server.close();
+    }
+  });
+
+  test('the settings’ own endpoints are refused through config: API port, Temporal, database', async () => {
+    const api = await startServer('127.0.0.1', (_req, res) => res.end('api'));
+    try {
+      const config = loadConfig({ SITEWARDEN_ALLOW_PRIVATE_HOSTS: '127.0.0.1', PORT: String(api.port) });
+      const error = await failure(fetcher({ allowlist: config.allowlist }).fetchPage(`${api.origin}/readyz`));
+      expect(error).toMatchObject({ code: 'refused', message: expect.stringContaining(`port ${api.port}`) });
+      expect(api.seen).toEqual([]);
+    } finally {
+      api.server.close();
+    }
+  });
+
+  test('a cloud metadata address is refused before any connection, even with everything allowlisted', async () => {
+    const error = await failure(fetcher({ allowlist: parseHostAllowlist('0.0.0.0/0') }).fetchPage('http://169.254.169.254/latest/meta-data/'));
+    expect(error).toMatchObject({ code: 'refused', message: expect.stringContaining('cloud metadata service') });
+    expect(dialled).not.toContain('169.254.169.254');
+    const named = await failure(
+      fetcher({ allowlist: parseHostAllowlist('metadata.corp'), resolve: async () => ['168.63.129.16'] }).fetchPage('http://metadata.corp/'),
+    );
+    expect(named).toMatchObject({ code: 'refused', message: expect.stringContaining('Azure WireServer') });
+    expect(dialled).not.toContain('168.63.129.16');
   });
 });

@@ -5,6 +5,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { createApp } from '../../src/api/app.ts';
 import { createSafeFetcher } from '../../src/gather/safe-fetch.ts';
+import { parseEndpoint, reserveOwnPort } from '../../src/gather/ssrf/own-endpoints.ts';
 import { loadConfig, type Config } from '../../src/platform/config.ts';
 import { connectDatabase, type Database } from '../../src/platform/db.ts';
 import { createLogger, type Logger } from '../../src/platform/logger.ts';
@@ -44,11 +45,16 @@ export async function startStack(env: Record<string, string> = {}, options: { wo
   const fetcher = createSafeFetcher({ allowlist: config.allowlist, timeoutMs: config.SCAN_FETCH_TIMEOUT_MS });
 
   const servers: Server[] = [];
+  // The stack's API and Temporal listen on ports chosen at run time: like the real processes' (set
+  // in PORT and TEMPORAL_ADDRESS), no scan may reach them, though 127.0.0.1 is allowlisted.
+  const releases = [reserveOwnPort(parseEndpoint(temporal.address)?.port ?? 0)];
   const listen = async () => {
     const server = createServer(createApp({ config, db, temporal: temporal.client, logger }));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     servers.push(server);
-    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const { port } = server.address() as AddressInfo;
+    releases.push(reserveOwnPort(port));
+    return `http://127.0.0.1:${port}`;
   };
   const baseUrl = await listen();
 
@@ -72,6 +78,7 @@ export async function startStack(env: Record<string, string> = {}, options: { wo
       await temporal.teardown();
       await fetcher.close();
       await db.close();
+      for (const release of releases) release();
     },
   };
 }

@@ -1,6 +1,9 @@
 import { isPublicAddress, reservedRange } from '../../src/gather/ssrf/address-policy.ts';
 import { parseHostAllowlist } from '../../src/gather/ssrf/host-allowlist.ts';
+import { isLocalAddress, ownEndpoints, parseEndpoint, reserveOwnPort } from '../../src/gather/ssrf/own-endpoints.ts';
+import { resolvedAddressRefusal } from '../../src/gather/ssrf/target-policy.ts';
 import { checkTargetUrl } from '../../src/gather/ssrf/url-guard.ts';
+import { loadConfig } from '../../src/platform/config.ts';
 
 const PRIVATE = 'private or reserved address range';
 const RESERVED_NAME = 'reserved for local or special use';
@@ -58,13 +61,13 @@ const rejected: [string, string][] = [
   ['http://0.0.0.0/', 'this network'],
   ['http://10.1/', 'private'],
   ['http://167772161/', 'private'],
-  ['http://0xa9fea9fe/', 'link-local'],
+  ['http://0xa9fea9fe/', 'cloud metadata service'],
   // Every IPv4 special-purpose range
   ['http://10.0.0.1/', 'private'],
   ['http://10.255.255.255/', 'private'],
   ['http://100.64.0.1/', 'shared address space'],
   ['http://100.127.255.254/', 'shared address space'],
-  ['http://169.254.169.254/latest/meta-data/', 'link-local'],
+  ['http://169.254.169.254/latest/meta-data/', 'cloud metadata service'],
   ['http://172.16.0.1/', 'private'],
   ['http://172.31.255.255/', 'private'],
   ['http://192.0.0.1/', 'IETF protocol assignments'],
@@ -289,12 +292,127 @@ describe('parseHostAllowlist', () => {
     ['10.0.0.0/8/9', 'prefix length'],
     ['intranet/8', 'expected a host name'],
     ['127.1', 'expected a host name'],
-    ['http://intranet', 'expected a host name'],
-    ['intranet:8080', 'expected a host name'],
+    ['http://intranet', 'port must be 1-65535'],
+    ['intranet:0', 'port must be 1-65535'],
+    ['intranet:65536', 'port must be 1-65535'],
+    ['intranet:http', 'port must be 1-65535'],
+    ['[::1]:', 'expected a host name'],
+    ['10.0.0.0/8:99999', 'port must be 1-65535'],
     ['bad_host!', 'expected a host name'],
     ['bücher.de', 'expected a host name'],
     ['a..b', 'expected a host name'],
   ])('rejects %j, naming the entry', (entry, why) => {
     expect(() => parseHostAllowlist(`intranet, ${entry}`)).toThrow(`SITEWARDEN_ALLOW_PRIVATE_HOSTS: invalid entry "${entry}": ${why}`);
+  });
+});
+
+describe('allowlist entries with a port', () => {
+  test('host:port, [v6]:port and cidr:port open that port only; entries without a port open every port', () => {
+    const allowlist = parseHostAllowlist('127.0.0.1:8080, [::1]:8443, 10.0.0.0/8:443, [fd00::/8]:80, intranet:8081, intranet:8082, wiki.corp');
+    expect(checkTargetUrl('http://127.0.0.1:8080/', allowlist).ok).toBe(true);
+    expect(checkTargetUrl('http://127.0.0.1:8081/', allowlist)).toEqual({ ok: false, reason: expect.stringContaining('loopback') });
+    expect(checkTargetUrl('http://127.0.0.1/', allowlist).ok).toBe(false);
+    expect(checkTargetUrl('https://[::1]:8443/', allowlist).ok).toBe(true);
+    expect(checkTargetUrl('https://[::1]/', allowlist).ok).toBe(false);
+    expect(checkTargetUrl('https://10.9.8.7/', allowlist).ok).toBe(true); // 443 by default
+    expect(checkTargetUrl('http://10.9.8.7/', allowlist).ok).toBe(false);
+    expect(checkTargetUrl('http://[fd12::1]/', allowlist).ok).toBe(true);
+    expect(checkTargetUrl('http://[fd12::1]:81/', allowlist).ok).toBe(false);
+    expect(checkTargetUrl('http://intranet:8081/', allowlist).ok).toBe(true);
+    expect(checkTargetUrl('http://intranet:8082/', allowlist).ok).toBe(true);
+    expect(checkTargetUrl('http://intranet:8083/', allowlist).ok).toBe(false);
+    expect(checkTargetUrl('http://wiki.corp:1234/', allowlist).ok).toBe(true);
+  });
+
+  test('a bare IPv6 address never carries a port', () => {
+    const allowlist = parseHostAllowlist('fd00::1:80');
+    expect(allowlist.allowsAddress('fd00::1:80', 1234)).toBe(true);
+    expect(allowlist.allowsAddress('fd00::1', 80)).toBe(false);
+  });
+
+  test('a name entry with ports still lets its DNS answers through when the port is not known', () => {
+    const allowlist = parseHostAllowlist('intranet:8081');
+    expect(resolvedAddressRefusal('intranet', ['10.0.0.5'], allowlist)).toBeUndefined();
+    expect(resolvedAddressRefusal('intranet', ['10.0.0.5'], allowlist, 8081)).toBeUndefined();
+    expect(resolvedAddressRefusal('intranet', ['10.0.0.5'], allowlist, 8082)).toContain(PRIVATE);
+  });
+});
+
+describe('cloud metadata services', () => {
+  const everything = parseHostAllowlist('0.0.0.0/0, ::/0, metadata.corp');
+  test.each([
+    ['http://168.63.129.16/', 'Azure WireServer'],
+    ['http://169.254.169.254/latest/meta-data/', 'instance metadata'],
+    ['http://[fd00:ec2::254]/', 'AWS instance metadata (IPv6)'],
+    ['http://100.100.100.200/', 'Alibaba'],
+    ['http://169.254.170.2/v2/credentials', 'ECS'],
+    ['http://192.0.0.192/', 'Oracle'],
+    ['http://[fd20:ce::254]/', 'GCP'],
+    ['http://[::ffff:a9fe:a9fe]/', 'instance metadata'],
+    ['http://2852039166/', 'instance metadata'],
+  ])('%s is refused even when every address is allowlisted', (url, service) => {
+    expect(checkTargetUrl(url, everything)).toEqual({ ok: false, reason: expect.stringContaining(service) });
+    expect(checkTargetUrl(url, noAllowlist).ok).toBe(false);
+  });
+
+  test('168.63.129.16 is not public', () => {
+    expect(isPublicAddress('168.63.129.16')).toBe(false);
+    expect(reservedRange('168.63.129.16')).toBe('cloud metadata service');
+    expect(isPublicAddress('168.63.129.17')).toBe(true);
+  });
+
+  test('a listed name resolving to a metadata address is refused', () => {
+    expect(resolvedAddressRefusal('metadata.corp', ['10.0.0.1', '169.254.169.254'], everything)).toContain('cloud metadata service');
+    expect(resolvedAddressRefusal('example.com', ['168.63.129.16'], noAllowlist)).toContain('cloud metadata service');
+  });
+});
+
+describe("the instance's own ports", () => {
+  const own = ownEndpoints([
+    { host: '127.0.0.1', port: 3000 },
+    { host: 'temporal', port: 7233 },
+    { host: '0.0.0.0', port: 5432 },
+  ]);
+  const allowlist = parseHostAllowlist('127.0.0.1, ::1, temporal, 10.0.0.0/8', own);
+
+  test('are refused on every local address even when the host is allowlisted', () => {
+    for (const url of ['http://127.0.0.1:3000/', 'http://[::1]:3000/', 'http://127.0.0.1:5432/', 'http://[::ffff:127.0.0.1]:3000/', 'http://0.0.0.0:3000/']) {
+      expect(checkTargetUrl(url, allowlist)).toEqual({ ok: false, reason: expect.stringContaining("one of this instance's own services") });
+    }
+    expect(checkTargetUrl('http://127.0.0.1:3001/', allowlist).ok).toBe(true);
+  });
+
+  test('a named one is refused by name and port', () => {
+    expect(checkTargetUrl('http://temporal:7233/', allowlist)).toEqual({ ok: false, reason: "temporal:7233 is one of this instance's own services" });
+    expect(checkTargetUrl('http://temporal:8080/', allowlist).ok).toBe(true);
+    expect(checkTargetUrl('http://10.0.0.1:7233/', allowlist).ok).toBe(true);
+  });
+
+  test('ports reserved at run time (DevTools, guard proxies) count until released, for every allowlist', () => {
+    const release = reserveOwnPort(45_678);
+    expect(checkTargetUrl('http://127.0.0.1:45678/json/version', allowlist)).toEqual({ ok: false, reason: expect.stringContaining('port 45678') });
+    expect(checkTargetUrl('http://127.0.0.1:45678/', parseHostAllowlist('127.0.0.1')).ok).toBe(false);
+    expect(resolvedAddressRefusal('fixture.test', ['127.0.0.1'], parseHostAllowlist('fixture.test'), 45_678)).toContain('port 45678');
+    release();
+    expect(checkTargetUrl('http://127.0.0.1:45678/', allowlist).ok).toBe(true);
+  });
+
+  test('loadConfig names the API, Temporal and the database', () => {
+    const config = loadConfig({ SITEWARDEN_ALLOW_PRIVATE_HOSTS: '127.0.0.1 temporal db.internal', PORT: '4000', TEMPORAL_ADDRESS: 'temporal:7234', DATABASE_URL: 'postgresql://u@db.internal:6543/x' });
+    expect(checkTargetUrl('http://127.0.0.1:4000/', config.allowlist).ok).toBe(false);
+    expect(checkTargetUrl('http://temporal:7234/', config.allowlist).ok).toBe(false);
+    expect(checkTargetUrl('http://db.internal:6543/', config.allowlist).ok).toBe(false);
+    expect(checkTargetUrl('http://127.0.0.1:4001/', config.allowlist).ok).toBe(true);
+  });
+
+  test('parseEndpoint reads host:port, [v6]:port and URLs', () => {
+    expect(parseEndpoint('127.0.0.1:7233')).toEqual({ host: '127.0.0.1', port: 7233 });
+    expect(parseEndpoint('[::1]:7233')).toEqual({ host: '::1', port: 7233 });
+    expect(parseEndpoint('Temporal.', 7233)).toEqual({ host: 'temporal', port: 7233 });
+    expect(parseEndpoint('postgresql://u:p@db:5433/x', 5432)).toEqual({ host: 'db', port: 5433 });
+    expect(parseEndpoint('postgresql://u@db/x', 5432)).toEqual({ host: 'db', port: 5432 });
+    expect(isLocalAddress('localhost')).toBe(true);
+    expect(isLocalAddress('::')).toBe(true);
+    expect(isLocalAddress('8.8.8.8')).toBe(false);
   });
 });

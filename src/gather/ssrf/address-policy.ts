@@ -16,6 +16,8 @@ const IPV4_SPECIAL = ranges([
   ['0.0.0.0/8', 'this network'],
   ['10.0.0.0/8', 'private'],
   ['100.64.0.0/10', 'shared address space'],
+  // Public space, but Azure's WireServer (metadata, DNS, agent channel) on every VM.
+  ['168.63.129.16/32', 'cloud metadata service'],
   ['127.0.0.0/8', 'loopback'],
   ['169.254.0.0/16', 'link-local'],
   ['172.16.0.0/12', 'private'],
@@ -58,6 +60,32 @@ const IPV6_SPECIAL = ranges([
   ['fec0::/10', 'site-local'],
   ['ff00::/8', 'multicast'],
 ]);
+
+// Cloud instance metadata and platform services: credentials and instance identity a scan must
+// never read, allowlist or not (an entry such as 169.254.0.0/16 or fd00::/8 would otherwise
+// open them). Most lie inside ranges refused above anyway; listed so the allowlist cannot open them.
+const METADATA_SERVICES = new Map<string, string>([
+  ['169.254.169.254', 'AWS, GCP, Azure, OCI, DigitalOcean, OpenStack instance metadata'],
+  ['169.254.169.253', 'AWS VPC DNS'],
+  ['169.254.169.123', 'AWS time sync'],
+  ['169.254.170.2', 'AWS ECS task metadata'],
+  ['169.254.170.23', 'AWS EKS pod identity'],
+  ['169.254.0.23', 'Tencent Cloud metadata'],
+  ['168.63.129.16', 'Azure WireServer'],
+  ['100.100.100.200', 'Alibaba Cloud metadata'],
+  ['192.0.0.192', 'Oracle Cloud metadata'],
+  ['fd00:ec2::254', 'AWS instance metadata (IPv6)'],
+  ['fd00:ec2::253', 'AWS VPC DNS (IPv6)'],
+  ['fd00:ec2::23', 'AWS EKS pod identity (IPv6)'],
+  ['fd00:ec2::123', 'AWS time sync (IPv6)'],
+  ['fd20:ce::254', 'GCP metadata (IPv6)'],
+]);
+
+/** Names the cloud metadata service at `ip` (any spelling, IPv4-mapped included), or undefined. */
+export function metadataService(ip: string): string | undefined {
+  if (isIP(ip) === 0) return undefined;
+  return METADATA_SERVICES.get(ipaddr.process(ip.replace(/%.*$/, '')).toString());
+}
 
 /**
  * Names the special-purpose range `ip` falls in, or returns undefined for a public address.

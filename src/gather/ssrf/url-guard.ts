@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
-import { reservedRange } from './address-policy.ts';
-import { normaliseHost, type HostAllowlist } from './host-allowlist.ts';
+import { metadataService, reservedRange } from './address-policy.ts';
+import { normaliseHost, portOf, type HostAllowlist } from './host-allowlist.ts';
 
 export const MAX_URL_LENGTH = 2048;
 
@@ -24,7 +24,13 @@ export function checkTargetUrl(input: string, allowlist: HostAllowlist): UrlChec
   if (url.username || url.password) return fail('URLs with credentials (user:pass@) are not allowed');
 
   const host = normaliseHost(url.hostname);
-  if (allowlist.allowsHost(host)) return { ok: true, url };
+  const port = portOf(url);
+  // Before the allowlist: no entry opens the instance's own ports or a metadata service.
+  const own = allowlist.own.refusal(host, port);
+  if (own) return fail(own);
+  const metadata = metadataService(host);
+  if (metadata) return fail(`host is a cloud metadata service (${metadata})`);
+  if (allowlist.allowsHost(host, port)) return { ok: true, url };
 
   if (isIP(host)) {
     const range = reservedRange(host);

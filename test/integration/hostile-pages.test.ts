@@ -1,0 +1,145 @@
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import axeCore from 'axe-core';
+import { startFixtureSite, type FixtureSite } from '../support/fixture-site.ts';
+import { startHostileSite, strayDownloads, type HostileSite, type HostilePath } from '../support/hostile-site.ts';
+import { call, eventually } from '../support/http.ts';
+import { startStack, type Stack } from '../support/stack.ts';
+import { createTenant, type Tenant } from '../support/tenants.ts';
+
+/**
+ * A battery of pages that attack the scanner, scanned through the API of a running stack (docs/
+ * scanning.md, Hostile pages). After every page: the worker and the API still answer; no datagram
+ * reached the UDP listener; no file appeared outside the scan's temporary directory; findings are
+ * bounded and every axe check id is a rule axe knows; the scan ends within the configured limits;
+ * another org's scan started at the same time completes.
+ */
+const WALL_CLOCK_SECONDS = 90;
+const MEMORY_LIMIT_MB = 512;
+/** Two browser activity attempts at most, each under the wall-clock limit, plus the light scanners and bookkeeping. */
+const SCAN_DEADLINE_MS = 2 * WALL_CLOCK_SECONDS * 1000 + 30_000;
+const AXE_RULES = new Set(axeCore.getRules().map((rule) => rule.ruleId));
+const MAX_FINDINGS_PER_SCAN = 150;
+const MAX_FINDING_JSON_BYTES = 64 * 1024;
+
+let stack: Stack;
+let site: HostileSite;
+let fixtures: FixtureSite;
+let orgA: Tenant;
+let orgB: Tenant;
+const outerTmp = process.env.TMPDIR;
+let scratch: string;
+
+beforeAll(async () => {
+  // The in-process worker's browsers make their temporary directories here: "nothing left" is exact.
+  scratch = mkdtempSync(join(tmpdir(), 'hostile-pages-'));
+  process.env.TMPDIR = scratch;
+  [stack, site, fixtures] = await Promise.all([
+    startStack({
+      BROWSER_CONCURRENCY: '2',
+      // axe's budget is twice this; the shared 2-core test machine can be very loaded.
+      SCAN_FETCH_TIMEOUT_MS: '30000',
+      BROWSER_MEMORY_LIMIT_MB: String(MEMORY_LIMIT_MB),
+      BROWSER_WALL_CLOCK_LIMIT_SECONDS: String(WALL_CLOCK_SECONDS),
+    }),
+    startHostileSite(),
+    startFixtureSite(),
+  ]);
+  orgA = await createTenant(stack.db.prisma, stack.baseUrl);
+  orgB = await createTenant(stack.db.prisma, stack.baseUrl);
+}, 60_000);
+
+afterAll(async () => {
+  await stack?.close();
+  await site?.close();
+  await fixtures?.close();
+  if (outerTmp === undefined) delete process.env.TMPDIR;
+  else process.env.TMPDIR = outerTmp;
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+async function startScan(tenant: Tenant, url: string, scanners: string[]): Promise<string> {
+  const started = await call('POST', `${tenant.audit}/scans/run`, { key: tenant.writeKey, body: { url, scanners } });
+  expect(started.status).toBe(202);
+  return started.body.data.id;
+}
+
+async function finished(tenant: Tenant, id: string) {
+  const done = await eventually(
+    () => call('GET', `${tenant.audit}/scans/${id}`, { key: tenant.readKey }),
+    (r) => ['completed', 'failed'].includes(r.body?.data?.status),
+    SCAN_DEADLINE_MS,
+  );
+  return done.body.data;
+}
+
+interface Case {
+  path: HostilePath;
+  scanners: string[];
+  /** What the hostile page's scan must show beyond the common checks. */
+  expect?: (run: any) => void;
+}
+
+const CASES: Case[] = [
+  { path: '/axe-tamper', scanners: ['accessibility'] },
+  { path: '/download', scanners: ['accessibility', 'performance'] },
+  { path: '/webrtc', scanners: ['accessibility', 'performance'] },
+  {
+    path: '/memory',
+    scanners: ['accessibility'],
+    expect: (run) => {
+      expect(run.status).toBe('failed');
+      expect(run.scanner_status.accessibility).toEqual({ status: 'failed', error: expect.stringContaining(`went over its memory limit of ${MEMORY_LIMIT_MB} MB`) });
+    },
+  },
+  { path: '/deep', scanners: ['security', 'seo', 'accessibility'] },
+  { path: '/x-robots-spaces', scanners: ['seo'] },
+  { path: '/many-headers', scanners: ['security', 'seo'] },
+  { path: '/huge-header', scanners: ['security', 'seo', 'accessibility'] },
+  { path: '/redirect-loop', scanners: ['security', 'seo', 'accessibility'] },
+  { path: '/redirect-chain', scanners: ['seo', 'accessibility'] },
+];
+
+describe.each(CASES)('hostile page $path', ({ path, scanners, expect: extra }) => {
+  test('hurts nothing but its own scan', async () => {
+    site.datagrams.length = 0;
+    const started = Date.now();
+    // Org B's ordinary scan, started at the same moment, must not be held hostage.
+    const [hostileId, otherId] = await Promise.all([startScan(orgA, site.url(path), scanners), startScan(orgB, fixtures.cleanUrl, ['security', 'accessibility'])]);
+    const [run, other] = await Promise.all([finished(orgA, hostileId), finished(orgB, otherId)]);
+    const elapsed = Date.now() - started;
+
+    expect(['completed', 'failed']).toContain(run.status);
+    expect(elapsed).toBeLessThan(SCAN_DEADLINE_MS);
+    expect(other.status).toBe('completed');
+    expect(other.scanner_status).toEqual({ security: { status: 'done' }, accessibility: { status: 'done' } });
+    extra?.(run);
+
+    // The API and the worker still answer (a scan through the worker of a plain page above; readiness here).
+    const ready = await call('GET', `${stack.baseUrl}/readyz`);
+    expect(ready.status).toBe(200);
+
+    expect(site.datagrams).toEqual([]);
+    expect(await strayDownloads(site.token, scratch, outerTmp)).toEqual([]);
+    expect(readdirSync(scratch).filter((name) => name.startsWith('sitewarden-chromium-'))).toEqual([]);
+
+    const list = await call('GET', `${orgA.audit}/findings?limit=200`, { key: orgA.readKey });
+    expect(list.status).toBe(200);
+    const mine = list.body.data.filter((f: any) => f.last_seen_scan_id === hostileId || f.first_seen_scan_id === hostileId);
+    expect(mine.length).toBeLessThanOrEqual(MAX_FINDINGS_PER_SCAN);
+    for (const finding of mine) {
+      expect(Buffer.byteLength(JSON.stringify(finding))).toBeLessThanOrEqual(MAX_FINDING_JSON_BYTES);
+      const axeRule = /^accessibility\.axe\.(.+)$/.exec(finding.check_id)?.[1];
+      if (axeRule !== undefined) expect(AXE_RULES).toContain(axeRule);
+    }
+  }, SCAN_DEADLINE_MS + 30_000);
+});
+
+test('a scan of the instance’s own API or Temporal port is refused, though 127.0.0.1 is allowlisted', async () => {
+  for (const url of [`${stack.baseUrl}/readyz`, `http://${stack.temporal.address}/`]) {
+    const res = await call('POST', `${orgA.audit}/scans/run`, { key: orgA.writeKey, body: { url, scanners: ['seo'] } });
+    expect(res.status).toBe(422);
+    expect(res.text).toContain("one of this instance's own services");
+  }
+});
