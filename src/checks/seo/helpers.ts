@@ -64,7 +64,10 @@ function visibleText(heading: AnyNode): string {
       if (node.name === 'img') {
         if (node.attribs.alt !== undefined) text += ` ${node.attribs.alt} `;
       } else {
-        for (let i = node.children.length - 1; i >= 0; i--) stack.push(node.children[i]!);
+        // Only the children the budget can still reach: an element of 500 000 children inside 255
+        // nested headings would otherwise be pushed 255 times in full.
+        const reachable = Math.min(node.children.length, HEADING_TEXT_NODES - visits);
+        for (let i = reachable - 1; i >= 0; i--) stack.push(node.children[i]!);
       }
     }
     // script, style (their own node types) and comments add nothing; template content is a fragment, not children.
