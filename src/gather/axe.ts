@@ -8,6 +8,9 @@ import type { Resolver } from './safe-fetch.ts';
 import type { HostAllowlist } from './ssrf/host-allowlist.ts';
 import { checkTargetUrl } from './ssrf/url-guard.ts';
 
+/** How long the audit waits for the page's load event once its DOM is ready. */
+const LOAD_WAIT_MS = 15_000;
+
 /** Longer final URLs (a page can pushState megabytes) are reported as the URL asked for. */
 const MAX_URL_CHARS = 2_048;
 /** The isolated world's name, as DevTools lists it. */
@@ -55,10 +58,14 @@ export async function runAxe(browser: BrowserEndpoint, url: string, options: Axe
     cdp = await chromium.connectOverCDP(`http://127.0.0.1:${browser.port}`, { timeout: timeoutMs });
     const context = await cdp.newContext({ proxy: { server: proxy.server }, viewport: { width: 1280, height: 800 }, acceptDownloads: false });
     const page = await context.newPage();
-    await page.goto(target.url.href, { waitUntil: 'load', timeout: timeoutMs }).catch((error: Error) => {
+    await page.goto(target.url.href, { waitUntil: 'domcontentloaded', timeout: timeoutMs }).catch((error: Error) => {
       const refused = proxy.refused.length ? ` (refused: ${proxy.refused.join('; ')})` : '';
       throw new Error(`could not load ${url}: ${error.message}${refused}`, { cause: error });
     });
+    // The load event may never come (a resource held open, a navigation turned into a denied
+    // download that stopped the document's loading): past a bounded wait, the document as it
+    // stands is audited, as Lighthouse does past its maxWaitForLoad.
+    await page.waitForLoadState('load', { timeout: Math.min(LOAD_WAIT_MS, timeoutMs / 3) }).catch(() => {});
     const session = await context.newCDPSession(page);
     const { frameTree } = await session.send('Page.getFrameTree');
     const { executionContextId } = await session.send('Page.createIsolatedWorld', { frameId: frameTree.frame.id, worldName: AXE_WORLD, grantUniveralAccess: false });
