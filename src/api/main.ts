@@ -12,10 +12,10 @@ runMain(async () => {
   const temporal = await connectTemporalClient(config);
   // Runs written by an API process that died before starting their workflow are resumed in the
   // background once the API listens; an error there is logged, never fatal.
-  const { server, url } = await startApiServer({ config, db, temporal, logger }, { host: config.HOST, port: config.PORT });
-  logger.info({ url }, 'api listening');
+  const api = await startApiServer({ config, db, temporal, logger }, { host: config.HOST, port: config.PORT });
+  logger.info({ url: api.url }, 'api listening');
   return async () => {
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await api.close();
     await temporal.connection.close();
     await db.close();
   };

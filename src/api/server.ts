@@ -1,14 +1,18 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resumeQueuedWork, type ResumeOutcome } from '../services/resume.ts';
+import { createScanEventHub } from '../services/scan-event-hub.ts';
 import { createApp } from './app.ts';
 import type { ApiDeps } from './deps.ts';
+import { serializeScanRun } from './serializers/scan-run.ts';
 
 export interface RunningApi {
   server: Server;
   url: string;
   /** The background resume of queued runs and reports; it never rejects. */
   resumed: Promise<ResumeOutcome>;
+  /** Graceful shutdown: ends the open event streams (their clients resume elsewhere), then stops listening once the requests in flight are answered. */
+  close(): Promise<void>;
 }
 
 /**
@@ -16,7 +20,10 @@ export interface RunningApi {
  * health checks) however long the backlog, and whatever Temporal answers.
  */
 export async function startApiServer(deps: ApiDeps, options: { host: string; port: number; resumeBatchSize?: number }): Promise<RunningApi> {
-  const server = createServer(createApp(deps));
+  const scanEvents =
+    deps.scanEvents ??
+    createScanEventHub({ prisma: deps.db.prisma, listener: deps.db.listener, render: serializeScanRun, onError: (err, what) => deps.logger.warn({ err }, what) });
+  const server = createServer(createApp({ ...deps, scanEvents }));
   await new Promise<void>((resolve) => server.listen(options.port, options.host, resolve));
   const { port } = server.address() as AddressInfo;
   const resumed = resumeQueuedWork({
@@ -26,5 +33,10 @@ export async function startApiServer(deps: ApiDeps, options: { host: string; por
     logger: deps.logger,
     ...(options.resumeBatchSize ? { batchSize: options.resumeBatchSize } : {}),
   });
-  return { server, url: `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`, resumed };
+  const close = async () => {
+    // Streams never end by themselves: without this, server.close() would wait for every one.
+    scanEvents.close();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  };
+  return { server, url: `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`, resumed, close };
 }
