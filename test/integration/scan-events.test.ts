@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { startApiServer, type RunningApi } from '../../src/api/server.ts';
 import { serializeScanRun } from '../../src/api/serializers/scan-run.ts';
 import { createScanRunActivities } from '../../src/activities/scan-runs.ts';
-import { connectDatabase, type Database } from '../../src/platform/db.ts';
+import { connectDatabase, type Database, type Db } from '../../src/platform/db.ts';
 import { createLogger } from '../../src/platform/logger.ts';
 import { createScanEventHub, type ScanEventHub } from '../../src/services/scan-event-hub.ts';
 import { startFixtureSite, type FixtureSite } from '../support/fixture-site.ts';
@@ -234,6 +234,7 @@ describe('many streams on one API', () => {
   let hub: ScanEventHub;
   let api: RunningApi;
   let appName: string;
+  let hubReads = 0;
 
   beforeAll(async () => {
     // An API of its own, on connections named for it: what it holds is counted in pg_stat_activity.
@@ -241,7 +242,18 @@ describe('many streams on one API', () => {
     const url = new URL(stack.config.DATABASE_URL);
     url.searchParams.set('application_name', appName);
     db = connectDatabase(url.href, 2);
-    hub = createScanEventHub({ prisma: db.prisma, listener: db.listener, render: serializeScanRun });
+    // The hub's reads are counted: one per notice for the process, however many streams.
+    const counted = db.prisma.$extends({
+      query: {
+        scanRunEvent: {
+          findMany({ args, query }) {
+            hubReads++;
+            return query(args);
+          },
+        },
+      },
+    }) as unknown as Db;
+    hub = createScanEventHub({ prisma: counted, listener: db.listener, render: serializeScanRun });
     api = await startApiServer(
       { config: stack.config, db, temporal: stack.temporal.client, logger: createLogger('silent', 'test'), scanEvents: hub },
       { host: '127.0.0.1', port: 0 },
@@ -270,6 +282,7 @@ describe('many streams on one API', () => {
     await bookkeeping().recordScannerSlot(run.id, 'seo', { status: 'running' });
     const third = await Promise.all(clients.map((c) => c.waitFor(3)));
     for (const events of third) expect(events[2]).toEqual({ id: '1', event: 'scanner', data: { scanner: 'seo', status: 'running' } });
+    expect(hubReads).toBe(1);
 
     const leaving = clients.slice(0, STREAMS / 2);
     for (const c of leaving) c.close();
