@@ -38,7 +38,9 @@ export function createAnalysisActivities(prisma: Db, config: AnalysisConfig) {
     },
 
     /** One transition of the stage; `done` is written by analyzeScanFindings with the scores, and never overwritten. */
-    async recordAnalysisStage(scanRunId: string, stage: AnalysisStage): Promise<void> {
+    async recordAnalysisStage(scanRunId: string, given: AnalysisStage): Promise<void> {
+      // Bounded: a failure's reason is what a provider answered.
+      const stage: AnalysisStage = given.reason !== undefined ? { ...given, reason: given.reason.slice(0, 1_000) } : given;
       await prisma.$transaction(async (tx) => {
         // A change is logged as a progress event (scan-events.ts), once: a retry finds the stage as it set it.
         const changed = await tx.$executeRaw`
