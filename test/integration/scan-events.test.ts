@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import net from 'node:net';
 import { startApiServer, type RunningApi } from '../../src/api/server.ts';
 import { serializeScanRun } from '../../src/api/serializers/scan-run.ts';
 import { createScanRunActivities } from '../../src/activities/scan-runs.ts';
@@ -225,6 +226,34 @@ describe('refusals, before the stream starts, in the error envelope', () => {
       expect(JSON.parse(bad.text)).toMatchObject({ error: { code: 'invalid_params', details: { 'Last-Event-ID': expect.any(Array) } } });
     }
     await eventually(() => Promise.resolve(stack.scanEvents.subscriberCount()), (n) => n === 0);
+  });
+});
+
+describe('a client that stops reading', () => {
+  it('is cut off once the stream has 64 KiB waiting for it, instead of being buffered for', async () => {
+    // An ended run whose final event (the run as GET serialises it) is 4 MiB: more than the
+    // loopback socket's buffers take, so the rest waits in the process unless it is cut off.
+    const run = await heldRun();
+    const big = 'x'.repeat(4 * 1024 * 1024);
+    await stack.db.prisma.scanRun.update({ where: { id: run.id }, data: { status: 'completed', summary: { summary: big }, finished_at: new Date() } });
+    const { port, pathname } = new URL(eventsUrl(run.id));
+    const socket = net.connect(Number(port), '127.0.0.1');
+    await new Promise((resolve) => socket.once('connect', resolve));
+    socket.pause();
+    socket.write(`GET ${pathname} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${t.readKey}\r\nAccept: text/event-stream\r\n\r\n`);
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    let received = 0;
+    let text = '';
+    socket.on('data', (chunk: Buffer) => {
+      received += chunk.length;
+      if (text.length < 1_000) text += chunk.toString('latin1');
+    });
+    socket.on('error', () => undefined); // reset by the server
+    socket.resume();
+    await new Promise((resolve) => socket.once('close', resolve));
+    expect(text).toMatch(/^HTTP\/1\.1 200/);
+    expect(received).toBeGreaterThan(0);
+    expect(received).toBeLessThan(big.length); // the final event never arrived whole
   });
 });
 
