@@ -2,7 +2,8 @@
  * What `sitewarden scan … --wait` costs over doing the same with curl: the same light scan
  * (security, seo) of the fixture site's defective page, against the real API and worker processes,
  * a Temporal dev server (in memory) and PostgreSQL (database sitewarden_bench_cli, recreated on
- * every run). Both poll GET scans/:id once a second and then read the scan's findings.
+ * every run). The curl loop polls GET scans/:id once a second, the CLI follows GET scans/:id/events;
+ * both then read the scan's findings.
  *
  *   source scripts/lib.sh && ensure_node && ensure_temporal
  *   node_modules/.bin/tsx bench/cli-overhead.ts [rounds, default 5]

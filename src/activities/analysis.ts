@@ -9,6 +9,7 @@ import { ConfigError, type Config } from '../platform/config.ts';
 import type { Db } from '../platform/db.ts';
 import type { FindingStatus, Severity } from '../generated/prisma/enums.ts';
 import { releaseAnalysisBatch, reserveAnalysisBatch, type QuotaConfig } from '../services/ai-quota.ts';
+import { appendScanEvent } from '../services/scan-events.ts';
 import { heartbeating } from './heartbeat.ts';
 
 export interface AnalysisOutcome {
@@ -37,10 +38,17 @@ export function createAnalysisActivities(prisma: Db, config: AnalysisConfig) {
     },
 
     /** One transition of the stage; `done` is written by analyzeScanFindings with the scores, and never overwritten. */
-    async recordAnalysisStage(scanRunId: string, stage: AnalysisStage): Promise<void> {
-      await prisma.$executeRaw`
-        UPDATE scan_runs SET analysis = ${JSON.stringify(stage)}::jsonb, updated_at = now()
-         WHERE id = ${scanRunId}::uuid AND status = 'running' AND analysis->>'status' IS DISTINCT FROM 'done'`;
+    async recordAnalysisStage(scanRunId: string, given: AnalysisStage): Promise<void> {
+      // Bounded: a failure's reason is what a provider answered.
+      const stage: AnalysisStage = given.reason !== undefined ? { ...given, reason: given.reason.slice(0, 1_000) } : given;
+      await prisma.$transaction(async (tx) => {
+        // A change is logged as a progress event (scan-events.ts), once: a retry finds the stage as it set it.
+        const changed = await tx.$executeRaw`
+          UPDATE scan_runs SET analysis = ${JSON.stringify(stage)}::jsonb, updated_at = now()
+           WHERE id = ${scanRunId}::uuid AND status = 'running' AND analysis->>'status' IS DISTINCT FROM 'done'
+             AND analysis IS DISTINCT FROM ${JSON.stringify(stage)}::jsonb`;
+        if (changed) await appendScanEvent(tx, scanRunId, 'analysis', stage);
+      });
     },
 
     /**
@@ -109,9 +117,12 @@ export function createAnalysisActivities(prisma: Db, config: AnalysisConfig) {
         ...(analysis.unsent > 0 ? [`the AI quota was used up after ${analyzed} of the ${findings.length}`] : []),
       ];
       const done: AnalysisStage = leftOut.length ? { status: 'done', reason: `${leftOut.join('; ')}; the rest keep their rule scores` } : { status: 'done' };
-      await prisma.$executeRaw`
-        UPDATE scan_runs SET analysis = ${JSON.stringify(done)}::jsonb, updated_at = now()
-         WHERE id = ${scanRunId}::uuid AND status = 'running' AND analysis->>'status' = 'running'`;
+      await prisma.$transaction(async (tx) => {
+        const changed = await tx.$executeRaw`
+          UPDATE scan_runs SET analysis = ${JSON.stringify(done)}::jsonb, updated_at = now()
+           WHERE id = ${scanRunId}::uuid AND status = 'running' AND analysis->>'status' = 'running'`;
+        if (changed) await appendScanEvent(tx, scanRunId, 'analysis', done);
+      });
       return { scored: analysis.assessments.size, requests: analysis.requests };
     },
   };

@@ -4,6 +4,10 @@ import { SCANNERS, type ScannerName, type ScannerSlot, type ScannerStatus } from
 import type { FindingDomain, Severity } from '../generated/prisma/enums.ts';
 import type { Db } from '../platform/db.ts';
 import { refundScanRunCharge } from '../services/ai-quota.ts';
+import { appendEndEvent, appendScanEvent } from '../services/scan-events.ts';
+
+/** Characters of a failed slot's error that are kept (and streamed). */
+const MAX_SLOT_ERROR = 1_000;
 
 export interface ScanPlan {
   scanners: ScannerName[];
@@ -36,12 +40,19 @@ export function createScanRunActivities(prisma: Db, options: { pageSpeedConfigur
     },
 
     /** One slot, atomically: scanners settle concurrently and must not overwrite each other. */
+    /** A change is logged as a progress event (scan-events.ts), once: a retry finds the slot as it set it. */
     async recordScannerSlot(scanRunId: string, scanner: ScannerName, slot: ScannerSlot): Promise<void> {
-      await prisma.$executeRaw`
-        UPDATE scan_runs
-           SET scanner_status = jsonb_set(scanner_status, ARRAY[${scanner}]::text[], ${JSON.stringify(slot)}::jsonb),
-               updated_at = now()
-         WHERE id = ${scanRunId}::uuid AND status = 'running'`;
+      // Bounded: the error is an activity's message, which may quote what a hostile page made it say.
+      const bounded: ScannerSlot = slot.error !== undefined ? { ...slot, error: slot.error.slice(0, MAX_SLOT_ERROR) } : slot;
+      await prisma.$transaction(async (tx) => {
+        const changed = await tx.$executeRaw`
+          UPDATE scan_runs
+             SET scanner_status = jsonb_set(scanner_status, ARRAY[${scanner}]::text[], ${JSON.stringify(bounded)}::jsonb),
+                 updated_at = now()
+           WHERE id = ${scanRunId}::uuid AND status = 'running'
+             AND scanner_status -> ${scanner}::text IS DISTINCT FROM ${JSON.stringify(bounded)}::jsonb`;
+        if (changed) await appendScanEvent(tx, scanRunId, 'scanner', { scanner, ...bounded });
+      });
     },
 
     /** Deterministic scores for every finding this run saw; the AI stage may replace them later. */
@@ -80,8 +91,8 @@ export function createScanRunActivities(prisma: Db, options: { pageSpeedConfigur
       const status = finished.length > 0 ? 'completed' : 'failed';
       const stored = await prisma.scanRun.findUniqueOrThrow({ where: { id: scanRunId }, select: { summary: true } });
       const summary = status === 'completed' ? { ...summarize(findings, finished), ...modelVerdict(stored.summary) } : null;
-      await prisma.$transaction([
-        prisma.scanRun.updateMany({
+      await prisma.$transaction(async (tx) => {
+        const { count } = await tx.scanRun.updateMany({
           where: { id: scanRunId, status: 'running' },
           data: {
             status,
@@ -90,9 +101,10 @@ export function createScanRunActivities(prisma: Db, options: { pageSpeedConfigur
             finished_at: new Date(),
             failure_reason: status === 'failed' ? 'every scanner failed' : null,
           },
-        }),
-        prisma.pageSnapshot.deleteMany({ where: { scan_run_id: scanRunId } }),
-      ]);
+        });
+        if (count) await appendEndEvent(tx, scanRunId, status);
+        await tx.pageSnapshot.deleteMany({ where: { scan_run_id: scanRunId } });
+      });
       // A run with no result gives back the AI unit it was charged.
       if (status === 'failed') await refundScanRunCharge(prisma, scanRunId);
       return { status, healthScore: summary?.health_score ?? null, findings: findings.length };
@@ -103,9 +115,12 @@ export function createScanRunActivities(prisma: Db, options: { pageSpeedConfigur
 
     /** Marks a run that has not closed `failed` with the reason; a closed run is left as it is. */
     async failScanRun(scanRunId: string, reason: string): Promise<void> {
-      await prisma.scanRun.updateMany({
-        where: { id: scanRunId, status: { in: ['queued', 'running'] } },
-        data: { status: 'failed', failure_reason: reason.slice(0, 1_000), finished_at: new Date() },
+      await prisma.$transaction(async (tx) => {
+        const { count } = await tx.scanRun.updateMany({
+          where: { id: scanRunId, status: { in: ['queued', 'running'] } },
+          data: { status: 'failed', failure_reason: reason.slice(0, 1_000), finished_at: new Date() },
+        });
+        if (count) await appendEndEvent(tx, scanRunId, 'failed');
       });
     },
 

@@ -2,6 +2,7 @@ import { Context } from '@temporalio/activity';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Db } from '../platform/db.ts';
 import { refundScanRunCharge } from '../services/ai-quota.ts';
+import { appendEndEvent } from '../services/scan-events.ts';
 import { failPendingVerification } from '../services/verification-decisions.ts';
 
 /** What one sweep closed and deleted. */
@@ -44,9 +45,13 @@ export function createSweeperActivities(prisma: Db) {
         context.heartbeat();
         const found = await state(run.workflow_id);
         if (found === 'running') continue;
-        const { count } = await prisma.scanRun.updateMany({
-          where: { id: run.id, status: { in: ['queued', 'running'] } },
-          data: { status: 'failed', failure_reason: closedReason('scan', found), finished_at: new Date() },
+        const count = await prisma.$transaction(async (tx) => {
+          const closed = await tx.scanRun.updateMany({
+            where: { id: run.id, status: { in: ['queued', 'running'] } },
+            data: { status: 'failed', failure_reason: closedReason('scan', found), finished_at: new Date() },
+          });
+          if (closed.count) await appendEndEvent(tx, run.id, 'failed');
+          return closed.count;
         });
         await refundScanRunCharge(prisma, run.id);
         outcome.scanRuns += count;

@@ -13,11 +13,10 @@ runMain(async () => {
   const temporal = createTemporalClient(config);
   // Runs written by an API process that died before starting their workflow are resumed in the
   // background once the API listens and Temporal answers; an error there is logged, never fatal.
-  const { server, url, stopResume } = await startApiServer({ config, db, temporal, logger }, { host: config.HOST, port: config.PORT });
-  logger.info({ url }, 'api listening');
+  const api = await startApiServer({ config, db, temporal, logger }, { host: config.HOST, port: config.PORT });
+  logger.info({ url: api.url }, 'api listening');
   return async () => {
-    stopResume();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await api.close();
     await temporal.connection.close();
     await db.close();
   };

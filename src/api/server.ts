@@ -2,16 +2,21 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { untilTemporalAnswers } from '../platform/temporal.ts';
 import { resumeQueuedWork, type ResumeOutcome } from '../services/resume.ts';
+import { createScanEventHub } from '../services/scan-event-hub.ts';
 import { createApp } from './app.ts';
 import type { ApiDeps } from './deps.ts';
+import { serializeScanRun } from './serializers/scan-run.ts';
 
 export interface RunningApi {
   server: Server;
   url: string;
   /** The background resume of queued runs and reports, once Temporal answers; it never rejects. */
   resumed: Promise<ResumeOutcome | 'stopped'>;
-  /** Stops waiting for Temporal (a shutdown before it ever answered). */
-  stopResume(): void;
+  /**
+   * Graceful shutdown: stops waiting for Temporal, ends the open event streams (their clients
+   * resume elsewhere), then stops listening once the requests in flight are answered.
+   */
+  close(): Promise<void>;
 }
 
 /**
@@ -19,7 +24,10 @@ export interface RunningApi {
  * (and answers its health checks) however long the backlog, and whether or not Temporal is up.
  */
 export async function startApiServer(deps: ApiDeps, options: { host: string; port: number; resumeBatchSize?: number }): Promise<RunningApi> {
-  const server = createServer(createApp(deps));
+  const scanEvents =
+    deps.scanEvents ??
+    createScanEventHub({ prisma: deps.db.prisma, listener: deps.db.listener, render: serializeScanRun, onError: (err, what) => deps.logger.warn({ err }, what) });
+  const server = createServer(createApp({ ...deps, scanEvents }));
   await new Promise<void>((resolve) => server.listen(options.port, options.host, resolve));
   const { port } = server.address() as AddressInfo;
   const stop = new AbortController();
@@ -37,5 +45,11 @@ export async function startApiServer(deps: ApiDeps, options: { host: string; por
       : ('stopped' as const),
   );
   server.once('close', () => stop.abort());
-  return { server, url: `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`, resumed, stopResume: () => stop.abort() };
+  const close = async () => {
+    stop.abort();
+    // Streams never end by themselves: without this, server.close() would wait for every one.
+    scanEvents.close();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  };
+  return { server, url: `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`, resumed, close };
 }

@@ -7,6 +7,7 @@ import type { Db } from '../platform/db.ts';
 import { startOnce } from '../platform/temporal.ts';
 import type { ScanWorkflow } from '../workflows/scan.ts';
 import { kickoff } from './kickoff.ts';
+import { appendEndEvent } from './scan-events.ts';
 
 export const scanWorkflowId = (scanRunId: string) => `scan-${scanRunId}`;
 
@@ -58,12 +59,14 @@ export function kickoffScan(prisma: Db, temporal: Client, config: ScanConfig, sc
     aiCharge: { config, orgId: scan.orgId },
     workflowId: scanWorkflowId(id),
     start: () => startScanWorkflow(temporal, config.TEMPORAL_TASK_QUEUE, id),
-    compensate: (tx) =>
-      tx.scanRun.updateMany({
+    compensate: async (tx) => {
+      const { count } = await tx.scanRun.updateMany({
         where: { id, status: 'queued' },
         // The kickoff refunds the unit itself: the run no longer holds it.
         data: { status: 'failed', failure_reason: 'the scan could not be started', finished_at: new Date(), ai_charge_period: null },
-      }),
+      });
+      if (count) await appendEndEvent(tx, id, 'failed');
+    },
     notStartedMessage: 'The scan could not be started; try again shortly',
   });
 }

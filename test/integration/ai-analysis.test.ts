@@ -9,6 +9,7 @@ import { startFixtureSite, type FixtureSite } from '../support/fixture-site.ts';
 import { call, eventually, type ApiResponse } from '../support/http.ts';
 import { createScratchDatabase, dropDatabase } from '../support/scratch-database.ts';
 import { startStack, type Stack } from '../support/stack.ts';
+import { openEvents } from '../support/sse.ts';
 import { runtimeLog } from '../support/temporal.ts';
 import { createTenant, type Tenant } from '../support/tenants.ts';
 
@@ -103,6 +104,13 @@ test('a scan with Anthropic configured: scores, fixes and the summary come from 
   expect(openai.requests).toHaveLength(0);
   const scored = await stack.db.prisma.findingEvent.count({ where: { kind: 'scored', actor: `scan:${run.id}` } });
   expect(scored).toBe(findings.length);
+
+  // Its event stream, replayed from the start: the AI stage ran, then was done, before the end.
+  const sse = await openEvents(`${tenant.audit}/scans/${run.id}/events`, { key: tenant.readKey, lastEventId: '0' });
+  await sse.ended;
+  const stages = sse.events.filter((e) => e.event === 'analysis' || e.event === 'completed').map((e) => (e.event === 'analysis' ? e.data.status : e.event));
+  expect(stages).toEqual(['running', 'done', 'completed']);
+  expect(sse.events.at(-1)!.data).toEqual((await call('GET', `${tenant.audit}/scans/${run.id}`, { key: tenant.readKey })).body.data);
 });
 
 test('Anthropic answering 429 twice: the fake OpenAI answers', async () => {

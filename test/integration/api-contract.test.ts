@@ -28,6 +28,7 @@ function routes(t: Tenant, scanId = randomUUID()) {
     { method: 'POST', path: `${t.audit}/scans/run`, body: scanBody, write: true },
     { method: 'GET', path: `${t.audit}/scans`, write: false },
     { method: 'GET', path: `${t.audit}/scans/${scanId}`, write: false },
+    { method: 'GET', path: `${t.audit}/scans/${scanId}/events`, write: false },
   ];
 }
 

@@ -137,12 +137,17 @@ describe('scan --wait', () => {
     expect(defective.code).toBe(1);
     const scanId = /scan ([0-9a-f-]{36}) queued/.exec(defective.stderr)?.[1];
     expect(scanId).toBeDefined();
-    // One plain line per slot change seen, every slot to its end. Progress is polled (once a
-    // second) until the SSE stream exists, so a slot that runs between two polls may show no
-    // "running" line: only the first and last states are certain.
-    for (const line of ['security: pending', 'security: done', 'seo: pending', 'seo: done', `scan ${scanId} completed`]) {
-      expect(defective.stderr).toContain(line);
+    // One plain line per slot change, every state each slot went through, in order: progress
+    // follows the scan's event stream from its first event, however late the CLI connects.
+    const at = (line: string) => defective.stderr.indexOf(line);
+    for (const scanner of ['security', 'seo']) {
+      const states = ['pending', 'running', 'done'].map((status) => at(`  ${scanner}: ${status}\n`));
+      expect(states.every((i) => i >= 0)).toBe(true);
+      expect([...states].sort((a, b) => a - b)).toEqual(states);
     }
+    expect(at(`scan ${scanId} running`)).toBeGreaterThan(at(`scan ${scanId} queued`));
+    expect(at(`scan ${scanId} completed`)).toBeGreaterThan(at('  seo: done'));
+    expect(defective.stderr).not.toMatch(/polling instead|resuming/); // the stream, not the fallback
     expect(defective.stderr).not.toContain(t.writeKey);
 
     const api = await call('GET', `${t.audit}/findings?scan_id=${scanId}&limit=200`, { key: t.readKey });

@@ -9,6 +9,8 @@ import { parseEndpoint, reserveOwnPort } from '../../src/gather/ssrf/own-endpoin
 import { loadConfig, type Config } from '../../src/platform/config.ts';
 import { connectDatabase, type Database } from '../../src/platform/db.ts';
 import { createLogger, type Logger } from '../../src/platform/logger.ts';
+import { serializeScanRun } from '../../src/api/serializers/scan-run.ts';
+import { createScanEventHub, type ScanEventHub } from '../../src/services/scan-event-hub.ts';
 import { createWorkers } from '../../src/worker-setup.ts';
 import { startTemporal, workflowBundle } from './temporal.ts';
 
@@ -17,6 +19,8 @@ export interface Stack {
   config: Config;
   db: Database;
   temporal: TestWorkflowEnvironment;
+  /** The first API's fan-out of scan events (its open streams). */
+  scanEvents: ScanEventHub;
   /** Starts an API on the same database and Temporal (another "process" sharing state). */
   startAnotherApi(): Promise<string>;
   close(): Promise<void>;
@@ -45,11 +49,14 @@ export async function startStack(env: Record<string, string> = {}, options: { wo
   const fetcher = createSafeFetcher({ allowlist: config.allowlist, timeoutMs: config.SCAN_FETCH_TIMEOUT_MS });
 
   const servers: Server[] = [];
+  const hubs: ScanEventHub[] = [];
   // The stack's API and Temporal listen on ports chosen at run time: like the real processes' (set
   // in PORT and TEMPORAL_ADDRESS), no scan may reach them, though 127.0.0.1 is allowlisted.
   const releases = [reserveOwnPort(parseEndpoint(temporal.address)?.port ?? 0)];
   const listen = async () => {
-    const server = createServer(createApp({ config, db, temporal: temporal.client, logger }));
+    const scanEvents = createScanEventHub({ prisma: db.prisma, listener: db.listener, render: serializeScanRun });
+    hubs.push(scanEvents);
+    const server = createServer(createApp({ config, db, temporal: temporal.client, logger, scanEvents }));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     servers.push(server);
     const { port } = server.address() as AddressInfo;
@@ -70,10 +77,12 @@ export async function startStack(env: Record<string, string> = {}, options: { wo
     config,
     db,
     temporal,
+    scanEvents: hubs[0]!,
     startAnotherApi: listen,
     async close() {
       for (const worker of workers) worker.shutdown();
       await running;
+      for (const hub of hubs) hub.close();
       await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
       await temporal.teardown();
       await fetcher.close();

@@ -2,6 +2,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { SCANNERS } from '../../domain/scanners.ts';
 import { checkTargetUrl } from '../../gather/ssrf/url-guard.ts';
+import { createScanEventHub } from '../../services/scan-event-hub.ts';
 import { kickoffScan } from '../../services/scan-kickoff.ts';
 import type { ScanProgress } from '../../workflows/scan.ts';
 import type { ApiDeps } from '../deps.ts';
@@ -12,6 +13,7 @@ import { rateLimit } from '../middleware/rate-limit.ts';
 import { afterCursor, orderNewestFirst, toPage } from '../pagination.ts';
 import { serializeScanRun } from '../serializers/scan-run.ts';
 import { cursorPageQuery, parseBody, parseQuery, uuidParam } from '../validation.ts';
+import { streamScanEvents } from './scan-events.ts';
 
 const runScanBody = z.strictObject({
   url: z.string().min(1).max(2048),
@@ -26,7 +28,8 @@ const runScanBody = z.strictObject({
 /** A running scan's slots come from the workflow itself, if it answers quickly. */
 const LIVE_QUERY_DEADLINE_MS = 1_000;
 
-export function scansRouter({ config, db, temporal }: ApiDeps): Router {
+export function scansRouter(deps: ApiDeps): Router {
+  const { config, db, temporal } = deps;
   const { prisma } = db;
   const router = Router({ mergeParams: true });
   const strictBucket = rateLimit(db.pool, {
@@ -70,6 +73,10 @@ export function scansRouter({ config, db, temporal }: ApiDeps): Router {
     const live = run.status === 'running' ? await liveProgress(run.workflow_id) : null;
     sendData(res, 200, serializeScanRun(live ? { ...run, scanner_status: live.scanner_status, analysis: live.analysis } : run));
   });
+
+  // Live progress: fed by the writers' NOTIFYs, never by polling Temporal (docs/api.md).
+  const hub = deps.scanEvents ?? createScanEventHub({ prisma, listener: db.listener, render: serializeScanRun, onError: (err, what) => deps.logger.warn({ err }, what) });
+  router.get('/scans/:scan_id/events', requireScope('audit:read'), streamScanEvents(deps, hub));
 
   async function liveProgress(workflowId: string): Promise<ScanProgress | null> {
     try {

@@ -71,6 +71,34 @@ export class ApiClient {
     return res;
   }
 
+  /**
+   * Opens an event stream (`scans/:id/events`): the response once its headers arrived (its body
+   * is read by the caller, as long as the stream lasts); an answer other than 200 or 204 is a
+   * ClientError. The per-request timeout bounds the connection only, not the stream.
+   */
+  async stream(path: string, options: { lastEventId?: string; signal: AbortSignal }): Promise<Response> {
+    const headers: Record<string, string> = { authorization: `Bearer ${this.connection.key}`, accept: 'text/event-stream' };
+    if (options.lastEventId !== undefined) headers['last-event-id'] = options.lastEventId;
+    const connected = AbortSignal.timeout(this.options.timeoutMs);
+    const opening = new AbortController();
+    const abort = () => opening.abort(options.signal.aborted ? options.signal.reason : connected.reason);
+    options.signal.addEventListener('abort', abort, { once: true });
+    connected.addEventListener('abort', abort, { once: true });
+    let res: Response;
+    try {
+      res = await this.fetch(`${this.base}/${path}`, { headers, signal: opening.signal, redirect: 'error' });
+    } catch (err) {
+      options.signal.removeEventListener('abort', abort);
+      if (options.signal.aborted) throw options.signal.reason;
+      throw new ClientError(`cannot reach the API at ${this.connection.apiUrl}: ${networkReason(err, this.options.timeoutMs)}`);
+    } finally {
+      connected.removeEventListener('abort', abort);
+    }
+    if (res.status === 200 || res.status === 204) return res;
+    const text = await this.readText(res, 'GET', path);
+    throw this.failure(res.status, parseJson(text) as Envelope<unknown> | undefined, 'GET', path);
+  }
+
   private async send(method: string, url: string, body: unknown): Promise<Response> {
     const headers: Record<string, string> = { authorization: `Bearer ${this.connection.key}`, accept: 'application/json' };
     if (body !== undefined) headers['content-type'] = 'application/json';

@@ -3,6 +3,7 @@ import { ApiClient, ClientError } from './api-client.ts';
 import { resolveConnection, UsageError, type ConnectionFlags } from './connection.ts';
 import { allFindings } from './findings.ts';
 import { exportReport, formatForFile, REPORT_FORMATS, type ReportFormat } from './export.ts';
+import { SseProgressSource } from './sse-progress.ts';
 import { isFinished, PlainReporter, PollingProgressSource, type ProgressReporter, type ScanProgressSource, type ScanSnapshot } from './progress.ts';
 import { EXIT, scanVerdict, SEVERITIES, type Severity } from './severity.ts';
 import { findingsTable } from './table.ts';
@@ -63,9 +64,9 @@ function parseList(flag: string, value: string | undefined, allowed: readonly st
   return [...new Set(items)];
 }
 
-/** Where progress comes from: polling now, the SSE stream once the API has it. */
+/** Where progress comes from: the scan's event stream, polling when the stream cannot be had. */
 export function progressSource(client: ApiClient): ScanProgressSource {
-  return new PollingProgressSource(client);
+  return new SseProgressSource(client, { onNotice: stderrLine, fallback: new PollingProgressSource(client) });
 }
 
 async function reporterFor(): Promise<ProgressReporter> {
@@ -104,6 +105,8 @@ export function registerClientCommands(program: Command): void {
       const signal = AbortSignal.timeout(opts.timeout * 1_000);
       const reporter = await reporterFor();
       let scan: ScanSnapshot = queued;
+      // The state it was queued in: every change the watch sees is told from there.
+      reporter.update(queued);
       try {
         for await (const state of progressSource(client).watch(queued.id, signal)) {
           scan = state;

@@ -17,8 +17,8 @@ export const isFinished = (scan: Pick<ScanSnapshot, 'status'>) => scan.status ==
 
 /**
  * Where the CLI learns about a scan's progress: each new state of the scan, the last one
- * finished. Today it polls GET scans/:id; an SSE stream (GET scans/:id/events) can replace the
- * source without touching the reporters.
+ * finished. The event stream (GET scans/:id/events, sse-progress.ts) or, as its fallback,
+ * polling GET scans/:id.
  */
 export interface ScanProgressSource {
   watch(scanId: string, signal: AbortSignal): AsyncIterable<ScanSnapshot>;
