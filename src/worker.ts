@@ -4,6 +4,9 @@ import { createSafeFetcher } from './gather/safe-fetch.ts';
 import { loadConfig } from './platform/config.ts';
 import { connectDatabase } from './platform/db.ts';
 import { createLogger } from './platform/logger.ts';
+import { createWorkerMetrics, serveMetrics } from './platform/metrics.ts';
+import { installTemporalRuntime } from './platform/temporal-runtime.ts';
+import { reserveOwnPort } from './gather/ssrf/own-endpoints.ts';
 import { runMain } from './platform/process.ts';
 import { ensureSweeperSchedule, SWEEPER_SCHEDULE_ID } from './services/sweeper-schedule.ts';
 import { createWorkers } from './worker-setup.ts';
@@ -11,6 +14,8 @@ import { createWorkers } from './worker-setup.ts';
 runMain(async () => {
   const config = loadConfig();
   const logger = createLogger(config.LOG_LEVEL, 'worker');
+  const runtime = await installTemporalRuntime(logger);
+  const metrics = createWorkerMetrics();
   const db = connectDatabase(config.DATABASE_URL, config.DATABASE_POOL_SIZE);
   // A wrong SITEWARDEN_SECRET stops the worker here, with the reason, rather than failing every AI stage.
   await checkStoredProviderKeys(db.prisma, config);
@@ -20,7 +25,17 @@ runMain(async () => {
     maxBytes: config.SCAN_MAX_PAGE_BYTES,
   });
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
-  const workers = await createWorkers({ connection, config, prisma: db.prisma, fetcher });
+  const workers = await createWorkers({ connection, config, prisma: db.prisma, fetcher, metrics, logger });
+  const metricsServer = await serveMetrics({
+    host: config.WORKER_METRICS_HOST,
+    port: config.WORKER_METRICS_PORT,
+    token: config.METRICS_TOKEN,
+    registry: metrics.registry,
+    extra: runtime.coreMetrics,
+    logger,
+  });
+  reserveOwnPort(Number(new URL(metricsServer.url).port));
+  logger.info({ url: metricsServer.url, core: runtime.coreMetricsAddress }, 'worker metrics listening');
   const running = Promise.all(workers.map((w) => w.run()));
   // The sweeper's Schedule, made by whichever worker starts first (docs/deploy.md); a failure here
   // leaves the workers running and is retried at the next start.
@@ -33,6 +48,7 @@ runMain(async () => {
     // Shutdown cancels running activities: the browser scanners close Chromium on that signal.
     for (const worker of workers) worker.shutdown();
     await running;
+    await metricsServer.close();
     await connection.close();
     await fetcher.close();
     await db.close();

@@ -3,6 +3,7 @@ import { healthScore, scoreFinding } from '../domain/scoring.ts';
 import { SCANNERS, type ScannerName, type ScannerSlot, type ScannerStatus } from '../domain/scanners.ts';
 import type { FindingDomain, Severity } from '../generated/prisma/enums.ts';
 import type { Db } from '../platform/db.ts';
+import { countFinished, type WorkerMetrics } from '../platform/metrics.ts';
 import { refundScanRunCharge } from '../services/ai-quota.ts';
 
 export interface ScanPlan {
@@ -22,10 +23,16 @@ export interface ScanOutcome {
 }
 
 /** Scan-run bookkeeping. Every update is guarded by the current status, so retries are harmless. */
-export function createScanRunActivities(prisma: Db, options: { pageSpeedConfigured: boolean; browserTaskQueue: string; timeouts?: ScanTimeouts }) {
+export function createScanRunActivities(
+  prisma: Db,
+  options: { pageSpeedConfigured: boolean; browserTaskQueue: string; timeouts?: ScanTimeouts; metrics?: WorkerMetrics | undefined },
+) {
+  const { metrics } = options;
   return {
     async startScanRun(scanRunId: string): Promise<ScanPlan> {
-      await prisma.scanRun.updateMany({ where: { id: scanRunId, status: 'queued' }, data: { status: 'running' } });
+      const { count } = await prisma.scanRun.updateMany({ where: { id: scanRunId, status: 'queued' }, data: { status: 'running' } });
+      // Counted by the update that started it: a retry of this activity finds it running already.
+      if (count > 0) metrics?.scansStarted.inc(count);
       const run = await prisma.scanRun.findUniqueOrThrow({ where: { id: scanRunId }, select: { scanners: true } });
       return {
         scanners: run.scanners.length ? SCANNERS.filter((s) => run.scanners.includes(s)) : [...SCANNERS],
@@ -80,7 +87,7 @@ export function createScanRunActivities(prisma: Db, options: { pageSpeedConfigur
       const status = finished.length > 0 ? 'completed' : 'failed';
       const stored = await prisma.scanRun.findUniqueOrThrow({ where: { id: scanRunId }, select: { summary: true } });
       const summary = status === 'completed' ? { ...summarize(findings, finished), ...modelVerdict(stored.summary) } : null;
-      await prisma.$transaction([
+      const [closed] = await prisma.$transaction([
         prisma.scanRun.updateMany({
           where: { id: scanRunId, status: 'running' },
           data: {
@@ -93,6 +100,7 @@ export function createScanRunActivities(prisma: Db, options: { pageSpeedConfigur
         }),
         prisma.pageSnapshot.deleteMany({ where: { scan_run_id: scanRunId } }),
       ]);
+      countFinished(metrics, status, closed.count);
       // A run with no result gives back the AI unit it was charged.
       if (status === 'failed') await refundScanRunCharge(prisma, scanRunId);
       return { status, healthScore: summary?.health_score ?? null, findings: findings.length };
@@ -103,10 +111,11 @@ export function createScanRunActivities(prisma: Db, options: { pageSpeedConfigur
 
     /** Marks a run that has not closed `failed` with the reason; a closed run is left as it is. */
     async failScanRun(scanRunId: string, reason: string): Promise<void> {
-      await prisma.scanRun.updateMany({
+      const { count } = await prisma.scanRun.updateMany({
         where: { id: scanRunId, status: { in: ['queued', 'running'] } },
         data: { status: 'failed', failure_reason: reason.slice(0, 1_000), finished_at: new Date() },
       });
+      countFinished(metrics, 'failed', count);
     },
 
     /** Deletes the page snapshots the run captured (the HTML of a page is only needed while it runs). */
