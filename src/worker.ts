@@ -5,7 +5,7 @@ import { loadConfig } from './platform/config.ts';
 import { connectDatabase } from './platform/db.ts';
 import { createLogger } from './platform/logger.ts';
 import { createWorkerMetrics, serveMetrics } from './platform/metrics.ts';
-import { installTemporalRuntime } from './platform/temporal-runtime.ts';
+import { ensureSearchAttributes, installTemporalRuntime } from './platform/temporal-runtime.ts';
 import { reserveOwnPort } from './gather/ssrf/own-endpoints.ts';
 import { runMain } from './platform/process.ts';
 import { ensureSweeperSchedule, SWEEPER_SCHEDULE_ID } from './services/sweeper-schedule.ts';
@@ -25,6 +25,7 @@ runMain(async () => {
     maxBytes: config.SCAN_MAX_PAGE_BYTES,
   });
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  await ensureSearchAttributes(connection, config.TEMPORAL_NAMESPACE, logger);
   const workers = await createWorkers({ connection, config, prisma: db.prisma, fetcher, metrics, logger });
   const metricsServer = await serveMetrics({
     host: config.WORKER_METRICS_HOST,

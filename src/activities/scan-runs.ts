@@ -14,6 +14,8 @@ export interface ScanPlan {
   browserTaskQueue: string;
   /** Activity timeouts from the configuration; absent in the plans of runs started before they were. */
   timeouts?: ScanTimeouts;
+  /** The scanned URL, for the activities' summaries in the Temporal UI; absent in older plans. */
+  url?: string;
 }
 
 export interface ScanOutcome {
@@ -33,12 +35,13 @@ export function createScanRunActivities(
       const { count } = await prisma.scanRun.updateMany({ where: { id: scanRunId, status: 'queued' }, data: { status: 'running' } });
       // Counted by the update that started it: a retry of this activity finds it running already.
       if (count > 0) metrics?.scansStarted.inc(count);
-      const run = await prisma.scanRun.findUniqueOrThrow({ where: { id: scanRunId }, select: { scanners: true } });
+      const run = await prisma.scanRun.findUniqueOrThrow({ where: { id: scanRunId }, select: { scanners: true, url: true } });
       return {
         scanners: run.scanners.length ? SCANNERS.filter((s) => run.scanners.includes(s)) : [...SCANNERS],
         performanceSource: options.pageSpeedConfigured ? 'pagespeed' : 'lighthouse',
         browserTaskQueue: options.browserTaskQueue,
         ...(options.timeouts ? { timeouts: options.timeouts } : {}),
+        url: run.url,
       };
     },
 

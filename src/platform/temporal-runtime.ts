@@ -1,7 +1,10 @@
 import { createServer } from 'node:net';
-import { bundleWorkflowCode, Runtime } from '@temporalio/worker';
+import { SearchAttributeType } from '@temporalio/common';
+import { temporal } from '@temporalio/proto';
+import { bundleWorkflowCode, type NativeConnection, Runtime } from '@temporalio/worker';
 import { reserveOwnPort } from '../gather/ssrf/own-endpoints.ts';
 import { temporalLogger, type Logger } from './logger.ts';
+import { SEARCH_ATTRIBUTE_FLAGS, SEARCH_ATTRIBUTE_KEYS } from './search-attributes.ts';
 
 export interface TemporalRuntime {
   /** The Core's Prometheus text (`temporal_…` metrics), or '' when it does not answer. */
@@ -64,4 +67,33 @@ export async function bundleWorkflows(workflowsPath: string, logger: Logger): Pr
   const { code } = await bundleWorkflowCode({ workflowsPath, logger: temporalLogger(logger.child({ component: 'bundler' }), 1) });
   logger.info({ bytes: Buffer.byteLength(code), ms: Date.now() - started }, 'workflow bundle ready');
   return { code };
+}
+
+/**
+ * Registers the search attributes a cluster lacks (operator service; adding is idempotent), so a
+ * production cluster needs no manual step. Where the operator service is not offered (Temporal
+ * Cloud), it logs what to register by hand (docs/deploy.md) and the worker runs on: starting a
+ * workflow then fails with the attribute's name, which the API answers as 503.
+ */
+export async function ensureSearchAttributes(connection: NativeConnection, namespace: string, logger: Logger): Promise<string[]> {
+  try {
+    const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace });
+    const missing = SEARCH_ATTRIBUTE_KEYS.filter((key) => !customAttributes?.[key.name]);
+    if (missing.length > 0) {
+      await connection.operatorService.addSearchAttributes({
+        namespace,
+        searchAttributes: Object.fromEntries(
+          missing.map((key) => [key.name, key.type === SearchAttributeType.TEXT ? temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_TEXT : temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD]),
+        ),
+      });
+      logger.info({ added: missing.map((key) => key.name), namespace }, 'search attributes registered');
+    }
+    return missing.map((key) => key.name);
+  } catch (err) {
+    logger.error(
+      { err: { name: (err as Error)?.name, message: (err as Error)?.message }, needed: SEARCH_ATTRIBUTE_FLAGS },
+      'could not check or register the search attributes; register them with `temporal operator search-attribute create` (docs/deploy.md)',
+    );
+    return [];
+  }
 }
