@@ -269,7 +269,8 @@ export interface Stack {
 export async function startStack(temporalCli: string, env: Record<string, string>): Promise<Stack> {
   const temporal = await startTemporal(temporalCli);
   const apiPort = await freePort();
-  const childEnv = { ...localEnv(), ...env, TEMPORAL_ADDRESS: temporal.address, HOST: '127.0.0.1', PORT: String(apiPort) };
+  // WORKER_METRICS_PORT 0: a free port, so a bench never collides with a running worker's 9464.
+  const childEnv = { ...localEnv(), WORKER_METRICS_PORT: '0', ...env, TEMPORAL_ADDRESS: temporal.address, HOST: '127.0.0.1', PORT: String(apiPort) };
   const api = startChild('api', TSX, ['src/api/main.ts'], childEnv);
   const worker = startChild('worker', TSX, ['src/worker.ts'], childEnv);
   const baseUrl = `http://127.0.0.1:${apiPort}`;

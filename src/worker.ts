@@ -14,8 +14,6 @@ import { createWorkers } from './worker-setup.ts';
 runMain(async () => {
   const config = loadConfig();
   const logger = createLogger(config.LOG_LEVEL, 'worker');
-  const runtime = await installTemporalRuntime(logger);
-  const metrics = createWorkerMetrics();
   const db = connectDatabase(config.DATABASE_URL, config.DATABASE_POOL_SIZE);
   // A wrong SITEWARDEN_SECRET stops the worker here, with the reason, rather than failing every AI stage.
   await checkStoredProviderKeys(db.prisma, config);
@@ -24,6 +22,9 @@ runMain(async () => {
     timeoutMs: config.SCAN_FETCH_TIMEOUT_MS,
     maxBytes: config.SCAN_MAX_PAGE_BYTES,
   });
+  // Before the first connection: the SDK's logs and metrics are the process's from then on.
+  const runtime = await installTemporalRuntime(logger);
+  const metrics = createWorkerMetrics();
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   await ensureSearchAttributes(connection, config.TEMPORAL_NAMESPACE, logger);
   const workers = await createWorkers({ connection, config, prisma: db.prisma, fetcher, metrics, logger });

@@ -24,7 +24,8 @@ export function spawnService(entry: 'src/api/main.ts' | 'src/worker.ts', env: Re
   const child = spawn(process.execPath, ['--import', 'tsx', entry], {
     cwd: ROOT,
     detached: true,
-    env: { ...process.env, LOG_LEVEL: 'warn', ...env },
+    // A free metrics port (logged): tests run side by side, and a worker's default 9464 would collide.
+    env: { ...process.env, LOG_LEVEL: 'warn', WORKER_METRICS_PORT: '0', ...env },
     stdio: ['ignore', output, output],
   });
   if (onLine) {
