@@ -39,12 +39,12 @@ beforeAll(async () => {
   const listening = await eventually(
     async () => logs.filter((l) => l.process === 'worker').map((l) => parse(l.line)).find((r) => r?.msg === 'worker metrics listening'),
     (record) => record !== undefined,
-    90_000,
+    150_000,
   );
   if (!listening) throw new Error(`the worker did not start:\n${logs.map((l) => l.line).join('\n')}`);
   workerMetricsUrl = String(listening.url);
   await eventually(() => fetch(`${api}/healthz`).then((r) => r.status, () => 0), (status) => status === 200, 60_000);
-}, 150_000);
+}, 210_000);
 
 afterAll(async () => {
   await stopAll();
