@@ -24,7 +24,7 @@ import { orderNewestFirst } from '../src/api/pagination.ts';
 import { hashApiKey } from '../src/domain/api-keys.ts';
 import { createServer } from 'node:http';
 import { connectDatabase, type Database, type Db } from '../src/platform/db.ts';
-import { connectTemporalClient } from '../src/platform/temporal.ts';
+import { createTemporalClient } from '../src/platform/temporal.ts';
 import type { ScanWorkflow } from '../src/workflows/scan.ts';
 import {
   fixed,
@@ -178,7 +178,7 @@ async function main(): Promise<void> {
   });
   const db = connectDatabase(DATABASE_URL, POOL_SIZE);
   const { prisma } = db;
-  const temporal = await connectTemporalClient({ TEMPORAL_ADDRESS: stack.address, TEMPORAL_NAMESPACE: 'default' });
+  const temporal = createTemporalClient({ TEMPORAL_ADDRESS: stack.address, TEMPORAL_NAMESPACE: 'default' });
   const { apiPid, workerPid } = stack;
   const idleRss = [rssMiB(apiPid), rssMiB(workerPid)];
 

@@ -1,5 +1,6 @@
 import { NativeConnection } from '@temporalio/worker';
 import { checkStoredProviderKeys } from './ai/provider-settings.ts';
+import { removeStaleBrowserHomes } from './gather/browser.ts';
 import { createSafeFetcher } from './gather/safe-fetch.ts';
 import { loadConfig } from './platform/config.ts';
 import { connectDatabase } from './platform/db.ts';
@@ -22,6 +23,9 @@ runMain(async () => {
     timeoutMs: config.SCAN_FETCH_TIMEOUT_MS,
     maxBytes: config.SCAN_MAX_PAGE_BYTES,
   });
+  // What a killed worker left behind: its browsers died with it, their homes did not.
+  const staleHomes = await removeStaleBrowserHomes();
+  if (staleHomes) logger.info({ removed: staleHomes }, 'removed browser homes left by workers that died');
   // Before the first connection: the SDK's logs and metrics are the process's from then on.
   const runtime = await installTemporalRuntime(logger);
   const metrics = createWorkerMetrics();

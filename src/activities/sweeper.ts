@@ -3,6 +3,7 @@ import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Db } from '../platform/db.ts';
 import { countFinished, type WorkerMetrics } from '../platform/metrics.ts';
 import { refundScanRunCharge } from '../services/ai-quota.ts';
+import { failPendingVerification } from '../services/verification-decisions.ts';
 
 /** What one sweep closed and deleted. */
 export interface SweepOutcome {
@@ -20,7 +21,7 @@ const PAGE = 100;
  * The sweeper's work (docs/deploy.md): closes what a workflow left open. A scan run still
  * queued/running, a verification still pending, a report still queued/exporting, older than
  * `graceSeconds` (a kickoff writes the row before it starts the workflow), whose workflow is closed
- * or missing, is marked failed with the reason; a scan run gives back its AI unit. Page snapshots
+ * or missing, is marked failed with the reason; a scan run or a verification gives back its AI unit. Page snapshots
  * of runs that are not running any more are deleted. Every write is guarded by the row's open
  * state, so it never undoes what the workflow itself wrote meanwhile.
  */
@@ -64,9 +65,9 @@ export function createSweeperActivities(prisma: Db, metrics?: WorkerMetrics) {
         context.heartbeat();
         const found = await state(verification.workflow_id);
         if (found === 'running') continue;
-        // A pending verification blocks every new one of its task (409): it fails, to be run again.
-        const { count } = await prisma.verification.updateMany({ where: { id: verification.id, result: 'pending' }, data: { result: 'failed' } });
-        outcome.verifications += count;
+        // A pending verification blocks every new one of its task (409): it fails, to be run again,
+        // the way its own failure path fails it: unsettled checks failed with the reason, its AI unit back.
+        if (await failPendingVerification(prisma, verification.id, closedReason('verification', found))) outcome.verifications += 1;
       }
 
       for await (const report of pages((after) =>
@@ -98,7 +99,7 @@ export function createSweeperActivities(prisma: Db, metrics?: WorkerMetrics) {
   };
 }
 
-function closedReason(what: 'scan' | 'export', state: Exclude<WorkflowState, 'running'>): string {
+function closedReason(what: 'scan' | 'verification' | 'export', state: Exclude<WorkflowState, 'running'>): string {
   return state === 'missing'
     ? `the ${what} was never started (its workflow does not exist); closed by the sweeper`
     : `the ${what}'s workflow ended without closing it; closed by the sweeper`;

@@ -60,6 +60,7 @@ const TREE_EVERY_TICKS = 5;
 const PAGE_SIZE = 4096;
 const CLOCK_TICKS = 100; // USER_HZ on every Linux Node supports
 const PRLIMIT = '/usr/bin/prlimit';
+const SETPRIV = '/usr/bin/setpriv';
 const CONTROLLERS = ['memory', 'cpu', 'pids'];
 
 /**
@@ -73,6 +74,10 @@ const CONTROLLERS = ['memory', 'cpu', 'pids'];
  */
 export async function confine(limits: BrowserLimits): Promise<Confinement> {
   const prlimit = (await isExecutable(PRLIMIT)) ? [PRLIMIT, `--cpu=${limits.cpuSeconds}:${limits.cpuSeconds + 5}`, '--'] : [];
+  // Chromium leads a process group of its own (one kill reaches all of it), so a worker that dies
+  // (SIGKILL, OOM) would leave it running: the kernel kills it when its parent, the worker, dies.
+  // Its helper processes exit when the browser's IPC channel closes.
+  const deathSignal = (await isExecutable(SETPRIV)) ? [SETPRIV, '--pdeathsig', 'KILL', '--'] : [];
   let cgroup: string | undefined;
   let fallbackReason: string | undefined;
   try {
@@ -81,7 +86,7 @@ export async function confine(limits: BrowserLimits): Promise<Confinement> {
     fallbackReason = (error as Error).message;
   }
   // The shell joins the cgroup itself before exec: every process Chromium forks is born inside.
-  const prefix = cgroup ? ['/bin/sh', '-c', 'echo 0 > "$0/cgroup.procs" && exec "$@"', cgroup, ...prlimit] : prlimit;
+  const prefix = cgroup ? ['/bin/sh', '-c', 'echo 0 > "$0/cgroup.procs" && exec "$@"', cgroup, ...prlimit, ...deathSignal] : [...prlimit, ...deathSignal];
   return new Watch(limits, cgroup, fallbackReason, prefix);
 }
 

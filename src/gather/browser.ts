@@ -1,12 +1,13 @@
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { once } from 'node:events';
 import { constants } from 'node:fs';
-import { access, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { access, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import net, { isIP } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline, type Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { z } from 'zod';
 import { CHROMIUM_STARTUP_TIMEOUT_MS } from '../domain/activity-timeouts.ts';
 import { BrowserLimitExceeded, confine, DEFAULT_BROWSER_LIMITS, type BrowserLimits } from './browser-limits.ts';
 import { defaultResolve, type Resolver } from './safe-fetch.ts';
@@ -95,7 +96,10 @@ export async function withBrowser<T>(options: BrowserOptions, use: (browser: Bro
  * itself) has nowhere else to write, and the worker user's own files are out of its reach.
  */
 async function makeBrowserHome(): Promise<{ root: string; profile: string; env: NodeJS.ProcessEnv }> {
-  const root = await mkdtemp(join(tmpdir(), 'sitewarden-chromium-'));
+  const root = await mkdtemp(join(tmpdir(), BROWSER_HOME_PREFIX));
+  // Who made it: a worker killed before its cleanup leaves the directory, and the next start
+  // removes those whose maker is gone (removeStaleBrowserHomes).
+  await writeFile(join(root, OWNER_FILE), JSON.stringify(await processIdentity(process.pid)));
   const dir = async (...parts: string[]) => {
     const path = join(root, ...parts);
     await mkdir(path, { recursive: true, mode: 0o700 });
@@ -120,8 +124,63 @@ async function makeBrowserHome(): Promise<{ root: string; profile: string; env: 
     TMPDIR: await dir('tmp'),
     ...(process.env.LANG ? { LANG: process.env.LANG } : {}),
     ...(process.env.TZ ? { TZ: process.env.TZ } : {}),
+    // The test run's marker (test/support/processes.ts): its teardown then finds a browser left behind.
+    ...(process.env.SITEWARDEN_TEST_RUN ? { SITEWARDEN_TEST_RUN: process.env.SITEWARDEN_TEST_RUN } : {}),
   };
   return { root, profile, env };
+}
+
+const BROWSER_HOME_PREFIX = 'sitewarden-chromium-';
+const OWNER_FILE = 'owner.json';
+/** A home without an owner file (written by an older version) is stale after this long. */
+const UNOWNED_STALE_MS = 6 * 60 * 60 * 1000;
+
+/** A process as the kernel knows it: a pid is reused, a pid with its start time is not. */
+async function processIdentity(pid: number): Promise<{ pid: number; start: string | null }> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    return { pid, start: stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null };
+  } catch {
+    return { pid, start: null };
+  }
+}
+
+const ownerSchema = z.object({ pid: z.number().int().positive(), start: z.string().nullable() });
+
+/**
+ * Removes the browser homes (profiles, downloads, temporary files) left in `dir` by workers that
+ * died before their cleanup ran: those whose owner process is gone. Called when a worker starts;
+ * the browsers themselves died with their worker (parent-death signal, browser-limits.ts).
+ * Returns how many were removed.
+ */
+export async function removeStaleBrowserHomes(dir = tmpdir()): Promise<number> {
+  const names = (await readdir(dir).catch(() => [] as string[])).filter((name) => name.startsWith(BROWSER_HOME_PREFIX));
+  let removed = 0;
+  for (const name of names) {
+    const root = join(dir, name);
+    if (!(await isStale(root))) continue;
+    await rm(root, { recursive: true, force: true, maxRetries: 3 });
+    removed++;
+  }
+  return removed;
+}
+
+async function isStale(root: string): Promise<boolean> {
+  let text: string;
+  try {
+    text = await readFile(join(root, OWNER_FILE), 'utf8');
+  } catch {
+    const info = await stat(root).catch(() => null);
+    return info !== null && info.isDirectory() && Date.now() - info.mtimeMs > UNOWNED_STALE_MS;
+  }
+  let owner: z.infer<typeof ownerSchema>;
+  try {
+    owner = ownerSchema.parse(JSON.parse(text));
+  } catch {
+    return true;
+  }
+  const now = await processIdentity(owner.pid);
+  return now.start === null || now.start !== owner.start;
 }
 
 async function runChromium<T>(options: BrowserOptions, flags: string[], use: (browser: BrowserEndpoint) => Promise<T>): Promise<T> {

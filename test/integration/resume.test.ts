@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
+import { createServer as createTcpServer, connect, type AddressInfo, type Server as TcpServer } from 'node:net';
 import { Writable } from 'node:stream';
 import { Client, WorkflowNotFoundError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -12,6 +13,8 @@ import { reportExportWorkflowId } from '../../src/reports/kickoff.ts';
 import { forEachQueued, scanWorkflowId } from '../../src/services/scan-kickoff.ts';
 import { createScratchDatabase, dropDatabase } from '../support/scratch-database.ts';
 import { startTemporal } from '../support/temporal.ts';
+import { createTemporalClient } from '../../src/platform/temporal.ts';
+import { eventually } from '../support/http.ts';
 import { createTenant } from '../support/tenants.ts';
 
 // Queued runs are resumed in the background once the API listens. A database of its own: the
@@ -119,3 +122,67 @@ it('reads the backlog in pages of the batch size, each after the last id of the 
   expect(started).toEqual(ids);
   expect(asked).toEqual([undefined, 'id-09', 'id-19']);
 });
+
+/** A free port on 127.0.0.1: bound, read, released. */
+async function freePort(): Promise<number> {
+  const probe = createTcpServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+it('starts while Temporal is down: listens, says it is not ready, and resumes queued work once Temporal answers', async () => {
+  // Only this test's runs are queued: the resume takes every queued row it finds.
+  await db.prisma.scanRun.deleteMany({});
+  await db.prisma.report.deleteMany({});
+  const { scanIds } = await queue(2, 0);
+  const { logger, lines } = capturedLogger();
+  // Nothing listens on the port yet: Temporal is "down". Later a TCP relay to the real server is
+  // put there, as a Temporal coming back on its address.
+  const port = await freePort();
+  const lazy = createTemporalClient({ TEMPORAL_ADDRESS: `127.0.0.1:${port}`, TEMPORAL_NAMESPACE: temporal.namespace ?? 'default' });
+  const api = await startApiServer({ config, db, temporal: lazy, logger }, { host: '127.0.0.1', port: 0 });
+  servers.push(api.server);
+  let settled = false;
+  void api.resumed.then(() => (settled = true));
+
+  expect((await fetch(`${api.url}/healthz`)).status).toBe(200);
+  const notReady = await fetch(`${api.url}/readyz`);
+  expect(notReady.status).toBe(503);
+  expect(((await notReady.json()) as { data: unknown }).data).toEqual({ status: 'unavailable', checks: { database: 'ok', temporal: 'unavailable' } });
+  expect(settled).toBe(false);
+  const waiting = await eventually(async () => lines.map((l) => l.msg), (msgs) => msgs.includes('Temporal does not answer yet; queued work is resumed once it does'), 10_000);
+  expect(waiting.filter((m) => m.startsWith('Temporal does not answer yet'))).toHaveLength(1);
+  expect(await db.prisma.scanRun.count({ where: { id: { in: scanIds }, status: 'queued' } })).toBe(2);
+
+  const [host, upstreamPort] = temporal.address.split(':');
+  const relay: TcpServer = createTcpServer((socket) => {
+    const upstream = connect(Number(upstreamPort), host);
+    socket.pipe(upstream).pipe(socket);
+    socket.on('error', () => upstream.destroy());
+    upstream.on('error', () => socket.destroy());
+  });
+  await new Promise<void>((resolve) => relay.listen(port, '127.0.0.1', resolve));
+  try {
+    expect(await api.resumed).toEqual({ scans: 2, reports: 0 });
+    const started = await Promise.all(scanIds.map((id) => exists(temporal.client, scanWorkflowId(id))));
+    expect(started).toEqual([true, true]);
+    expect((await fetch(`${api.url}/readyz`)).status).toBe(200);
+  } finally {
+    await new Promise<void>((resolve) => api.server.close(() => resolve()));
+    servers.splice(servers.indexOf(api.server), 1);
+    await lazy.connection.close();
+    relay.close();
+    await db.prisma.scanRun.deleteMany({});
+  }
+}, 90_000);
+
+it('stops waiting for Temporal when the API closes before it ever answered', async () => {
+  const { logger } = capturedLogger();
+  const lazy = createTemporalClient({ TEMPORAL_ADDRESS: `127.0.0.1:${await freePort()}`, TEMPORAL_NAMESPACE: 'default' });
+  const api = await startApiServer({ config, db, temporal: lazy, logger }, { host: '127.0.0.1', port: 0 });
+  await new Promise<void>((resolve) => api.server.close(() => resolve()));
+  expect(await api.resumed).toBe('stopped');
+  await lazy.connection.close();
+}, 30_000);

@@ -15,7 +15,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type OutgoingHttpHeaders, type Server } from 'node:http';
+import { createServer, type OutgoingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -87,18 +87,40 @@ async function usableSigningKey(stack: Stack) {
 }
 
 /** A site whose headers each verification scenario sets. */
-async function startHeaderSite(): Promise<{ url: string; set(headers: OutgoingHttpHeaders): void; close(): Promise<void> }> {
+async function startHeaderSite(): Promise<{ url: string; set(headers: OutgoingHttpHeaders): void; hold(on: boolean): void; held(): number; close(): Promise<void> }> {
   let headers: OutgoingHttpHeaders = {};
-  const server: Server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html', ...headers }).end(PAGE));
+  let holding = false;
+  const held: ServerResponse[] = [];
+  const server: Server = createServer((_req, res) => {
+    // Held: the answer never comes, so a check is mid-fetch when the workflow is cancelled.
+    if (holding) return void held.push(res);
+    res.writeHead(200, { 'content-type': 'text/html', ...headers }).end(PAGE);
+  });
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
     set: (next) => void (headers = next),
+    held: () => held.length,
+    hold: (on) => {
+      holding = on;
+      if (!on) held.splice(0).forEach((res) => res.destroy());
+    },
     close: async () => {
       server.closeAllConnections();
       await new Promise((done) => server.close(done));
     },
   };
+}
+
+/** Waits until the workflow runs an activity, then cancels it: its failure path runs. */
+async function cancelMidActivity(handle: WorkflowHandle): Promise<void> {
+  const running = await eventually(
+    () => handle.describe(),
+    (d) => d.status.name !== 'RUNNING' || (d.raw.pendingActivities?.length ?? 0) > 0,
+    30_000,
+  );
+  if (running.status.name !== 'RUNNING' || !running.raw.pendingActivities?.length) throw new Error(`no activity to cancel (${running.status.name})`);
+  await handle.cancel();
 }
 
 /** A PageSpeed Insights that is down: every request answers 500. */
@@ -152,6 +174,8 @@ async function recordMain(databaseUrl: string, site: FixtureSite, anthropic: Fak
     VERIFICATION_DECISION_WINDOW_SECONDS: '3',
     STORAGE_DIR: storageDir,
     SMTP_URL: smtp.url,
+    // Links in the shared report's e-mail; never followed here.
+    PUBLIC_BASE_URL: 'http://127.0.0.1:3000',
     AI_QUOTA_UNITS: '1000',
   });
   try {
@@ -168,6 +192,16 @@ async function recordMain(databaseUrl: string, site: FixtureSite, anthropic: Fak
       const other = await createTenant(stack.db.prisma, stack.baseUrl);
       await save('scan-ai-failed', await scan(stack, other, site.defectsUrl, ['security']));
       anthropic.reset();
+    }
+    if (wanted('scan-cancelled')) {
+      // Cancelled mid-fetch: the workflow-wide failure path (patched 'scan-failure-path') closes the
+      // run as failed and releases what the scan held.
+      const other = await createTenant(stack.db.prisma, stack.baseUrl);
+      const started = await call('POST', `${other.audit}/scans/run`, { key: other.writeKey, body: { url: `${site.slowUrl}?cancelled`, scanners: ['security'] } });
+      if (started.status !== 202) throw new Error(`scan refused: ${started.status} ${started.text}`);
+      const handle = stack.temporal.client.workflow.getHandle(started.body.data.workflow_id);
+      await cancelMidActivity(handle);
+      await save('scan-cancelled', handle);
     }
     if (wanted('scan-ai-skipped')) {
       const other = await createTenant(stack.db.prisma, stack.baseUrl);
@@ -208,6 +242,25 @@ async function recordMain(databaseUrl: string, site: FixtureSite, anthropic: Fak
       await decide(reopen.t, v4.id, 'approve');
       await decide(reopen.t, v4.id, 'reopen');
       await save('verification-reopen', v4.handle);
+    }
+
+    if (wanted('verification-cancelled')) {
+      // Cancelled mid-evaluation: the saga's failure path fails the run and refunds its unit.
+      headerSite.set({});
+      const cancelled = await taskOnMissingCsp(stack, headerSite.url);
+      headerSite.hold(true);
+      const started = await call('POST', `${cancelled.t.audit}/verifications/run`, { key: cancelled.t.writeKey, body: { task_id: cancelled.taskId } });
+      if (started.status !== 202) throw new Error(`verification refused: ${started.status} ${started.text}`);
+      const handle = stack.temporal.client.workflow.getHandle(started.body.data.workflow_id);
+      try {
+        // The evaluation is a local activity (not in describe()'s pending list): the held request shows it runs.
+        await eventually(async () => headerSite.held(), (n) => n > 0, 30_000);
+        if (!headerSite.held()) throw new Error('the verification never fetched the page');
+        await handle.cancel();
+        await save('verification-cancelled', handle);
+      } finally {
+        headerSite.hold(false);
+      }
     }
 
     if (wanted('report-export')) {

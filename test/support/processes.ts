@@ -16,7 +16,8 @@ export const RUN_MARKER = 'SITEWARDEN_TEST_RUN';
 /**
  * Runs `npm run api|worker`'s entry point as a real process: node with tsx's loader, so the pid is
  * the program's own (the tsx CLI would run it in a child of its own). Detached: the service leads
- * its own process group, so a crash takes Chromium and anything else it started with it.
+ * its own process group, so a crash takes anything it started with it (Chromium, in a group of its
+ * own, dies with its parent: the parent-death signal in src/gather/browser-limits.ts).
  * Output is discarded unless DEBUG, or handed line by line to `onLine` (stdout and stderr).
  */
 export function spawnService(entry: 'src/api/main.ts' | 'src/worker.ts', env: Record<string, string>, onLine?: (line: string, stream: 'stdout' | 'stderr') => void): ChildProcess {

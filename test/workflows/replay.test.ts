@@ -21,6 +21,9 @@ const REQUIRED = [
   'scan/scan-partial-failure',
   'scan/scan-ai-failed',
   'scan/scan-ai-skipped',
+  // The workflow-wide failure paths, with their patch markers (scan-failure-path, verification-saga-v2).
+  'scan/scan-cancelled',
+  'verification/verification-cancelled',
   'verification/verification-passed',
   'verification/verification-failed',
   'verification/verification-approve',

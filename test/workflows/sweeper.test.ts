@@ -88,7 +88,17 @@ it('is created once, and a sweep closes what a closed or missing workflow left o
   const task = await prisma.task.create({ data: { org_id: t.orgId, project_id: t.projectId, finding_id: finding.id, title: 'fix CSP', status: 'ready_verify' } });
   const verificationId = randomUUID();
   await prisma.verification.create({
-    data: { id: verificationId, org_id: t.orgId, project_id: t.projectId, task_id: task.id, finding_id: finding.id, workflow_id: `verification-${verificationId}`, created_at: HOUR_AGO },
+    data: {
+      id: verificationId,
+      org_id: t.orgId,
+      project_id: t.projectId,
+      task_id: task.id,
+      finding_id: finding.id,
+      workflow_id: `verification-${verificationId}`,
+      created_at: HOUR_AGO,
+      ai_charged_period: period,
+      checks: [{ key: 'security_header_csp', before: 'failed', after: 'pending', status: 'running' }],
+    },
   });
   const reportId = randomUUID();
   await prisma.report.create({
@@ -117,16 +127,20 @@ it('is created once, and a sweep closes what a closed or missing workflow left o
   expect(byId[closed.id]).toMatchObject({ status: 'failed', failure_reason: expect.stringMatching(/workflow ended without closing it/), ai_charge_period: null });
   expect(byId[alive.id]).toMatchObject({ status: 'running', failure_reason: null });
   expect(byId[fresh.id]).toMatchObject({ status: 'queued', failure_reason: null });
-  // Two units given back, once each.
-  expect((await prisma.aiQuota.findFirstOrThrow({ where: { org_id: t.orgId } })).units_used).toBe(2);
+  // Three units given back (two scan runs, the verification), once each.
+  expect((await prisma.aiQuota.findFirstOrThrow({ where: { org_id: t.orgId } })).units_used).toBe(1);
   // The running scan keeps its snapshot; the failed and the completed ones lose theirs.
   expect(await prisma.pageSnapshot.findMany({ select: { scan_run_id: true } })).toEqual([{ scan_run_id: alive.id }]);
-  expect(await prisma.verification.findUniqueOrThrow({ where: { id: verificationId } })).toMatchObject({ result: 'failed' });
+  expect(await prisma.verification.findUniqueOrThrow({ where: { id: verificationId } })).toMatchObject({
+    result: 'failed',
+    ai_charged_period: null,
+    checks: [expect.objectContaining({ key: 'security_header_csp', status: 'failed', detail: expect.stringMatching(/^evaluation failed: the verification was never started/) })],
+  });
   expect(await prisma.report.findUniqueOrThrow({ where: { id: reportId } })).toMatchObject({ status: 'failed', failure_reason: expect.stringMatching(/export was never started/) });
 
   // A second sweep finds nothing left to do.
   const again = await stack.temporal.client.workflow.execute('SweeperWorkflow', { taskQueue: stack.config.TEMPORAL_TASK_QUEUE, workflowId: `sweep-${randomUUID()}`, args: [{ graceSeconds: 600 }] });
   expect(again).toEqual({ scanRuns: 0, verifications: 0, reports: 0, snapshots: 0 });
-  expect((await prisma.aiQuota.findFirstOrThrow({ where: { org_id: t.orgId } })).units_used).toBe(2);
+  expect((await prisma.aiQuota.findFirstOrThrow({ where: { org_id: t.orgId } })).units_used).toBe(1);
   await schedule.delete();
 }, 60_000);

@@ -27,7 +27,9 @@ export function healthRouter({ db, temporal }: ApiDeps): Router {
   router.get('/readyz', async (_req, res) => {
     const [database, temporalStatus] = await Promise.all([
       probe(() => db.pool.query('SELECT 1')),
-      probe(() => temporal.connection.workflowService.getSystemInfo({})),
+      // A gRPC deadline, not only the race: the client would otherwise retry an unreachable server
+      // in the background long after the probe answered.
+      probe(() => temporal.connection.withDeadline(Date.now() + PROBE_TIMEOUT_MS, () => temporal.connection.workflowService.getSystemInfo({}))),
     ]);
     const ready = database === 'ok' && temporalStatus === 'ok';
     sendData(res, ready ? 200 : 503, { status: ready ? 'ready' : 'unavailable', checks: { database, temporal: temporalStatus } });
