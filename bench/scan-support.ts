@@ -158,7 +158,7 @@ export async function startScan(stack: ScanStack, url: string, scanners: readonl
       inserted_at: now,
     },
   });
-  await startScanWorkflow(stack.client, TASK_QUEUE, id);
+  await startScanWorkflow(stack.client, TASK_QUEUE, { id, org_id: tenant.orgId, project_id: tenant.projectId, url, trigger: 'manual', scanners: ordered });
   return id;
 }
 

@@ -17,6 +17,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection } from '@temporalio/client';
 import pg from 'pg';
 import { ensureDatabase, migrate } from '../src/platform/migrate.ts';
+import { SEARCH_ATTRIBUTE_FLAGS } from '../src/platform/search-attributes.ts';
 
 export const ROOT = path.resolve(__dirname, '..');
 export const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
@@ -232,6 +233,7 @@ export async function startTemporal(temporalCli: string): Promise<{ address: str
   const temporal = startChild('temporal', temporalCli, [
     ...['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--ui-port', String(uiPort)],
     ...['--headless', '--log-level', 'error'],
+    ...SEARCH_ATTRIBUTE_FLAGS.flatMap((flag) => ['--search-attribute', flag]),
   ]);
   await waitUntil('the Temporal dev server', 30_000, () => portOpen(port));
   return { address: `127.0.0.1:${port}`, pid: temporal.pid! };
@@ -267,7 +269,8 @@ export interface Stack {
 export async function startStack(temporalCli: string, env: Record<string, string>): Promise<Stack> {
   const temporal = await startTemporal(temporalCli);
   const apiPort = await freePort();
-  const childEnv = { ...localEnv(), ...env, TEMPORAL_ADDRESS: temporal.address, HOST: '127.0.0.1', PORT: String(apiPort) };
+  // WORKER_METRICS_PORT 0: a free port, so a bench never collides with a running worker's 9464.
+  const childEnv = { ...localEnv(), WORKER_METRICS_PORT: '0', ...env, TEMPORAL_ADDRESS: temporal.address, HOST: '127.0.0.1', PORT: String(apiPort) };
   const api = startChild('api', TSX, ['src/api/main.ts'], childEnv);
   const worker = startChild('worker', TSX, ['src/worker.ts'], childEnv);
   const baseUrl = `http://127.0.0.1:${apiPort}`;

@@ -3,6 +3,9 @@ import { createActivities } from './activities/index.ts';
 import { browserTaskSlots } from './activities/browser-share.ts';
 import type { Config } from './platform/config.ts';
 import type { Db } from './platform/db.ts';
+import type { Logger } from './platform/logger.ts';
+import { scannerMetricsInterceptor, type WorkerMetrics } from './platform/metrics.ts';
+import { bundleWorkflows } from './platform/temporal-runtime.ts';
 import type { SafeFetcher } from './gather/safe-fetch.ts';
 
 const WORKFLOWS_PATH = require.resolve('./workflows/index.ts');
@@ -14,6 +17,10 @@ export interface WorkerDeps {
   fetcher: SafeFetcher;
   /** A prebuilt workflow bundle (tests share one); otherwise the workflows are bundled at start. */
   workflowBundle?: { code: string } | { codePath: string };
+  /** The worker's registry: scans, scanner attempts, browser queue waits (platform/metrics.ts). */
+  metrics?: WorkerMetrics;
+  /** With a logger, the workflows are bundled quietly (platform/temporal-runtime.ts). */
+  logger?: Logger;
 }
 
 /**
@@ -21,14 +28,20 @@ export interface WorkerDeps {
  * queue runs Lighthouse and axe, BROWSER_CONCURRENCY at a time (activities/browser-share.ts, which
  * also shares them fairly between orgs), so a light scan never waits behind a Chromium run.
  */
-export async function createWorkers({ connection, config, prisma, fetcher, workflowBundle }: WorkerDeps): Promise<Worker[]> {
-  const activities = createActivities({ prisma, config, fetcher });
-  const common = { connection, namespace: config.TEMPORAL_NAMESPACE, activities };
+export async function createWorkers({ connection, config, prisma, fetcher, workflowBundle, metrics, logger }: WorkerDeps): Promise<Worker[]> {
+  const activities = createActivities({ prisma, config, fetcher, metrics });
+  const common = {
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    activities,
+    ...(metrics ? { interceptors: { activity: [scannerMetricsInterceptor(metrics)] } } : {}),
+  };
+  const bundle = workflowBundle ?? (logger ? await bundleWorkflows(WORKFLOWS_PATH, logger) : undefined);
   return Promise.all([
     Worker.create({
       ...common,
       taskQueue: config.TEMPORAL_TASK_QUEUE,
-      ...(workflowBundle ? { workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+      ...(bundle ? { workflowBundle: bundle } : { workflowsPath: WORKFLOWS_PATH }),
     }),
     Worker.create({
       ...common,

@@ -5,6 +5,9 @@ import { createSafeFetcher } from './gather/safe-fetch.ts';
 import { loadConfig } from './platform/config.ts';
 import { connectDatabase } from './platform/db.ts';
 import { createLogger } from './platform/logger.ts';
+import { createWorkerMetrics, serveMetrics } from './platform/metrics.ts';
+import { ensureSearchAttributes, installTemporalRuntime } from './platform/temporal-runtime.ts';
+import { reserveOwnPort } from './gather/ssrf/own-endpoints.ts';
 import { runMain } from './platform/process.ts';
 import { ensureSweeperSchedule, SWEEPER_SCHEDULE_ID } from './services/sweeper-schedule.ts';
 import { createWorkers } from './worker-setup.ts';
@@ -23,8 +26,22 @@ runMain(async () => {
   // What a killed worker left behind: its browsers died with it, their homes did not.
   const staleHomes = await removeStaleBrowserHomes();
   if (staleHomes) logger.info({ removed: staleHomes }, 'removed browser homes left by workers that died');
+  // Before the first connection: the SDK's logs and metrics are the process's from then on.
+  const runtime = await installTemporalRuntime(logger);
+  const metrics = createWorkerMetrics();
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
-  const workers = await createWorkers({ connection, config, prisma: db.prisma, fetcher });
+  await ensureSearchAttributes(connection, config.TEMPORAL_NAMESPACE, logger);
+  const workers = await createWorkers({ connection, config, prisma: db.prisma, fetcher, metrics, logger });
+  const metricsServer = await serveMetrics({
+    host: config.WORKER_METRICS_HOST,
+    port: config.WORKER_METRICS_PORT,
+    token: config.METRICS_TOKEN,
+    registry: metrics.registry,
+    extra: runtime.coreMetrics,
+    logger,
+  });
+  reserveOwnPort(Number(new URL(metricsServer.url).port));
+  logger.info({ url: metricsServer.url, core: runtime.coreMetricsAddress }, 'worker metrics listening');
   const running = Promise.all(workers.map((w) => w.run()));
   // The sweeper's Schedule, made by whichever worker starts first (docs/deploy.md); a failure here
   // leaves the workers running and is retried at the next start.
@@ -37,6 +54,7 @@ runMain(async () => {
     // Shutdown cancels running activities: the browser scanners close Chromium on that signal.
     for (const worker of workers) worker.shutdown();
     await running;
+    await metricsServer.close();
     await connection.close();
     await fetcher.close();
     await db.close();

@@ -2,6 +2,7 @@ import { ApplicationFailure, CancelledFailure, Context, log } from '@temporalio/
 import { z } from 'zod';
 import type { Config } from '../platform/config.ts';
 import type { Db } from '../platform/db.ts';
+import type { WorkerMetrics } from '../platform/metrics.ts';
 
 /**
  * A fair share of the browser queue between orgs (docs/scanning.md, "Fair share").
@@ -56,7 +57,7 @@ export interface BrowserShare {
   run<T>(orgId: string, maxRuns: number, work: (signal: AbortSignal) => Promise<T>): Promise<T>;
 }
 
-export function createBrowserShare(prisma: Db, config: BrowserShareConfig): BrowserShare {
+export function createBrowserShare(prisma: Db, config: BrowserShareConfig, metrics?: WorkerMetrics): BrowserShare {
   const chromium = new Slots(config.BROWSER_CONCURRENCY);
   const pool = config.TEMPORAL_BROWSER_TASK_QUEUE;
   const maxWaitMs = config.BROWSER_QUEUE_MAX_WAIT_SECONDS * 1000;
@@ -86,9 +87,18 @@ export function createBrowserShare(prisma: Db, config: BrowserShareConfig): Brow
       const onBrowserQueue = info.taskQueue === pool;
       const limited = onBrowserQueue && config.BROWSER_ORG_CONCURRENCY > 0;
       const holder = `${info.workflowExecution?.workflowId ?? "-"}/${info.activityId}`;
+      // The wait of work that never ran counts from its first scheduling, across busy turn-backs;
+      // a rerun after a lost worker waits from its own attempt.
+      const waitedSince = runs === 0 ? info.scheduledTimestampMs : info.currentAttemptScheduledTimestampMs;
+      const observeWait = (outcome: 'granted' | 'exceeded') => {
+        if (onBrowserQueue) metrics?.browserQueueWait.observe({ outcome }, Math.max(0, Date.now() - waitedSince) / 1000);
+      };
       const lease = limited ? await takeLease(prisma, pool, orgId, holder, info.attempt, config.BROWSER_ORG_CONCURRENCY) : null;
       if (limited && lease === null) {
-        if (Date.now() > deadline) throw waitExceeded();
+        if (Date.now() > deadline) {
+          observeWait('exceeded');
+          throw waitExceeded();
+        }
         throw ApplicationFailure.create({
           type: BROWSER_SHARE_FAILURES.busy,
           message: `the org already runs ${config.BROWSER_ORG_CONCURRENCY} browser job${config.BROWSER_ORG_CONCURRENCY === 1 ? '' : 's'} on ${pool}; back to the queue`,
@@ -114,8 +124,10 @@ export function createBrowserShare(prisma: Db, config: BrowserShareConfig): Brow
           : () => undefined;
         if (release === undefined) {
           if (signal.aborted) throw new CancelledFailure('cancelled while waiting for a browser slot');
+          observeWait('exceeded');
           throw waitExceeded();
         }
+        observeWait('granted');
         details = { browserRuns: runs + 1 };
         beat();
         try {

@@ -1,6 +1,7 @@
 import { scanTimeouts } from '../domain/activity-timeouts.ts';
 import type { Config } from '../platform/config.ts';
 import type { Db } from '../platform/db.ts';
+import type { WorkerMetrics } from '../platform/metrics.ts';
 import type { SafeFetcher } from '../gather/safe-fetch.ts';
 import { createAnalysisActivities } from './analysis.ts';
 import { createBrowserActivities } from './browser.ts';
@@ -17,16 +18,19 @@ export interface ActivityDeps {
   prisma: Db;
   config: Config;
   fetcher: SafeFetcher;
+  /** Where scans started and finished and browser queue waits are counted (the worker's registry). */
+  metrics?: WorkerMetrics;
 }
 
-export function createActivities({ prisma, config, fetcher }: ActivityDeps) {
+export function createActivities({ prisma, config, fetcher, metrics }: ActivityDeps) {
   // One per worker process: its Chromium slots are shared by the scanners and the verifications.
-  const browserShare = createBrowserShare(prisma, config);
+  const browserShare = createBrowserShare(prisma, config, metrics);
   return {
     ...createScanRunActivities(prisma, {
       pageSpeedConfigured: Boolean(config.PAGESPEED_API_URL || config.PAGESPEED_API_KEY),
       browserTaskQueue: config.TEMPORAL_BROWSER_TASK_QUEUE,
       timeouts: scanTimeouts(config),
+      metrics,
     }),
     ...createPageCaptureActivities(prisma, fetcher),
     ...createSecurityScanner(prisma, fetcher),
@@ -35,7 +39,7 @@ export function createActivities({ prisma, config, fetcher }: ActivityDeps) {
     ...createAnalysisActivities(prisma, config),
     ...createVerificationActivities(prisma, config, fetcher, browserShare),
     ...createReportActivities({ prisma, config, fetcher }),
-    ...createSweeperActivities(prisma),
+    ...createSweeperActivities(prisma, metrics),
   };
 }
 

@@ -3,6 +3,7 @@ import { healthScore, scoreFinding } from '../domain/scoring.ts';
 import { SCANNERS, type ScannerName, type ScannerSlot, type ScannerStatus } from '../domain/scanners.ts';
 import type { FindingDomain, Severity } from '../generated/prisma/enums.ts';
 import type { Db } from '../platform/db.ts';
+import { countFinished, type WorkerMetrics } from '../platform/metrics.ts';
 import { refundScanRunCharge } from '../services/ai-quota.ts';
 import { appendEndEvent, appendScanEvent } from '../services/scan-events.ts';
 
@@ -17,6 +18,8 @@ export interface ScanPlan {
   browserTaskQueue: string;
   /** Activity timeouts from the configuration; absent in the plans of runs started before they were. */
   timeouts?: ScanTimeouts;
+  /** The scanned URL, for the activities' summaries in the Temporal UI; absent in older plans. */
+  url?: string;
 }
 
 export interface ScanOutcome {
@@ -26,16 +29,23 @@ export interface ScanOutcome {
 }
 
 /** Scan-run bookkeeping. Every update is guarded by the current status, so retries are harmless. */
-export function createScanRunActivities(prisma: Db, options: { pageSpeedConfigured: boolean; browserTaskQueue: string; timeouts?: ScanTimeouts }) {
+export function createScanRunActivities(
+  prisma: Db,
+  options: { pageSpeedConfigured: boolean; browserTaskQueue: string; timeouts?: ScanTimeouts; metrics?: WorkerMetrics | undefined },
+) {
+  const { metrics } = options;
   return {
     async startScanRun(scanRunId: string): Promise<ScanPlan> {
-      await prisma.scanRun.updateMany({ where: { id: scanRunId, status: 'queued' }, data: { status: 'running' } });
-      const run = await prisma.scanRun.findUniqueOrThrow({ where: { id: scanRunId }, select: { scanners: true } });
+      const { count } = await prisma.scanRun.updateMany({ where: { id: scanRunId, status: 'queued' }, data: { status: 'running' } });
+      // Counted by the update that started it: a retry of this activity finds it running already.
+      if (count > 0) metrics?.scansStarted.inc(count);
+      const run = await prisma.scanRun.findUniqueOrThrow({ where: { id: scanRunId }, select: { scanners: true, url: true } });
       return {
         scanners: run.scanners.length ? SCANNERS.filter((s) => run.scanners.includes(s)) : [...SCANNERS],
         performanceSource: options.pageSpeedConfigured ? 'pagespeed' : 'lighthouse',
         browserTaskQueue: options.browserTaskQueue,
         ...(options.timeouts ? { timeouts: options.timeouts } : {}),
+        url: run.url,
       };
     },
 
@@ -91,7 +101,7 @@ export function createScanRunActivities(prisma: Db, options: { pageSpeedConfigur
       const status = finished.length > 0 ? 'completed' : 'failed';
       const stored = await prisma.scanRun.findUniqueOrThrow({ where: { id: scanRunId }, select: { summary: true } });
       const summary = status === 'completed' ? { ...summarize(findings, finished), ...modelVerdict(stored.summary) } : null;
-      await prisma.$transaction(async (tx) => {
+      const closed = await prisma.$transaction(async (tx) => {
         const { count } = await tx.scanRun.updateMany({
           where: { id: scanRunId, status: 'running' },
           data: {
@@ -104,7 +114,9 @@ export function createScanRunActivities(prisma: Db, options: { pageSpeedConfigur
         });
         if (count) await appendEndEvent(tx, scanRunId, status);
         await tx.pageSnapshot.deleteMany({ where: { scan_run_id: scanRunId } });
+        return count;
       });
+      countFinished(metrics, status, closed);
       // A run with no result gives back the AI unit it was charged.
       if (status === 'failed') await refundScanRunCharge(prisma, scanRunId);
       return { status, healthScore: summary?.health_score ?? null, findings: findings.length };
@@ -115,13 +127,15 @@ export function createScanRunActivities(prisma: Db, options: { pageSpeedConfigur
 
     /** Marks a run that has not closed `failed` with the reason; a closed run is left as it is. */
     async failScanRun(scanRunId: string, reason: string): Promise<void> {
-      await prisma.$transaction(async (tx) => {
+      const count = await prisma.$transaction(async (tx) => {
         const { count } = await tx.scanRun.updateMany({
           where: { id: scanRunId, status: { in: ['queued', 'running'] } },
           data: { status: 'failed', failure_reason: reason.slice(0, 1_000), finished_at: new Date() },
         });
         if (count) await appendEndEvent(tx, scanRunId, 'failed');
+        return count;
       });
+      countFinished(metrics, 'failed', count);
     },
 
     /** Deletes the page snapshots the run captured (the HTML of a page is only needed while it runs). */

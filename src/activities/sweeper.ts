@@ -1,6 +1,7 @@
 import { Context } from '@temporalio/activity';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Db } from '../platform/db.ts';
+import { countFinished, type WorkerMetrics } from '../platform/metrics.ts';
 import { refundScanRunCharge } from '../services/ai-quota.ts';
 import { appendEndEvent } from '../services/scan-events.ts';
 import { failPendingVerification } from '../services/verification-decisions.ts';
@@ -25,7 +26,7 @@ const PAGE = 100;
  * of runs that are not running any more are deleted. Every write is guarded by the row's open
  * state, so it never undoes what the workflow itself wrote meanwhile.
  */
-export function createSweeperActivities(prisma: Db) {
+export function createSweeperActivities(prisma: Db, metrics?: WorkerMetrics) {
   return {
     async sweepStaleWork(graceSeconds: number): Promise<SweepOutcome> {
       const context = Context.current();
@@ -53,6 +54,7 @@ export function createSweeperActivities(prisma: Db) {
           if (closed.count) await appendEndEvent(tx, run.id, 'failed');
           return closed.count;
         });
+        countFinished(metrics, 'failed', count);
         await refundScanRunCharge(prisma, run.id);
         outcome.scanRuns += count;
       }

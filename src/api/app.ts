@@ -2,6 +2,7 @@ import express, { Router, type Express } from 'express';
 import { pinoHttp } from 'pino-http';
 import type { ApiDeps } from './deps.ts';
 import './locals.ts';
+import { createApiMetrics, httpMetrics, routeBase } from '../platform/metrics.ts';
 import { authenticate } from './middleware/auth.ts';
 import { errorHandler, notFoundHandler } from './middleware/errors.ts';
 import { rateLimit } from './middleware/rate-limit.ts';
@@ -10,6 +11,7 @@ import { resolveTenant } from './middleware/tenant.ts';
 import { commandCenterRouter } from './routes/command-center.ts';
 import { findingsRouter } from './routes/findings.ts';
 import { healthRouter } from './routes/health.ts';
+import { metricsRouter } from './routes/metrics.ts';
 import { policiesRouter } from './routes/policies.ts';
 import { publicRouter } from './routes/public.ts';
 import { reportsRouter } from './routes/reports.ts';
@@ -36,7 +38,9 @@ export function createApp(deps: ApiDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  const metrics = deps.metrics ?? createApiMetrics();
   app.use(requestId());
+  app.use(httpMetrics(metrics));
   app.use(
     pinoHttp({
       logger,
@@ -48,6 +52,7 @@ export function createApp(deps: ApiDeps): Express {
     }),
   );
   app.use(healthRouter(deps));
+  app.use(metricsRouter(config, metrics));
   app.use(publicRouter(deps));
 
   // Order matters: who you are (401), your org's budget (429), whether the path is yours (404),
@@ -66,7 +71,7 @@ export function createApp(deps: ApiDeps): Express {
   audit.use(verificationsRouter(deps));
   audit.use(reportsRouter(deps));
   audit.use(commandCenterRouter(deps));
-  app.use(AUDIT_BASE, audit);
+  app.use(AUDIT_BASE, routeBase(AUDIT_BASE), audit);
 
   app.use(notFoundHandler);
   app.use(errorHandler(logger));

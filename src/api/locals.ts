@@ -14,6 +14,8 @@ declare global {
       apiKey: ApiKeyIdentity;
       /** The org and project of the path, once checked to belong to the key's org. */
       tenant: { orgId: string; projectId: string };
+      /** The route template of the router this request went into, for the metrics' route label. */
+      routeBase?: string;
     }
   }
 }

@@ -98,6 +98,15 @@ export const envSchema = z.object({
   /** smtp[s]://[user:pass@]host:port for `reports/share` by email; unset, that channel is refused. */
   SMTP_URL: z.string().regex(/^smtps?:\/\/[^/]/, 'must be an smtp:// or smtps:// URL').optional(),
   SMTP_FROM: z.string().min(3).default('Sitewarden <sitewarden@localhost>'),
+  /**
+   * Prometheus text: the API serves it at GET /metrics, each worker on its own port (0: a free
+   * one, logged). With a token set, both ask for `Authorization: Bearer <token>` (docs/deploy.md).
+   */
+  WORKER_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  WORKER_METRICS_PORT: port.default(9464),
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** The Temporal Web UI (`http://127.0.0.1:8233`): `GET scans/:id` links each run to its workflow there. */
+  TEMPORAL_UI_URL: z.url({ protocol: /^https?$/ }).optional(),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -115,6 +124,8 @@ function configuredEndpoints(env: Env): { host: string; port: number }[] {
     // The dev server's Web UI (`temporal server start-dev`: the frontend port + 1000).
     temporal && temporal.port + 1000 <= 65_535 ? { host: temporal.host, port: temporal.port + 1000 } : undefined,
     parseEndpoint(env.DATABASE_URL, 5432),
+    // A worker's metrics port (0 picks one at start, reserved there).
+    env.WORKER_METRICS_PORT > 0 ? { host: normaliseHost(env.WORKER_METRICS_HOST), port: env.WORKER_METRICS_PORT } : undefined,
   ].filter((endpoint) => endpoint !== undefined);
 }
 

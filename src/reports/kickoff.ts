@@ -4,6 +4,7 @@ import type { NotificationDelivery, Prisma, Report } from '../generated/prisma/c
 import type { ReportFormat } from '../generated/prisma/enums.ts';
 import type { Config } from '../platform/config.ts';
 import type { Db } from '../platform/db.ts';
+import { runSearchAttributes, summary } from '../platform/search-attributes.ts';
 import { startOnce } from '../platform/temporal.ts';
 import { forEachQueued, RESUME_BATCH_SIZE } from '../services/scan-kickoff.ts';
 import { kickoff } from '../services/kickoff.ts';
@@ -12,22 +13,32 @@ import type { ReportExportWorkflow, ReportShareWorkflow } from '../workflows/rep
 export const reportExportWorkflowId = (reportId: string) => `report-export-${reportId}`;
 export const reportShareWorkflowId = (deliveryId: string) => `report-share-${deliveryId}`;
 
-export function startReportExport(temporal: Client, taskQueue: string, reportId: string): Promise<void> {
+/** The tenant a report's workflows are found by in the Temporal UI; reports have no URL of their own. */
+export interface ReportRef {
+  orgId: string;
+  projectId: string | null;
+}
+
+export function startReportExport(temporal: Client, taskQueue: string, reportId: string, ref: ReportRef & { format: string }): Promise<void> {
   return startOnce(() =>
     temporal.workflow.start<typeof ReportExportWorkflow>('ReportExportWorkflow', {
       taskQueue,
       workflowId: reportExportWorkflowId(reportId),
       args: [{ reportId }],
+      typedSearchAttributes: runSearchAttributes({ ...ref, trigger: 'manual' }),
+      staticSummary: summary(`Export a ${ref.format.toUpperCase()} report of project ${ref.projectId ?? '?'}`),
     }),
   );
 }
 
-export function startReportShare(temporal: Client, taskQueue: string, deliveryId: string): Promise<void> {
+export function startReportShare(temporal: Client, taskQueue: string, deliveryId: string, ref: ReportRef & { channel: string }): Promise<void> {
   return startOnce(() =>
     temporal.workflow.start<typeof ReportShareWorkflow>('ReportShareWorkflow', {
       taskQueue,
       workflowId: reportShareWorkflowId(deliveryId),
       args: [{ deliveryId }],
+      typedSearchAttributes: runSearchAttributes({ ...ref, trigger: 'manual' }),
+      staticSummary: summary(`Share a report of project ${ref.projectId ?? '?'} by ${ref.channel}`),
     }),
   );
 }
@@ -63,7 +74,7 @@ export function kickoffReportExport(prisma: Db, temporal: Client, config: Export
       }),
     aiCharge: { config, orgId: report.orgId },
     workflowId: reportExportWorkflowId(id),
-    start: () => startReportExport(temporal, config.TEMPORAL_TASK_QUEUE, id),
+    start: () => startReportExport(temporal, config.TEMPORAL_TASK_QUEUE, id, { orgId: report.orgId, projectId: report.projectId, format: report.format }),
     compensate: (tx) =>
       tx.report.updateMany({ where: { id, status: 'queued' }, data: { status: 'failed', failure_reason: 'the export could not be started' } }),
     notStartedMessage: 'The export could not be started; try again shortly',
@@ -97,7 +108,7 @@ export function kickoffReportShare(prisma: Db, temporal: Client, taskQueue: stri
         },
       }),
     workflowId: reportShareWorkflowId(delivery.id),
-    start: () => startReportShare(temporal, taskQueue, delivery.id),
+    start: () => startReportShare(temporal, taskQueue, delivery.id, { orgId: delivery.orgId, projectId: delivery.projectId, channel: delivery.channel }),
     compensate: (tx) =>
       tx.notificationDelivery.updateMany({
         where: { id: delivery.id, status: 'pending' },
@@ -111,8 +122,13 @@ export function kickoffReportShare(prisma: Db, temporal: Client, taskQueue: stri
 export async function resumeQueuedReports(prisma: Db, temporal: Client, taskQueue: string, batchSize = RESUME_BATCH_SIZE): Promise<number> {
   return forEachQueued(
     (after) =>
-      prisma.report.findMany({ where: { status: 'queued', ...(after ? { id: { gt: after } } : {}) }, orderBy: { id: 'asc' }, take: batchSize, select: { id: true } }),
+      prisma.report.findMany({
+        where: { status: 'queued', ...(after ? { id: { gt: after } } : {}) },
+        orderBy: { id: 'asc' },
+        take: batchSize,
+        select: { id: true, org_id: true, project_id: true, format: true },
+      }),
     batchSize,
-    (id) => startReportExport(temporal, taskQueue, id),
+    (report) => startReportExport(temporal, taskQueue, report.id, { orgId: report.org_id, projectId: report.project_id, format: report.format }),
   );
 }

@@ -4,6 +4,7 @@ import type { ScannerName } from '../domain/scanners.ts';
 import type { ScanRun, ScanTrigger } from '../generated/prisma/client.ts';
 import type { Config } from '../platform/config.ts';
 import type { Db } from '../platform/db.ts';
+import { runSearchAttributes, summary } from '../platform/search-attributes.ts';
 import { startOnce } from '../platform/temporal.ts';
 import type { ScanWorkflow } from '../workflows/scan.ts';
 import { kickoff } from './kickoff.ts';
@@ -11,10 +12,19 @@ import { appendEndEvent } from './scan-events.ts';
 
 export const scanWorkflowId = (scanRunId: string) => `scan-${scanRunId}`;
 
+/** What a scan's workflow is found by in the Temporal UI (platform/search-attributes.ts). */
+export type ScanRunRef = Pick<ScanRun, 'id' | 'org_id' | 'project_id' | 'url' | 'trigger' | 'scanners'>;
+
 /** Starts the run's ScanWorkflow; starting it twice is harmless (one workflow per run id). */
-export function startScanWorkflow(temporal: Client, taskQueue: string, scanRunId: string): Promise<void> {
+export function startScanWorkflow(temporal: Client, taskQueue: string, run: ScanRunRef): Promise<void> {
   return startOnce(() =>
-    temporal.workflow.start<typeof ScanWorkflow>('ScanWorkflow', { taskQueue, workflowId: scanWorkflowId(scanRunId), args: [{ scanRunId }] }),
+    temporal.workflow.start<typeof ScanWorkflow>('ScanWorkflow', {
+      taskQueue,
+      workflowId: scanWorkflowId(run.id),
+      args: [{ scanRunId: run.id }],
+      typedSearchAttributes: runSearchAttributes({ orgId: run.org_id, projectId: run.project_id, trigger: run.trigger, url: run.url }),
+      staticSummary: summary(`Scan (${run.scanners.length ? run.scanners.join(', ') : 'all scanners'})`, run.url),
+    }),
   );
 }
 
@@ -58,7 +68,8 @@ export function kickoffScan(prisma: Db, temporal: Client, config: ScanConfig, sc
       }),
     aiCharge: { config, orgId: scan.orgId },
     workflowId: scanWorkflowId(id),
-    start: () => startScanWorkflow(temporal, config.TEMPORAL_TASK_QUEUE, id),
+    start: () =>
+      startScanWorkflow(temporal, config.TEMPORAL_TASK_QUEUE, { id, org_id: scan.orgId, project_id: scan.projectId, url: scan.url, trigger: scan.trigger, scanners: scan.scanners }),
     compensate: async (tx) => {
       const { count } = await tx.scanRun.updateMany({
         where: { id, status: 'queued' },
@@ -80,22 +91,27 @@ export function kickoffScan(prisma: Db, temporal: Client, config: ScanConfig, sc
 export async function resumeQueuedScans(prisma: Db, temporal: Client, taskQueue: string, batchSize = RESUME_BATCH_SIZE): Promise<number> {
   return forEachQueued(
     (after) =>
-      prisma.scanRun.findMany({ where: { status: 'queued', ...(after ? { id: { gt: after } } : {}) }, orderBy: { id: 'asc' }, take: batchSize, select: { id: true } }),
+      prisma.scanRun.findMany({
+        where: { status: 'queued', ...(after ? { id: { gt: after } } : {}) },
+        orderBy: { id: 'asc' },
+        take: batchSize,
+        select: { id: true, org_id: true, project_id: true, url: true, trigger: true, scanners: true },
+      }),
     batchSize,
-    (id) => startScanWorkflow(temporal, taskQueue, id),
+    (run) => startScanWorkflow(temporal, taskQueue, run),
   );
 }
 
 export const RESUME_BATCH_SIZE = 100;
 
-/** Pages through `page(afterId)` and runs `start` on each id, one at a time; the number started. */
-export async function forEachQueued(page: (after: string | undefined) => Promise<Array<{ id: string }>>, batchSize: number, start: (id: string) => Promise<void>): Promise<number> {
+/** Pages through `page(afterId)` and runs `start` on each row, one at a time; the number started. */
+export async function forEachQueued<Row extends { id: string }>(page: (after: string | undefined) => Promise<Row[]>, batchSize: number, start: (row: Row) => Promise<void>): Promise<number> {
   let started = 0;
   let after: string | undefined;
   for (;;) {
     const batch = await page(after);
-    for (const { id } of batch) {
-      await start(id);
+    for (const row of batch) {
+      await start(row);
       started++;
     }
     if (batch.length < batchSize) return started;

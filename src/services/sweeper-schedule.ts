@@ -1,5 +1,6 @@
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
 import type { Config } from '../platform/config.ts';
+import { TRIGGER } from '../platform/search-attributes.ts';
 import type { SweeperWorkflow } from '../workflows/sweeper.ts';
 
 export const SWEEPER_SCHEDULE_ID = 'sitewarden-sweeper';
@@ -23,6 +24,9 @@ export async function ensureSweeperSchedule(
         workflowId: 'sitewarden-sweep',
         taskQueue: config.TEMPORAL_TASK_QUEUE,
         args: [{ graceSeconds: config.SWEEP_GRACE_SECONDS }] satisfies Parameters<typeof SweeperWorkflow>,
+        // It spans every org: found by its trigger (SitewardenTrigger='schedule'), with no org, project or URL.
+        typedSearchAttributes: [{ key: TRIGGER, value: 'schedule' }],
+        staticSummary: 'Sweep: close runs whose workflow ended without closing them',
       },
       // One sweep at a time; a sweep missed while the cluster was down is not made up.
       policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 minute' },

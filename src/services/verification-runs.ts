@@ -5,6 +5,7 @@ import { pendingCheck } from '../domain/verification.ts';
 import type { Verification } from '../generated/prisma/client.ts';
 import type { Config } from '../platform/config.ts';
 import type { Db } from '../platform/db.ts';
+import { runSearchAttributes, summary } from '../platform/search-attributes.ts';
 import type { VerificationWorkflow } from '../workflows/verification.ts';
 import { isUniqueViolation, ONE_RUNNING_VERIFICATION_PER_TASK, RuleConflict } from './conflicts.ts';
 import { kickoff } from './kickoff.ts';
@@ -52,6 +53,7 @@ export async function runVerification(prisma: Db, temporal: Client, config: RunC
           taskQueue: config.TEMPORAL_TASK_QUEUE,
           workflowId: verificationWorkflowId(id),
           args: [{ verificationId: id }],
+          ...verificationWorkflowMetadata(tenant, task.finding),
         }),
       // Removed, not failed: it never checked anything, and the task may be verified again at once.
       compensate: (tx) => tx.verification.delete({ where: { id } }),
@@ -62,4 +64,26 @@ export async function runVerification(prisma: Db, temporal: Client, config: RunC
     const running = await prisma.verification.findFirst({ where: { task_id: taskId, result: RUNNING_VERIFICATION_RESULT }, select: { id: true } });
     throw new RuleConflict(`${running ? `Verification ${running.id}` : 'A verification'} of this task is still running`);
   }
+}
+
+/** The first URL a finding names (its `affected_assets`), for the Temporal UI. */
+function findingUrl(assets: unknown): string | null {
+  if (!Array.isArray(assets)) return null;
+  const first = assets.find((a: { type?: unknown; value?: unknown } | null) => a?.type === 'url' && typeof a.value === 'string') as { value: string } | undefined;
+  return first?.value ?? null;
+}
+
+/** Search attributes and summary of a verification's workflow: its tenant and the URL it re-checks. */
+export function verificationWorkflowMetadata(tenant: Tenant, finding: { title: string; affected_assets: unknown }) {
+  const url = findingUrl(finding.affected_assets);
+  return {
+    typedSearchAttributes: runSearchAttributes({ orgId: tenant.orgId, projectId: tenant.projectId, trigger: 'manual', url }),
+    staticSummary: summary(`Verify "${finding.title.slice(0, 80)}"`, url),
+  };
+}
+
+/** The same, for a signal-with-start of an existing verification (approve, reopen). */
+export async function loadVerificationWorkflowMetadata(prisma: Db, tenant: Tenant, findingId: string) {
+  const finding = await prisma.finding.findUnique({ where: { id: findingId }, select: { title: true, affected_assets: true } });
+  return verificationWorkflowMetadata(tenant, finding ?? { title: 'finding', affected_assets: [] });
 }

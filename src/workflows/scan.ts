@@ -15,6 +15,7 @@ import type { ScanOutcome, ScanPlan } from '../activities/scan-runs.ts';
 import { ANALYSIS_PERMANENT_FAILURES, type AnalysisStage } from '../domain/analysis.ts';
 import { PERMANENT_FAILURE_TYPES as PERMANENT } from '../domain/failures.ts';
 import type { ScannerName, ScannerSlot, ScannerStatus } from '../domain/scanners.ts';
+import { summary } from '../platform/search-attributes.ts';
 
 export interface ScanWorkflowInput {
   scanRunId: string;
@@ -51,15 +52,19 @@ const stages = proxyActivities<Activities>({
 // Every scanner heartbeats, so a worker that dies mid-activity is noticed in seconds. The
 // start-to-close timeouts come from the plan (derived from the configured timeouts of the work,
 // src/domain/activity-timeouts.ts); the literals are those of runs planned before the plan had them.
-function pageFetch(startToCloseTimeout: Duration = '45 seconds') {
+// A `summary` names the scanner and URL in the Web UI's timeline; like the other options it is not
+// part of the command sequence (replay compares activity id and type), so no patched() either.
+function pageFetch(startToCloseTimeout: Duration = '45 seconds', label?: string) {
   return proxyActivities<Activities>({
+    ...(label ? { summary: label } : {}),
     startToCloseTimeout,
     heartbeatTimeout: '10 seconds',
     retry: { initialInterval: '2 seconds', maximumAttempts: 3, nonRetryableErrorTypes: PERMANENT },
   });
 }
-function httpScanners(startToCloseTimeout: Duration = '1 minute') {
+function httpScanners(startToCloseTimeout: Duration = '1 minute', label?: string) {
   return proxyActivities<Activities>({
+    ...(label ? { summary: label } : {}),
     startToCloseTimeout,
     heartbeatTimeout: '10 seconds',
     retry: { initialInterval: '2 seconds', maximumAttempts: 3, nonRetryableErrorTypes: PERMANENT },
@@ -81,8 +86,9 @@ const analysis = proxyActivities<Activities>({
 // schedule-to-start catches a task no worker picked at all. Activity options are not part of the
 // command sequence (replay compares an activity's id and type only: sdk-core
 // activity_state_machine.rs), so no patched() is needed.
-function browserScanners(taskQueue: string, startToCloseTimeout: Duration = '3 minutes') {
+function browserScanners(taskQueue: string, startToCloseTimeout: Duration = '3 minutes', label?: string) {
   return proxyActivities<Activities>({
+    ...(label ? { summary: label } : {}),
     taskQueue,
     startToCloseTimeout,
     heartbeatTimeout: '30 seconds',
@@ -137,22 +143,26 @@ async function scan(scanRunId: string, progress: ScanProgress, compensations: Co
   for (const name of plan.scanners) progress.scanner_status[name] = { status: 'pending' };
 
   const timeouts = plan.timeouts;
-  const http = httpScanners(timeouts?.httpScannerMs);
+  // Plans made before they named the URL give the summaries without it.
+  const label = (what: string) => summary(what, plan.url);
+  const performanceLabel = label(plan.performanceSource === 'pagespeed' ? 'performance (PageSpeed Insights)' : 'performance (Lighthouse)');
   const performance =
-    plan.performanceSource === 'pagespeed' ? httpScanners(timeouts?.pageSpeedMs) : browserScanners(plan.browserTaskQueue, timeouts?.lighthouseMs);
-  const accessibility = browserScanners(plan.browserTaskQueue, timeouts?.accessibilityMs);
+    plan.performanceSource === 'pagespeed'
+      ? httpScanners(timeouts?.pageSpeedMs, performanceLabel)
+      : browserScanners(plan.browserTaskQueue, timeouts?.lighthouseMs, performanceLabel);
+  const accessibility = browserScanners(plan.browserTaskQueue, timeouts?.accessibilityMs, label('accessibility (axe)'));
   let page: Promise<{ snapshotId: string }> | undefined;
   const capturedPage = () => {
     if (!page) {
       compensations.push(() => bookkeeping.releasePageSnapshots(scanRunId));
-      page = pageFetch(timeouts?.pageFetchMs).capturePage(scanRunId);
+      page = pageFetch(timeouts?.pageFetchMs, label('fetch')).capturePage(scanRunId);
     }
     return page;
   };
 
   const scanners: Record<ScannerName, () => Promise<{ findingIds: string[] }>> = {
-    security: async () => http.runSecurityScanner(scanRunId, (await capturedPage()).snapshotId),
-    seo: async () => http.runSeoScanner(scanRunId, (await capturedPage()).snapshotId),
+    security: async () => httpScanners(timeouts?.httpScannerMs, label('security')).runSecurityScanner(scanRunId, (await capturedPage()).snapshotId),
+    seo: async () => httpScanners(timeouts?.httpScannerMs, label('seo')).runSeoScanner(scanRunId, (await capturedPage()).snapshotId),
     accessibility: async () => {
       await capturedPage();
       return accessibility.runAccessibilityScanner(scanRunId);

@@ -230,7 +230,7 @@ test('a start that failed on the client but reached the server is not compensate
 
   // The answer is lost after the server accepted the start (a client-side deadline).
   const lost = await exportKickoff(async (id) => {
-    await startReportExport(temporal, stack.config.TEMPORAL_TASK_QUEUE, id);
+    await startReportExport(temporal, stack.config.TEMPORAL_TASK_QUEUE, id, { orgId: t.orgId, projectId: t.projectId, format: 'json' });
     throw new Error('deadline exceeded');
   });
   await temporal.workflow.getHandle(reportExportWorkflowId(lost.id)).result();

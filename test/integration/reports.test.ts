@@ -491,7 +491,7 @@ describe('sharing by email and Slack', () => {
         },
       },
     });
-    await startReportShare(stack.temporal.client, stack.config.TEMPORAL_TASK_QUEUE, id);
+    await startReportShare(stack.temporal.client, stack.config.TEMPORAL_TASK_QUEUE, id, { orgId: t.orgId, projectId: t.projectId, channel: 'slack' });
     expect(await stack.temporal.client.workflow.getHandle(reportShareWorkflowId(id)).result()).toBe('failed');
     const delivery = await stack.db.prisma.notificationDelivery.findUniqueOrThrow({ where: { id } });
     expect(delivery).toMatchObject({ status: 'failed', attempts: 1, last_error: expect.stringMatching(/^webhook refused: URL refused: .*private/) });

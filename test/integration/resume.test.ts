@@ -116,7 +116,7 @@ it('reads the backlog in pages of the batch size, each after the last id of the 
       return ids.filter((id) => after === undefined || id > after).slice(0, 10).map((id) => ({ id }));
     },
     10,
-    async (id) => void started.push(id),
+    async ({ id }) => void started.push(id),
   );
   expect(total).toBe(25);
   expect(started).toEqual(ids);

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 const ROOT = `${__dirname}/../..`;
@@ -17,15 +18,21 @@ export const RUN_MARKER = 'SITEWARDEN_TEST_RUN';
  * the program's own (the tsx CLI would run it in a child of its own). Detached: the service leads
  * its own process group, so a crash takes anything it started with it (Chromium, in a group of its
  * own, dies with its parent: the parent-death signal in src/gather/browser-limits.ts).
- * Output is discarded unless DEBUG.
+ * Output is discarded unless DEBUG, or handed line by line to `onLine` (stdout and stderr).
  */
-export function spawnService(entry: 'src/api/main.ts' | 'src/worker.ts', env: Record<string, string>): ChildProcess {
+export function spawnService(entry: 'src/api/main.ts' | 'src/worker.ts', env: Record<string, string>, onLine?: (line: string, stream: 'stdout' | 'stderr') => void): ChildProcess {
+  const output = onLine ? 'pipe' : process.env.DEBUG ? 'inherit' : 'ignore';
   const child = spawn(process.execPath, ['--import', 'tsx', entry], {
     cwd: ROOT,
     detached: true,
-    env: { ...process.env, LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', process.env.DEBUG ? 'inherit' : 'ignore', process.env.DEBUG ? 'inherit' : 'ignore'],
+    // A free metrics port (logged): tests run side by side, and a worker's default 9464 would collide.
+    env: { ...process.env, LOG_LEVEL: 'warn', WORKER_METRICS_PORT: '0', ...env },
+    stdio: ['ignore', output, output],
   });
+  if (onLine) {
+    createInterface({ input: child.stdout! }).on('line', (line) => onLine(line, 'stdout'));
+    createInterface({ input: child.stderr! }).on('line', (line) => onLine(line, 'stderr'));
+  }
   children.add(child);
   child.once('exit', () => children.delete(child));
   return child;

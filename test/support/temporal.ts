@@ -1,5 +1,6 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, type LogEntry } from '@temporalio/worker';
+import { SEARCH_ATTRIBUTE_KEYS } from '../../src/platform/search-attributes.ts';
 
 let runtimeInstalled = false;
 
@@ -20,7 +21,8 @@ export async function startTemporal(): Promise<TestWorkflowEnvironment> {
     });
     runtimeInstalled = true;
   }
-  return TestWorkflowEnvironment.createLocal({ server: { executable: { type: 'existing-path', path } } });
+  // The search attributes every workflow carries (src/platform/search-attributes.ts), as scripts/dev registers them.
+  return TestWorkflowEnvironment.createLocal({ server: { executable: { type: 'existing-path', path }, searchAttributes: [...SEARCH_ATTRIBUTE_KEYS] } });
 }
 
 /** The workflows, bundled once by the global setup for every test file. */

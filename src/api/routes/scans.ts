@@ -71,7 +71,8 @@ export function scansRouter(deps: ApiDeps): Router {
     const run = await prisma.scanRun.findFirst({ where: { id: scanId.data, org_id: orgId, project_id: projectId } });
     if (!run) throw notFound();
     const live = run.status === 'running' ? await liveProgress(run.workflow_id) : null;
-    sendData(res, 200, serializeScanRun(live ? { ...run, scanner_status: live.scanner_status, analysis: live.analysis } : run));
+    const links = temporalUiLinks(config, run.workflow_id);
+    sendData(res, 200, { ...serializeScanRun(live ? { ...run, scanner_status: live.scanner_status, analysis: live.analysis } : run), ...links });
   });
 
   // Live progress: fed by the writers' NOTIFYs, never by polling Temporal (docs/api.md).
@@ -90,4 +91,14 @@ export function scansRouter(deps: ApiDeps): Router {
   }
 
   return router;
+}
+
+/**
+ * `links.temporal_ui`, the run's page in the Temporal Web UI, when TEMPORAL_UI_URL is set; the
+ * key is absent otherwise, so the Krafter shape is unchanged (docs/api.md).
+ */
+export function temporalUiLinks(config: Pick<ApiDeps['config'], 'TEMPORAL_UI_URL' | 'TEMPORAL_NAMESPACE'>, workflowId: string): { links?: { temporal_ui: string } } {
+  if (!config.TEMPORAL_UI_URL) return {};
+  const base = config.TEMPORAL_UI_URL.replace(/\/+$/, '');
+  return { links: { temporal_ui: `${base}/namespaces/${encodeURIComponent(config.TEMPORAL_NAMESPACE)}/workflows/${encodeURIComponent(workflowId)}` } };
 }

@@ -4,7 +4,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { createDecisionNotices } from '../../services/decision-notices.ts';
 import type { DecisionOutcome } from '../../services/verification-decisions.ts';
-import { runVerification } from '../../services/verification-runs.ts';
+import { loadVerificationWorkflowMetadata, runVerification } from '../../services/verification-runs.ts';
 import type { DecisionRequest, VerificationWorkflow } from '../../workflows/verification.ts';
 import type { ApiDeps } from '../deps.ts';
 import { sendData } from '../envelope.ts';
@@ -63,6 +63,7 @@ export function verificationsRouter({ config, db, temporal }: ApiDeps): Router {
     router.post(`/verifications/:verification_id/${decision}`, requireScope('audit:write'), async (req, res) => {
       const verification = await findVerification(res.locals.tenant, req.params.verification_id);
       const request: DecisionRequest = { requestId: randomUUID(), actorKeyId: res.locals.apiKey.keyId };
+      const metadata = await loadVerificationWorkflowMetadata(prisma, res.locals.tenant, verification.finding_id);
       const pending = await notices.expect(request.requestId, DECISION_WAIT_MS);
       try {
         await temporal.workflow.signalWithStart<typeof VerificationWorkflow, [DecisionRequest]>('VerificationWorkflow', {
@@ -72,6 +73,7 @@ export function verificationsRouter({ config, db, temporal }: ApiDeps): Router {
           args: [{ verificationId: verification.id }],
           signal: decision,
           signalArgs: [request],
+          ...metadata,
         });
       } catch (err) {
         pending.cancel();
