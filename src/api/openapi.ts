@@ -284,7 +284,15 @@ function auditPaths(): ZodOpenApiPathsObject {
       }),
     },
     [`${AUDIT_PATH}/tasks`]: {
-      post: audit({ tag: 'Tasks', summary: 'Create a remediation task for a finding', scope: 'audit:write', body: createTaskBody, ok: ok(201, 'The task', dataEnvelope(taskSchema), 'audit') }),
+      post: audit({
+        tag: 'Tasks',
+        summary: 'Create a remediation task for a finding',
+        description: 'One open task per finding: another while one is open is a 409.',
+        scope: 'audit:write',
+        body: createTaskBody,
+        ok: ok(201, 'The task', dataEnvelope(taskSchema), 'audit'),
+        errors: ['conflict'],
+      }),
       get: audit({ tag: 'Tasks', summary: 'List tasks, newest first', scope: 'audit:read', query: taskListQuery, ok: ok(200, 'A page of tasks', listEnvelope(taskSchema), 'audit') }),
     },
     [`${AUDIT_PATH}/tasks/{task_id}`]: {
@@ -306,8 +314,9 @@ function auditPaths(): ZodOpenApiPathsObject {
         summary: "Re-check a task's finding",
         scope: 'audit:write',
         body: runVerificationBody,
+        description: 'A done task, or one whose verification is still running, is a 409.',
         ok: ok(202, 'The verification, running', dataEnvelope(verificationSchema), 'audit'),
-        errors: ['quota_exceeded', 'unavailable'],
+        errors: ['conflict', 'quota_exceeded', 'unavailable'],
       }),
     },
     [`${AUDIT_PATH}/verifications`]: {

@@ -31,6 +31,8 @@ import type { serializeScanRun } from '../serializers/scan-run.ts';
  */
 
 const uuid = z.uuid();
+/** Owners are any 8-4-4-4-12 hex id, as PostgreSQL's uuid takes them (Krafter's examples are not RFC 4122). */
+const anyUuid = z.guid();
 const timestamp = z.iso.datetime().meta({ example: '2026-12-04T09:30:00.000Z' });
 const projectId = z.string().max(64).meta({ example: 'production-website' });
 const severityCounts = z.object({ critical: z.int(), high: z.int(), medium: z.int(), low: z.int() });
@@ -125,7 +127,7 @@ export const scanRunSchema = z
         health_score: z.number().nullable().optional(),
         summary: z.string().nullable().optional(),
         findings_total: z.int().optional(),
-        counts: z.looseObject({ by_severity: severityCounts, by_domain: byDomain }).optional(),
+        counts: z.looseObject({ by_severity: severityCounts, by_domain: z.partialRecord(z.enum(FindingDomain), z.int()).meta({ description: 'The scanned domains' }) }).optional(),
         domain_scores: z.record(z.string(), z.number().nullable()).optional(),
       })
       .meta({ description: 'Empty until the scan completes' }),
@@ -157,7 +159,7 @@ export const findingSchema = z
     priority: z.object({ impact: z.int(), effort: z.int(), risk: z.int(), score: z.int() }),
     priority_score: z.int(),
     score_source: z.enum(ScoreSource),
-    owner_id: uuid.nullable(),
+    owner_id: anyUuid.nullable(),
     affected_assets: z.array(z.looseObject({ type: z.string(), value: z.string() })),
     evidence: z.record(z.string(), z.unknown()).meta({ description: 'What the check saw; `source: "llm"` on findings of the AI review' }),
     recommended_fix: z
@@ -190,7 +192,7 @@ export const findingDetailSchema = findingSchema.extend({ regressions: z.array(r
 export const bulkEditResultSchema = z
   .object({
     updated: z.int().min(0).meta({ description: 'How many findings actually changed' }),
-    results: z.array(z.object({ id: uuid, status: z.enum(FindingStatus), severity: z.enum(Severity), owner_id: uuid.nullable() })),
+    results: z.array(z.object({ id: uuid, status: z.enum(FindingStatus), severity: z.enum(Severity), owner_id: anyUuid.nullable() })),
   })
   .meta({ id: 'BulkEditResult' });
 
@@ -268,7 +270,7 @@ export const taskSchema = z
     title: z.string(),
     status: z.enum(TaskStatus),
     priority: z.enum(TaskPriority),
-    owner_id: uuid.nullable(),
+    owner_id: anyUuid.nullable(),
     sla_due_at: timestamp.nullable(),
     external_ticket_key: z.string().nullable(),
     pr_url: z.string().nullable(),
