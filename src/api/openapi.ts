@@ -461,7 +461,11 @@ function otherPaths(): ZodOpenApiPathsObject {
         tags: ['Meta'],
         summary: 'Interactive API reference (Swagger UI, served locally)',
         security: [],
-        responses: { '200': plain('The reference page', 'text/html', { type: 'string' }), ...errorResponses(['internal'], 'public') },
+        responses: {
+          '200': plain('The reference page', 'text/html', { type: 'string' }),
+          '301': { description: '`/docs/` → `/docs` (the page\'s URLs are relative to it)', headers: { location: { required: true, schema: { type: 'string' } } } },
+          ...errorResponses(['internal'], 'public'),
+        },
       },
     },
     '/docs/assets/{file}': {

@@ -69,7 +69,13 @@ function schemaValidator(pointer: string): ValidateFunction {
   return validate;
 }
 
-const escapePointer = (segment: string) => segment.replace(/~/g, '~0').replace(/\//g, '~1');
+/** Ajv's errors for `value` against the schema at a JSON pointer into the document; empty when it is valid. */
+export function schemaErrors(pointer: string, value: unknown): string[] {
+  const validate = schemaValidator(pointer);
+  return validate(value) ? [] : [ajv!.errorsText(validate.errors)];
+}
+
+export const escapePointer = (segment: string) => segment.replace(/~/g, '~0').replace(/\//g, '~1');
 
 interface Matcher {
   path: string;

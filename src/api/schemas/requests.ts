@@ -82,7 +82,7 @@ export const bulkEditFindingsBody = z
   .meta({
     id: 'BulkEditFindingsRequest',
     description: 'All or nothing: at least one of status, severity, owner_id',
-    example: { ids: ['5f1c7a52-3e0b-4a8e-9d43-0c6f2b7e9a10'], status: 'accepted_risk' },
+    example: { ids: ['5f1c7a52-3e0b-4a8e-9d43-0c6f2b7e9a10'], status: 'dismissed' },
   });
 
 // ── policies ─────────────────────────────────────────────────────────────────────────────────

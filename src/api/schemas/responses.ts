@@ -139,7 +139,26 @@ export const scanRunSchema = z
     inserted_at: timestamp,
     updated_at: timestamp,
   })
-  .meta({ id: 'ScanRun' });
+  .meta({
+    id: 'ScanRun',
+    example: {
+      id: '0b6f9c1e-2d4a-4f5b-8c7d-9e0f1a2b3c4d',
+      org_id: '7d8a3f7e-1c2b-4e5f-8a9b-0c1d2e3f4a5b',
+      project_id: 'production-website',
+      url: 'https://example.com/',
+      trigger: 'manual',
+      status: 'running',
+      scanner_status: { performance: { status: 'running' }, security: { status: 'done' }, seo: { status: 'done' }, accessibility: { status: 'pending' } },
+      summary: {},
+      analysis: { status: 'pending' },
+      failure_reason: null,
+      workflow_id: 'scan-0b6f9c1e-2d4a-4f5b-8c7d-9e0f1a2b3c4d',
+      started_at: '2026-12-04T09:30:00.000Z',
+      finished_at: null,
+      inserted_at: '2026-12-04T09:30:00.000Z',
+      updated_at: '2026-12-04T09:30:04.000Z',
+    },
+  });
 
 // ── findings ─────────────────────────────────────────────────────────────────────────────────
 

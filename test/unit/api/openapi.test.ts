@@ -1,11 +1,13 @@
 import { execFileSync } from 'node:child_process';
 import type { Client } from '@temporalio/client';
 import { createApp } from '../../../src/api/app.ts';
+import { z } from 'zod';
 import { openApiDocument } from '../../../src/api/openapi.ts';
+import * as requests from '../../../src/api/schemas/requests.ts';
 import { loadConfig } from '../../../src/platform/config.ts';
 import { connectDatabase, type Database } from '../../../src/platform/db.ts';
 import { createLogger } from '../../../src/platform/logger.ts';
-import { documentedRoutes, registeredRoutes, responseProblems } from '../../support/openapi-contract.ts';
+import { documentedRoutes, escapePointer, registeredRoutes, responseProblems, schemaErrors } from '../../support/openapi-contract.ts';
 
 /**
  * Documented ahead of the routes that other branches add (issue 12): the SSE stream and the
@@ -88,6 +90,33 @@ describe('the document', () => {
     const codes = doc.components.schemas.ErrorCode.enum as string[];
     expect(codes).toEqual(expect.arrayContaining(['bad_request', 'unauthorized', 'forbidden', 'not_found', 'conflict', 'invalid_params', 'quota_exceeded', 'unavailable']));
     for (const code of codes) expect([code, doc.components.schemas[`Error_${code}`]?.properties?.error?.properties?.code?.const]).toEqual([code, code]);
+  });
+});
+
+describe('the examples', () => {
+  it('are valid by their own schemas', () => {
+    const doc = openApiDocument() as any;
+    const checked: string[] = [];
+    for (const [name, schema] of Object.entries<any>(doc.components.schemas)) {
+      if (schema.example === undefined) continue;
+      checked.push(name);
+      expect([name, schemaErrors(`/components/schemas/${name}`, schema.example)]).toEqual([name, []]);
+    }
+    for (const [name, response] of Object.entries<any>(doc.components.responses)) {
+      const media = response.content['application/json'];
+      checked.push(name);
+      expect([name, schemaErrors(`/components/responses/${escapePointer(name)}/content/application~1json/schema`, media.example)]).toEqual([name, []]);
+    }
+    expect(checked).toEqual(expect.arrayContaining(['ScanRun', 'RunScanRequest', 'RateLimited', 'not_found_rate_limited']));
+  });
+
+  it('of request bodies are accepted by the schemas the routes parse with', () => {
+    const bodies = Object.entries(requests).filter(([, schema]) => schema instanceof z.ZodType && (schema.meta() as { example?: unknown } | undefined)?.example !== undefined);
+    expect(bodies.length).toBeGreaterThanOrEqual(8);
+    for (const [name, schema] of bodies) {
+      const result = (schema as z.ZodType).safeParse((schema as z.ZodType).meta()!.example);
+      expect([name, result.error?.issues ?? []]).toEqual([name, []]);
+    }
   });
 });
 
