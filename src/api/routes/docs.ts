@@ -55,9 +55,11 @@ const ASSET_TYPES: Record<string, string> = { '.js': 'text/javascript; charset=u
 /** GET /openapi.json and the interactive reference at GET /docs (Swagger UI from node_modules, no CDN). */
 export function docsRouter(): Router {
   const router = Router();
-  const json = JSON.stringify(openApiDocument());
+  // Made on the first request, not at start: generating it takes about half a second of CPU.
+  let json: string | undefined;
 
   router.get('/openapi.json', (_req, res) => {
+    json ??= JSON.stringify(openApiDocument());
     res.setHeader('cache-control', 'no-cache');
     res.type('application/json').send(json);
   });
