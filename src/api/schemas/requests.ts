@@ -108,12 +108,12 @@ const policyConfig = storedJsonObject
     override: {
       type: 'object',
       properties: {
+        // No `type`: any value is accepted, and only an object's entries count; the bounds below
+        // apply to objects only (JSON Schema's object keywords ignore other types).
         severity_rules: {
-          type: 'object',
           maxProperties: MAX_SEVERITY_RULES,
           propertyNames: { maxLength: MAX_RULE_KEY_CHARS },
-          additionalProperties: { enum: Object.values(Severity) },
-          description: 'domain, check module or check id → severity; the most specific key wins. Entries of other shapes are ignored.',
+          description: `A domain, check module or check id → ${Object.values(Severity).join('|')}; the most specific key wins. Entries of other shapes are ignored, not refused.`,
         },
       },
     },
