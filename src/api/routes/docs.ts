@@ -46,6 +46,8 @@ const INIT_SCRIPT = `window.addEventListener('load', function () {
     deepLinking: true,
     presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset],
     layout: 'StandaloneLayout',
+    // Off: the badge would send this document's URL to validator.swagger.io.
+    validatorUrl: null,
   });
 });
 `;
