@@ -58,7 +58,7 @@ const ASSET_TYPES: Record<string, string> = { '.js': 'text/javascript; charset=u
 export function docsRouter(): Router {
   const router = Router();
   // Made on the first request, not at start: an API process that nobody asks for it never pays
-  // the generation (76 ms on an idle 2-core machine, bench/openapi.ts) nor keeps the 146 KiB.
+  // the generation (76 ms on this project's 2-core machine, bench/openapi.ts) nor keeps the 146 KiB.
   let json: string | undefined;
 
   router.get('/openapi.json', (_req, res) => {
