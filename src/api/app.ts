@@ -9,6 +9,7 @@ import { rateLimit } from './middleware/rate-limit.ts';
 import { requestId } from './middleware/request-id.ts';
 import { resolveTenant } from './middleware/tenant.ts';
 import { commandCenterRouter } from './routes/command-center.ts';
+import { docsRouter } from './routes/docs.ts';
 import { findingsRouter } from './routes/findings.ts';
 import { healthRouter } from './routes/health.ts';
 import { metricsRouter } from './routes/metrics.ts';
@@ -53,6 +54,7 @@ export function createApp(deps: ApiDeps): Express {
   );
   app.use(healthRouter(deps));
   app.use(metricsRouter(config, metrics));
+  app.use(docsRouter());
   app.use(publicRouter(deps));
 
   // Order matters: who you are (401), your org's budget (429), whether the path is yours (404),

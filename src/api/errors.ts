@@ -1,19 +1,7 @@
 import type { ZodError } from 'zod';
 
-export type ErrorCode =
-  | 'bad_request'
-  | 'unauthorized'
-  | 'forbidden'
-  | 'not_found'
-  | 'conflict'
-  | 'payload_too_large'
-  | 'unsupported_media_type'
-  | 'invalid_params'
-  | 'quota_exceeded'
-  | 'internal'
-  | 'unavailable';
-
-const STATUS: Record<ErrorCode, number> = {
+/** Every error code the API answers with, and its HTTP status (the OpenAPI document lists them from here). */
+export const ERROR_STATUS = {
   bad_request: 400,
   unauthorized: 401,
   forbidden: 403,
@@ -25,7 +13,9 @@ const STATUS: Record<ErrorCode, number> = {
   quota_exceeded: 429,
   internal: 500,
   unavailable: 503,
-};
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
 
 /** Field path → messages, as in a changeset error ("url": ["must be public"]). */
 export type FieldErrors = Record<string, string[]>;
@@ -42,7 +32,7 @@ export class ApiError extends Error {
     cause?: unknown,
   ) {
     super(message, { cause });
-    this.status = STATUS[code];
+    this.status = ERROR_STATUS[code];
   }
 }
 

@@ -1,3 +1,5 @@
+import { isApiPath, responseProblems } from './openapi-contract.ts';
+
 export interface ApiResponse {
   status: number;
   headers: Headers;
@@ -26,7 +28,23 @@ export async function call(
   } catch {
     parsed = undefined;
   }
-  return { status: res.status, headers: res.headers, body: parsed, text };
+  const response = { status: res.status, headers: res.headers, body: parsed, text };
+  checkAgainstDocument(method, url, response);
+  return response;
+}
+
+/**
+ * Every answer of the API's own routes must be one the OpenAPI document describes: a mismatch
+ * fails the test that made the call (test/support/openapi-contract.ts). HEAD answers have no body to check.
+ */
+function checkAgainstDocument(method: string, url: string, response: ApiResponse): void {
+  // Tests only: the benchmarks (bench/) use call() too, and time what the API costs, not this.
+  if (process.env.JEST_WORKER_ID === undefined) return;
+  if (method.toUpperCase() === 'HEAD' || !isApiPath(new URL(url).pathname)) return;
+  const problems = responseProblems(method, url, response);
+  if (problems.length) {
+    throw new Error(`The response does not match the OpenAPI document:\n  ${problems.join('\n  ')}\nbody: ${response.text.slice(0, 2_000)}`);
+  }
 }
 
 /** Polls `read` until `done` holds or the time runs out. */

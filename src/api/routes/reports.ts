@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Router, type Request } from 'express';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { checkTargetUrl } from '../../gather/ssrf/url-guard.ts';
 import type { Prisma, Report } from '../../generated/prisma/client.ts';
-import { ReportFormat } from '../../generated/prisma/enums.ts';
 import { resolveInstanceSecret } from '../../platform/crypto.ts';
 import { encryptSecret } from '../../platform/secrets.ts';
 import type { DsseEnvelope } from '../../platform/signing.ts';
@@ -17,17 +16,9 @@ import { sendData } from '../envelope.ts';
 import { ApiError, invalidParams, notFound } from '../errors.ts';
 import { requireScope } from '../middleware/auth.ts';
 import { afterCursor, orderNewestFirst, toPage } from '../pagination.ts';
+import { exportReportBody, reportListQuery, reportSummaryQuery, shareReportBody } from '../schemas/requests.ts';
 import { serializeReport } from '../serializers/report.ts';
-import { cursorPageQuery, parseBody, parseQuery, uuidParam } from '../validation.ts';
-
-/** Krafter accepts the date filters and ignores them: the figures are always today's. */
-const summaryQuery = z.strictObject({ date_from: z.string().max(64).optional(), date_to: z.string().max(64).optional() });
-const exportBody = z.strictObject({ format: z.enum(ReportFormat) });
-const shareBody = z.strictObject({
-  channel: z.enum(['link', 'email', 'slack']),
-  recipients: z.array(z.email()).min(1).max(50).optional(),
-  webhook_url: z.string().min(1).max(2048).optional(),
-});
+import { parseBody, parseQuery, uuidParam } from '../validation.ts';
 
 export function reportsRouter({ config, db, temporal }: ApiDeps): Router {
   const { prisma } = db;
@@ -44,13 +35,13 @@ export function reportsRouter({ config, db, temporal }: ApiDeps): Router {
   const present = async (req: Request, report: Report) => serializeReport(report, await links.exportUrl(report, origin(req)));
 
   router.get('/reports/summary', requireScope('audit:read'), async (req, res) => {
-    parseQuery(req, summaryQuery);
+    parseQuery(req, reportSummaryQuery);
     const { orgId, projectId } = res.locals.tenant;
     sendData(res, 200, await loadSummary(prisma, { orgId, projectId }, new Date()));
   });
 
   router.post('/reports/export', requireScope('audit:write'), async (req, res) => {
-    const { format } = parseBody(req, exportBody);
+    const { format } = parseBody(req, exportReportBody);
     const { orgId, projectId } = res.locals.tenant;
     const snapshot = (await loadMetrics(prisma, { orgId, projectId })) as unknown as Prisma.InputJsonObject;
     const report = await kickoffReportExport(prisma, temporal, config, { orgId, projectId, format, snapshot });
@@ -59,7 +50,7 @@ export function reportsRouter({ config, db, temporal }: ApiDeps): Router {
 
   /** Krafter: shares the project's latest report; there is no report id. */
   router.post('/reports/share', requireScope('audit:write'), async (req, res) => {
-    const body = parseBody(req, shareBody);
+    const body = parseBody(req, shareReportBody);
     const webhook = checkShareTarget(body);
     const { orgId, projectId } = res.locals.tenant;
     const report = await prisma.report.findFirst({ where: { org_id: orgId, project_id: projectId }, orderBy: orderNewestFirst('created_at') });
@@ -98,7 +89,7 @@ export function reportsRouter({ config, db, temporal }: ApiDeps): Router {
   });
 
   router.get('/reports', requireScope('audit:read'), async (req, res) => {
-    const { cursor, limit } = parseQuery(req, cursorPageQuery);
+    const { cursor, limit } = parseQuery(req, reportListQuery);
     const { orgId, projectId } = res.locals.tenant;
     const scope = { org_id: orgId, project_id: projectId };
     const [rows, total] = await Promise.all([
@@ -129,7 +120,7 @@ export function reportsRouter({ config, db, temporal }: ApiDeps): Router {
   }
 
   /** Each channel's own field is required, and only its own is accepted; a webhook must be a public URL. */
-  function checkShareTarget(body: z.infer<typeof shareBody>): URL | null {
+  function checkShareTarget(body: z.infer<typeof shareReportBody>): URL | null {
     const only = (field: 'recipients' | 'webhook_url', channel: string) =>
       body[field] !== undefined && body.channel !== channel ? { [field]: [`is only for channel ${channel}`] } : {};
     const misplaced = { ...only('recipients', 'email'), ...only('webhook_url', 'slack') };
@@ -146,7 +137,7 @@ export function reportsRouter({ config, db, temporal }: ApiDeps): Router {
     return target.url;
   }
 
-  function sharePayload(report: Report, share: { url: string; expiresAt: Date }, body: z.infer<typeof shareBody>, webhook: URL | null, deliveryId: string): ShareDeliveryPayload {
+  function sharePayload(report: Report, share: { url: string; expiresAt: Date }, body: z.infer<typeof shareReportBody>, webhook: URL | null, deliveryId: string): ShareDeliveryPayload {
     const snapshot = report.snapshot as Record<string, unknown>;
     const number = (key: string) => (typeof snapshot[key] === 'number' ? (snapshot[key] as number) : null);
     const notice: ShareNotice = {

@@ -1,6 +1,4 @@
 import { Router } from 'express';
-import { z } from 'zod';
-import { SCANNERS } from '../../domain/scanners.ts';
 import { checkTargetUrl } from '../../gather/ssrf/url-guard.ts';
 import { createScanEventHub } from '../../services/scan-event-hub.ts';
 import { kickoffScan } from '../../services/scan-kickoff.ts';
@@ -11,19 +9,10 @@ import { invalidParams, notFound } from '../errors.ts';
 import { requireScope } from '../middleware/auth.ts';
 import { rateLimit } from '../middleware/rate-limit.ts';
 import { afterCursor, orderNewestFirst, toPage } from '../pagination.ts';
+import { runScanBody, scanListQuery } from '../schemas/requests.ts';
 import { serializeScanRun } from '../serializers/scan-run.ts';
-import { cursorPageQuery, parseBody, parseQuery, uuidParam } from '../validation.ts';
+import { parseBody, parseQuery, uuidParam } from '../validation.ts';
 import { streamScanEvents } from './scan-events.ts';
-
-const runScanBody = z.strictObject({
-  url: z.string().min(1).max(2048),
-  trigger: z.enum(['manual', 'scheduled', 'post_deploy']).default('manual'),
-  scanners: z
-    .array(z.enum(SCANNERS))
-    .min(1)
-    .transform((names) => SCANNERS.filter((s) => names.includes(s)))
-    .default([...SCANNERS]),
-});
 
 /** A running scan's slots come from the workflow itself, if it answers quickly. */
 const LIVE_QUERY_DEADLINE_MS = 1_000;
@@ -49,7 +38,7 @@ export function scansRouter(deps: ApiDeps): Router {
   });
 
   router.get('/scans', requireScope('audit:read'), async (req, res) => {
-    const { cursor, limit } = parseQuery(req, cursorPageQuery);
+    const { cursor, limit } = parseQuery(req, scanListQuery);
     const { orgId, projectId } = res.locals.tenant;
     const scope = { org_id: orgId, project_id: projectId };
     const [rows, total] = await Promise.all([

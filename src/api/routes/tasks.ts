@@ -1,6 +1,4 @@
 import { Router } from 'express';
-import { z } from 'zod';
-import { TaskPriority, TaskStatus } from '../../generated/prisma/enums.ts';
 import { canMoveTask, findingStatusForTask, OPEN_FINDING_STATUSES } from '../../domain/lifecycle.ts';
 import { changeFinding } from '../../services/finding-changes.ts';
 import { createTask } from '../../services/tasks.ts';
@@ -9,43 +7,9 @@ import { sendData } from '../envelope.ts';
 import { ApiError, invalidParams, notFound } from '../errors.ts';
 import { requireScope } from '../middleware/auth.ts';
 import { afterCursor, orderNewestFirst, toPage } from '../pagination.ts';
+import { createTaskBody, taskListQuery, updateTaskBody } from '../schemas/requests.ts';
 import { serializeTask } from '../serializers/remediation.ts';
-import { cursorPageQuery, parseBody, parseQuery, uuidParam } from '../validation.ts';
-
-const editable = {
-  title: z.string().trim().min(1).max(300),
-  priority: z.enum(TaskPriority),
-  owner_id: z.uuid().nullable(),
-  sla_due_at: z.iso.datetime({ offset: true }).nullable(),
-  external_ticket_key: z.string().trim().min(1).max(100).nullable(),
-  pr_url: z.url({ protocol: /^https?$/ }).max(2048).nullable(),
-};
-
-const createBody = z.strictObject({
-  finding_id: z.uuid(),
-  title: editable.title.optional(),
-  priority: editable.priority.default('medium'),
-  owner_id: editable.owner_id.optional(),
-  sla_due_at: editable.sla_due_at.optional(),
-  external_ticket_key: editable.external_ticket_key.optional(),
-  pr_url: editable.pr_url.optional(),
-});
-
-const updateBody = z
-  .strictObject({
-    title: editable.title.optional(),
-    status: z.enum(TaskStatus).optional(),
-    priority: editable.priority.optional(),
-    owner_id: editable.owner_id.optional(),
-    sla_due_at: editable.sla_due_at.optional(),
-    external_ticket_key: editable.external_ticket_key.optional(),
-    pr_url: editable.pr_url.optional(),
-    // Named so that trying to change it gets its own message.
-    finding_id: z.unknown().optional(),
-  })
-  .refine((body) => Object.keys(body).length > 0, { message: 'give at least one field to change' });
-
-const listQuery = cursorPageQuery.extend({ status: z.enum(TaskStatus).optional() });
+import { parseBody, parseQuery, uuidParam } from '../validation.ts';
 
 const date = (value: string | null | undefined) => (value === undefined ? undefined : value === null ? null : new Date(value));
 
@@ -54,7 +18,7 @@ export function tasksRouter({ db }: ApiDeps): Router {
   const router = Router({ mergeParams: true });
 
   router.post('/tasks', requireScope('audit:write'), async (req, res) => {
-    const body = parseBody(req, createBody);
+    const body = parseBody(req, createTaskBody);
     const task = await createTask(prisma, res.locals.tenant, {
       findingId: body.finding_id,
       title: body.title,
@@ -69,7 +33,7 @@ export function tasksRouter({ db }: ApiDeps): Router {
   });
 
   router.get('/tasks', requireScope('audit:read'), async (req, res) => {
-    const { cursor, limit, status } = parseQuery(req, listQuery);
+    const { cursor, limit, status } = parseQuery(req, taskListQuery);
     const { orgId, projectId } = res.locals.tenant;
     const scope = { org_id: orgId, project_id: projectId, ...(status ? { status } : {}) };
     const [rows, total] = await Promise.all([
@@ -95,7 +59,7 @@ export function tasksRouter({ db }: ApiDeps): Router {
   /** Partial update. A status move carries the open finding along (in_progress, ready_verify). */
   router.patch('/tasks/:task_id', requireScope('audit:write'), async (req, res) => {
     const task = await findTask(res.locals.tenant, req.params.task_id);
-    const { finding_id: findingId, status, sla_due_at: slaDueAt, ...fields } = parseBody(req, updateBody);
+    const { finding_id: findingId, status, sla_due_at: slaDueAt, ...fields } = parseBody(req, updateTaskBody);
     if (findingId !== undefined) throw invalidParams({ finding_id: ['cannot be changed; create a new task for another finding'] });
     if (status === 'done') throw new ApiError('conflict', 'A task is done when its verification is approved');
     if (status !== undefined && status !== task.status && !canMoveTask(task.status, status)) {

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowIdReusePolicy } from '@temporalio/client';
 import { Router } from 'express';
-import { z } from 'zod';
 import { createDecisionNotices } from '../../services/decision-notices.ts';
 import type { DecisionOutcome } from '../../services/verification-decisions.ts';
 import { loadVerificationWorkflowMetadata, runVerification } from '../../services/verification-runs.ts';
@@ -11,10 +10,10 @@ import { sendData } from '../envelope.ts';
 import { ApiError, invalidParams, notFound } from '../errors.ts';
 import { requireScope } from '../middleware/auth.ts';
 import { afterCursor, orderNewestFirst, toPage } from '../pagination.ts';
+import { runVerificationBody, verificationListQuery } from '../schemas/requests.ts';
 import { serializeVerification } from '../serializers/remediation.ts';
-import { cursorPageQuery, parseBody, parseQuery, uuidParam } from '../validation.ts';
+import { parseBody, parseQuery, uuidParam } from '../validation.ts';
 
-const runBody = z.strictObject({ task_id: z.uuid() });
 const DECISION_WAIT_MS = 15_000;
 
 export function verificationsRouter({ config, db, temporal }: ApiDeps): Router {
@@ -30,14 +29,14 @@ export function verificationsRouter({ config, db, temporal }: ApiDeps): Router {
   }
 
   router.post('/verifications/run', requireScope('audit:write'), async (req, res) => {
-    const { task_id: taskId } = parseBody(req, runBody);
+    const { task_id: taskId } = parseBody(req, runVerificationBody);
     const verification = await runVerification(prisma, temporal, config, res.locals.tenant, taskId);
     if (!verification) throw invalidParams({ task_id: ['no such task in this project'] });
     sendData(res, 202, serializeVerification(verification));
   });
 
   router.get('/verifications', requireScope('audit:read'), async (req, res) => {
-    const { cursor, limit } = parseQuery(req, cursorPageQuery);
+    const { cursor, limit } = parseQuery(req, verificationListQuery);
     const { orgId, projectId } = res.locals.tenant;
     const scope = { org_id: orgId, project_id: projectId };
     const [rows, total] = await Promise.all([

@@ -1,0 +1,532 @@
+import { z } from 'zod';
+import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathsObject, type ZodOpenApiResponseObject, type ZodOpenApiResponsesObject } from 'zod-openapi';
+import { ERROR_STATUS, type ErrorCode } from './errors.ts';
+import {
+  bulkEditFindingsBody,
+  createTaskBody,
+  editFindingBody,
+  exportReportBody,
+  findingListQuery,
+  replacePolicyBody,
+  reportListQuery,
+  reportSummaryQuery,
+  runScanBody,
+  runVerificationBody,
+  scanListQuery,
+  shareReportBody,
+  taskListQuery,
+  testPolicyBody,
+  updateTaskBody,
+  verificationListQuery,
+} from './schemas/requests.ts';
+import {
+  bulkEditResultSchema,
+  commandCenterSchema,
+  dataEnvelope,
+  errorCodeSchema,
+  errorEnvelope,
+  findingDetailSchema,
+  findingSchema,
+  healthSchema,
+  listEnvelope,
+  policySchema,
+  policySimulationSchema,
+  rateLimitedSchema,
+  readinessSchema,
+  reportEvidenceSchema,
+  reportSchema,
+  reportShareSchema,
+  reportSummarySchema,
+  scanRunSchema,
+  signingKeySchema,
+  taskSchema,
+  verificationSchema,
+} from './schemas/responses.ts';
+
+/**
+ * The OpenAPI 3.1 document, generated from the zod schemas the routes parse requests with
+ * (schemas/requests.ts) and the response schemas (schemas/responses.ts). Every route Express
+ * registers has an operation here and nothing else does (test/unit/openapi-routes.test.ts).
+ */
+
+export const AUDIT_PATH = '/api/v1/orgs/{org_id}/projects/{project_id}/audit';
+
+/** Docs assets served by GET /docs/assets/{file} (routes/docs.ts): the only files it serves. */
+export const DOCS_ASSETS = ['swagger-ui.css', 'swagger-ui-bundle.js', 'swagger-ui-standalone-preset.js', 'init.js', 'favicon-32x32.png'] as const;
+
+const ref = (kind: 'headers' | 'responses', name: string) => ({ $ref: `#/components/${kind}/${name}` });
+
+const REQUEST_ID_HEADER = { 'x-request-id': ref('headers', 'RequestId') };
+const RATE_HEADERS = {
+  ...REQUEST_ID_HEADER,
+  'x-ratelimit-limit': ref('headers', 'RateLimitLimit'),
+  'x-ratelimit-remaining': ref('headers', 'RateLimitRemaining'),
+  'x-ratelimit-reset': ref('headers', 'RateLimitReset'),
+};
+
+const ERROR_DESCRIPTIONS: Record<ErrorCode, string> = {
+  bad_request: 'The body is not JSON, not an object, or malformed (every audit route parses a JSON body when one is sent)',
+  unauthorized: 'Missing, malformed, unknown, revoked or expired API key',
+  forbidden: "The key's scope does not allow this route",
+  not_found: "Not found: also another org's ids, a project not in the key's org, and malformed ids, so existence is never confirmed",
+  conflict: 'The change is not allowed in the current state',
+  payload_too_large: 'Body over 256 KB',
+  unsupported_media_type: 'Unsupported body encoding or charset',
+  invalid_params: 'Query or body failed validation; `error.details` maps each field to its messages',
+  quota_exceeded: "The org's AI quota for the period is spent (with `retry-after`); nothing was written",
+  internal: 'Unexpected server error (logged with the request id)',
+  unavailable: 'Temporal could not take the workflow, or did not confirm it in time',
+};
+
+const ERROR_EXAMPLES: Partial<Record<ErrorCode, unknown>> = {
+  invalid_params: { url: ['host is in a private or reserved address range (loopback)'] },
+  quota_exceeded: { limit: 10, period: 'month', reset_at: '2026-12-01T00:00:00.000Z' },
+};
+
+type Flavour = 'audit' | 'keyed' | 'public';
+
+const errorResponseCache = new Map<string, ZodOpenApiResponseObject>();
+
+/** Registered once per code and flavour (components.responses), referenced by every operation. */
+function errorResponse(code: ErrorCode, flavour: Flavour): ZodOpenApiResponseObject {
+  const id = `${code}${flavour === 'public' || code === 'unauthorized' || code === 'internal' ? '' : '_rate_limited'}`;
+  let response = errorResponseCache.get(id);
+  if (!response) errorResponseCache.set(id, (response = makeErrorResponse(code, flavour, id)));
+  return response;
+}
+
+function makeErrorResponse(code: ErrorCode, flavour: Flavour, id: string): ZodOpenApiResponseObject {
+  // x-ratelimit-* are set by the rate bucket, which runs after authentication.
+  const headers = flavour === 'public' || code === 'unauthorized' || code === 'internal' ? REQUEST_ID_HEADER : RATE_HEADERS;
+  return {
+    id,
+    description: ERROR_DESCRIPTIONS[code],
+    headers: code === 'quota_exceeded' ? { ...headers, 'retry-after': ref('headers', 'RetryAfter') } : headers,
+    content: {
+      'application/json': {
+        schema: errorEnvelope(code),
+        example: {
+          data: null,
+          meta: { request_id: 'F-mxbAQk6m9lXeQAAATj' },
+          error: { code, message: ERROR_DESCRIPTIONS[code], ...(ERROR_EXAMPLES[code] ? { details: ERROR_EXAMPLES[code] } : {}) },
+        },
+      },
+    },
+  };
+}
+
+/** Statuses → responses; two codes never share a status except 429 (rate limit, AI quota). */
+function errorResponses(codes: ErrorCode[], flavour: Flavour): ZodOpenApiResponsesObject {
+  const responses: ZodOpenApiResponsesObject = {};
+  for (const code of codes) responses[`${ERROR_STATUS[code]}`] = errorResponse(code, flavour);
+  if (flavour !== 'public') {
+    const quota = codes.includes('quota_exceeded');
+    responses['429'] = {
+      description: quota ? 'The rate bucket is spent (flat body), or the AI quota is (error envelope)' : 'The rate bucket is spent (flat body, Krafter\'s)',
+      headers: { ...RATE_HEADERS, 'retry-after': ref('headers', 'RetryAfter') },
+      content: { 'application/json': { schema: quota ? z.union([rateLimitedSchema, errorEnvelope('quota_exceeded')]) : rateLimitedSchema } },
+    };
+  }
+  return responses;
+}
+
+function ok(status: number, description: string, schema: z.ZodType, flavour: Flavour): ZodOpenApiResponsesObject {
+  return { [`${status}`]: { description, headers: flavour === 'public' ? REQUEST_ID_HEADER : RATE_HEADERS, content: { 'application/json': { schema } } } };
+}
+
+const orgProjectParams = {
+  org_id: z.uuid().meta({ description: "The key's org" }),
+  project_id: z.string().max(64).meta({ description: 'A project of the org', example: 'production-website' }),
+};
+const idParam = (description: string) => z.uuid().meta({ description: `${description}; a malformed id is a 404` });
+
+interface AuditOperation {
+  tag: string;
+  summary: string;
+  description?: string;
+  scope: 'audit:read' | 'audit:write';
+  params?: Record<string, z.ZodType>;
+  query?: z.ZodObject;
+  body?: z.ZodType;
+  ok: ZodOpenApiResponsesObject;
+  /** Beyond those every audit route can answer. */
+  errors?: ErrorCode[];
+}
+
+function audit(op: AuditOperation): ZodOpenApiOperationObject {
+  const validates = op.query !== undefined || op.body !== undefined;
+  const codes: ErrorCode[] = [
+    'bad_request',
+    'unauthorized',
+    'forbidden',
+    'not_found',
+    'payload_too_large',
+    'unsupported_media_type',
+    ...(validates ? (['invalid_params'] as const) : []),
+    ...(op.errors ?? []),
+    'internal',
+  ];
+  return {
+    tags: [op.tag],
+    summary: op.summary,
+    ...(op.description ? { description: op.description } : {}),
+    'x-required-scope': op.scope,
+    security: [{ apiKey: [] }],
+    requestParams: { path: z.object({ ...orgProjectParams, ...op.params }), ...(op.query ? { query: op.query } : {}) },
+    ...(op.body ? { requestBody: { required: true, content: { 'application/json': { schema: op.body } } } } : {}),
+    responses: { ...op.ok, ...errorResponses(codes, 'audit') },
+  };
+}
+
+function auditPaths(): ZodOpenApiPathsObject {
+  const scan = { scan_id: idParam('The scan run') };
+  const finding = { finding_id: idParam('The finding') };
+  const task = { task_id: idParam('The task') };
+  const verification = { verification_id: idParam('The verification') };
+  const report = { report_id: idParam('The report') };
+  const decision = (name: 'approve' | 'reopen', summary: string): ZodOpenApiOperationObject =>
+    audit({
+      tag: 'Verifications',
+      summary,
+      description: 'Sent to the verification workflow as a signal; answers once the decision is applied.',
+      scope: 'audit:write',
+      params: verification,
+      ok: ok(200, `The verification after ${name}`, dataEnvelope(verificationSchema), 'audit'),
+      errors: ['conflict', 'unavailable'],
+    });
+  return {
+    [`${AUDIT_PATH}/scans/run`]: {
+      post: audit({
+        tag: 'Scans',
+        summary: 'Start a scan',
+        description: 'Spends one unit of the strict rate bucket (the x-ratelimit-* headers show it) and, with an AI provider, one AI unit.',
+        scope: 'audit:write',
+        body: runScanBody,
+        ok: ok(202, 'The scan run, queued', dataEnvelope(scanRunSchema), 'audit'),
+        errors: ['quota_exceeded', 'unavailable'],
+      }),
+    },
+    [`${AUDIT_PATH}/scans`]: {
+      get: audit({ tag: 'Scans', summary: 'List scan runs, newest first', scope: 'audit:read', query: scanListQuery, ok: ok(200, 'A page of scan runs', listEnvelope(scanRunSchema), 'audit') }),
+    },
+    [`${AUDIT_PATH}/scans/{scan_id}`]: {
+      get: audit({
+        tag: 'Scans',
+        summary: 'Get a scan run',
+        description: 'While running, `scanner_status` and `analysis` come live from the workflow.',
+        scope: 'audit:read',
+        params: scan,
+        ok: ok(200, 'The scan run', dataEnvelope(scanRunSchema), 'audit'),
+      }),
+    },
+    [`${AUDIT_PATH}/scans/{scan_id}/events`]: {
+      get: {
+        ...audit({ tag: 'Scans', summary: 'Live progress of a scan (Server-Sent Events)', scope: 'audit:read', params: scan, ok: {} }),
+        description:
+          'A `text/event-stream`: it starts with the current state; event `scanner` (data `{"scanner", "status", "error"?}`) on each slot change, ' +
+          'event `analysis` on each AI stage change, and a final `completed` or `failed` event carrying the scan as GET scans/{scan_id} serialises it, after which the stream ends. ' +
+          'A heartbeat comment every 15 s; send `Last-Event-ID` to resume.',
+        parameters: [{ name: 'last-event-id', in: 'header', required: false, description: 'Resume after this event id', schema: { type: 'string' } }],
+        responses: {
+          '200': {
+            description: 'The event stream',
+            headers: RATE_HEADERS,
+            content: { 'text/event-stream': { schema: { type: 'string' }, example: 'id: 3\nevent: scanner\ndata: {"scanner":"security","status":"done"}\n\n' } },
+          },
+          ...errorResponses(['bad_request', 'unauthorized', 'forbidden', 'not_found', 'payload_too_large', 'unsupported_media_type', 'internal'], 'audit'),
+        },
+      },
+    },
+    [`${AUDIT_PATH}/findings`]: {
+      get: audit({
+        tag: 'Findings',
+        summary: 'List findings',
+        description: "Krafter's offset paging: `meta.next_cursor` is always null. Ordered by priority_score, newest first.",
+        scope: 'audit:read',
+        query: findingListQuery,
+        ok: ok(200, 'A page of findings', listEnvelope(findingSchema), 'audit'),
+      }),
+    },
+    [`${AUDIT_PATH}/findings/{finding_id}`]: {
+      get: audit({ tag: 'Findings', summary: 'Get a finding with its regressions', scope: 'audit:read', params: finding, ok: ok(200, 'The finding', dataEnvelope(findingDetailSchema), 'audit') }),
+      patch: audit({
+        tag: 'Findings',
+        summary: 'Edit a finding (status, severity, owner)',
+        scope: 'audit:write',
+        params: finding,
+        body: editFindingBody,
+        ok: ok(200, 'The finding after the edit', dataEnvelope(findingSchema), 'audit'),
+        errors: ['conflict'],
+      }),
+    },
+    [`${AUDIT_PATH}/findings/bulk`]: {
+      post: audit({
+        tag: 'Findings',
+        summary: 'Edit many findings, all or nothing',
+        scope: 'audit:write',
+        body: bulkEditFindingsBody,
+        ok: ok(200, 'What changed, in request order', dataEnvelope(bulkEditResultSchema), 'audit'),
+        errors: ['conflict'],
+      }),
+    },
+    [`${AUDIT_PATH}/policies/current`]: {
+      get: audit({ tag: 'Policies', summary: "The project's policy (the default is made on first read)", scope: 'audit:read', ok: ok(200, 'The policy', dataEnvelope(policySchema), 'audit') }),
+      put: audit({ tag: 'Policies', summary: 'Replace the policy', scope: 'audit:write', body: replacePolicyBody, ok: ok(200, 'The policy, `config` as sent', dataEnvelope(policySchema), 'audit') }),
+    },
+    [`${AUDIT_PATH}/policies/test`]: {
+      post: audit({
+        tag: 'Policies',
+        summary: "What-if: a config's severity rules applied to the open findings",
+        description: 'Writes nothing, so a read key may ask.',
+        scope: 'audit:read',
+        body: testPolicyBody,
+        ok: ok(200, 'The simulation', dataEnvelope(policySimulationSchema), 'audit'),
+      }),
+    },
+    [`${AUDIT_PATH}/tasks`]: {
+      post: audit({
+        tag: 'Tasks',
+        summary: 'Create a remediation task for a finding',
+        description: 'One open task per finding: another while one is open is a 409.',
+        scope: 'audit:write',
+        body: createTaskBody,
+        ok: ok(201, 'The task', dataEnvelope(taskSchema), 'audit'),
+        errors: ['conflict'],
+      }),
+      get: audit({ tag: 'Tasks', summary: 'List tasks, newest first', scope: 'audit:read', query: taskListQuery, ok: ok(200, 'A page of tasks', listEnvelope(taskSchema), 'audit') }),
+    },
+    [`${AUDIT_PATH}/tasks/{task_id}`]: {
+      get: audit({ tag: 'Tasks', summary: 'Get a task', scope: 'audit:read', params: task, ok: ok(200, 'The task', dataEnvelope(taskSchema), 'audit') }),
+      patch: audit({
+        tag: 'Tasks',
+        summary: 'Update a task',
+        description: 'A status move carries the open finding along (in_progress, ready_verify).',
+        scope: 'audit:write',
+        params: task,
+        body: updateTaskBody,
+        ok: ok(200, 'The task after the update', dataEnvelope(taskSchema), 'audit'),
+        errors: ['conflict'],
+      }),
+    },
+    [`${AUDIT_PATH}/verifications/run`]: {
+      post: audit({
+        tag: 'Verifications',
+        summary: "Re-check a task's finding",
+        scope: 'audit:write',
+        body: runVerificationBody,
+        description: 'A done task, or one whose verification is still running, is a 409.',
+        ok: ok(202, 'The verification, running', dataEnvelope(verificationSchema), 'audit'),
+        errors: ['conflict', 'quota_exceeded', 'unavailable'],
+      }),
+    },
+    [`${AUDIT_PATH}/verifications`]: {
+      get: audit({ tag: 'Verifications', summary: 'List verifications, newest first', scope: 'audit:read', query: verificationListQuery, ok: ok(200, 'A page of verifications', listEnvelope(verificationSchema), 'audit') }),
+    },
+    [`${AUDIT_PATH}/verifications/{verification_id}`]: {
+      get: audit({ tag: 'Verifications', summary: 'Get a verification', scope: 'audit:read', params: verification, ok: ok(200, 'The verification', dataEnvelope(verificationSchema), 'audit') }),
+    },
+    [`${AUDIT_PATH}/verifications/{verification_id}/approve`]: { post: decision('approve', 'Approve a passed verification (closes the task and finding)') },
+    [`${AUDIT_PATH}/verifications/{verification_id}/reopen`]: { post: decision('reopen', 'Reopen: the fix did not hold') },
+    [`${AUDIT_PATH}/reports/summary`]: {
+      get: audit({ tag: 'Reports', summary: "Today's figures and the 7-day risk burn-down", scope: 'audit:read', query: reportSummaryQuery, ok: ok(200, 'The summary', dataEnvelope(reportSummarySchema), 'audit') }),
+    },
+    [`${AUDIT_PATH}/reports/export`]: {
+      post: audit({
+        tag: 'Reports',
+        summary: 'Export a report (a workflow renders and signs it)',
+        scope: 'audit:write',
+        body: exportReportBody,
+        ok: ok(202, 'The report, queued', dataEnvelope(reportSchema), 'audit'),
+        errors: ['quota_exceeded', 'unavailable'],
+      }),
+    },
+    [`${AUDIT_PATH}/reports/share`]: {
+      post: audit({
+        tag: 'Reports',
+        summary: "Share the project's latest exported report",
+        scope: 'audit:write',
+        body: shareReportBody,
+        ok: ok(200, 'The share', dataEnvelope(reportShareSchema), 'audit'),
+        errors: ['conflict', 'unavailable'],
+      }),
+    },
+    [`${AUDIT_PATH}/reports`]: {
+      get: audit({ tag: 'Reports', summary: 'List reports, newest first', scope: 'audit:read', query: reportListQuery, ok: ok(200, 'A page of reports', listEnvelope(reportSchema), 'audit') }),
+    },
+    [`${AUDIT_PATH}/reports/{report_id}`]: {
+      get: audit({ tag: 'Reports', summary: 'Get a report', scope: 'audit:read', params: report, ok: ok(200, 'The report', dataEnvelope(reportSchema), 'audit') }),
+    },
+    [`${AUDIT_PATH}/reports/{report_id}/evidence`]: {
+      get: audit({
+        tag: 'Reports',
+        summary: "The report's signed provenance (DSSE envelope)",
+        scope: 'audit:read',
+        params: report,
+        ok: ok(200, 'The envelope and its decoded statement', dataEnvelope(reportEvidenceSchema), 'audit'),
+      }),
+    },
+    [`${AUDIT_PATH}/command-center`]: {
+      get: audit({ tag: 'Command center', summary: 'The project at a glance', scope: 'audit:read', ok: ok(200, 'The blocks', dataEnvelope(commandCenterSchema), 'audit') }),
+    },
+  };
+}
+
+const binary = { type: 'string', contentMediaType: 'application/octet-stream' } as const;
+const publicNotFound = errorResponses(['not_found', 'internal'], 'public');
+const linkToken = { token: z.string().meta({ description: 'The signed token from the link; tampered, foreign or expired → 404' }) };
+
+function otherPaths(): ZodOpenApiPathsObject {
+  const plain = (description: string, mediaType: string, schema: object, example?: string) => ({
+    description,
+    content: { [mediaType]: { schema, ...(example ? { example } : {}) } },
+  });
+  return {
+    '/healthz': {
+      get: { tags: ['Health'], summary: 'The process is up', security: [], responses: { ...ok(200, 'Up', dataEnvelope(healthSchema), 'public'), ...errorResponses(['internal'], 'public') } },
+    },
+    '/readyz': {
+      get: {
+        tags: ['Health'],
+        summary: 'PostgreSQL and Temporal answer too',
+        security: [],
+        responses: {
+          ...ok(200, 'Ready', dataEnvelope(readinessSchema), 'public'),
+          '503': { description: 'Not ready: `checks` says which dependency did not answer', headers: REQUEST_ID_HEADER, content: { 'application/json': { schema: dataEnvelope(readinessSchema) } } },
+          ...errorResponses(['internal'], 'public'),
+        },
+      },
+    },
+    '/api/v1/signing-key': {
+      get: {
+        tags: ['Reports'],
+        summary: "The instance's public key that signs report evidence",
+        security: [{ apiKey: [] }],
+        responses: { ...ok(200, 'The active key', dataEnvelope(signingKeySchema), 'keyed'), ...errorResponses(['unauthorized', 'internal'], 'keyed') },
+      },
+    },
+    '/api/v1/exports/{token}': {
+      get: {
+        tags: ['Public links'],
+        summary: 'Download an exported report (signed link, no key)',
+        security: [],
+        requestParams: { path: z.object(linkToken) },
+        responses: {
+          '200': {
+            description: 'The report file, as exported; `content-disposition: attachment`',
+            headers: { ...REQUEST_ID_HEADER, 'content-disposition': { schema: { type: 'string' }, required: true } },
+            content: {
+              'application/pdf': { schema: binary },
+              'text/html': { schema: { type: 'string' } },
+              'application/json': { schema: { type: 'object' } },
+              'text/csv': { schema: { type: 'string' } },
+              'application/sarif+json': { schema: { type: 'object' } },
+            },
+          },
+          ...publicNotFound,
+        },
+      },
+    },
+    '/api/v1/shared/reports/{token}': {
+      get: {
+        tags: ['Public links'],
+        summary: 'View a shared report (signed link, no key)',
+        description: 'An HTML page under a CSP that lets it fetch and run nothing.',
+        security: [],
+        requestParams: { path: z.object(linkToken) },
+        responses: { '200': { headers: REQUEST_ID_HEADER, ...plain('The report page', 'text/html', { type: 'string' }) }, ...publicNotFound },
+      },
+    },
+    '/metrics': {
+      get: {
+        tags: ['Meta'],
+        summary: 'Prometheus metrics',
+        description: 'Prometheus text exposition. When `METRICS_TOKEN` is set, `Authorization: Bearer <METRICS_TOKEN>` is required.',
+        security: [{}, { metricsToken: [] }],
+        responses: {
+          '200': plain('The metrics', 'text/plain', { type: 'string' }, '# TYPE sitewarden_scans_started_total counter\nsitewarden_scans_started_total 3\n'),
+          ...errorResponses(['unauthorized', 'internal'], 'public'),
+        },
+      },
+    },
+    '/openapi.json': {
+      get: {
+        tags: ['Meta'],
+        summary: 'This document',
+        security: [],
+        responses: { '200': plain('The OpenAPI 3.1 document', 'application/json', { type: 'object', required: ['openapi', 'paths'] }), ...errorResponses(['internal'], 'public') },
+      },
+    },
+    '/docs': {
+      get: {
+        tags: ['Meta'],
+        summary: 'Interactive API reference (Swagger UI, served locally)',
+        security: [],
+        responses: {
+          '200': plain('The reference page', 'text/html', { type: 'string' }),
+          '301': { description: '`/docs/` → `/docs` (the page\'s URLs are relative to it)', headers: { location: { required: true, schema: { type: 'string' } } } },
+          ...errorResponses(['internal'], 'public'),
+        },
+      },
+    },
+    '/docs/assets/{file}': {
+      get: {
+        tags: ['Meta'],
+        summary: "The reference page's scripts and styles",
+        security: [],
+        requestParams: { path: z.object({ file: z.enum(DOCS_ASSETS) }) },
+        responses: {
+          '200': {
+            description: 'The asset',
+            content: { 'text/javascript': { schema: { type: 'string' } }, 'text/css': { schema: { type: 'string' } }, 'image/png': { schema: binary } },
+          },
+          ...publicNotFound,
+        },
+      },
+    },
+  };
+}
+
+let cached: ReturnType<typeof createDocument> | undefined;
+
+export function openApiDocument(): ReturnType<typeof createDocument> {
+  cached ??= createDocument({
+    openapi: '3.1.1',
+    info: {
+      title: 'Sitewarden API',
+      version: '1',
+      description:
+        'Website audits (performance, security, SEO, accessibility) and their remediation, compatible with the Krafter Audit API. ' +
+        'Every JSON answer is an envelope `{data, meta: {request_id}, error}`. Audit routes are per org and project, behind an API key ' +
+        'with scope `audit:read` or `audit:write` (`x-required-scope` on each operation) and a per-org rate bucket (`x-ratelimit-*` headers).',
+      license: { name: 'UNLICENSED', identifier: 'UNLICENSED' },
+    },
+    servers: [{ url: '/', description: 'This instance' }],
+    security: [{ apiKey: [] }],
+    tags: ['Health', 'Scans', 'Findings', 'Policies', 'Tasks', 'Verifications', 'Reports', 'Command center', 'Public links', 'Meta'].map((name) => ({ name })),
+    paths: { ...otherPaths(), ...auditPaths() },
+    components: {
+      // Every code in one list; each error response pins its own (Error_<code>).
+      schemas: { ErrorCode: errorCodeSchema },
+      securitySchemes: {
+        apiKey: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'kr_live_<43 base64url characters>',
+          description: 'An API key (`kr_live_` and 43 base64url characters) in `Authorization: Bearer …`, made with `sitewarden admin keys create`.',
+        },
+        metricsToken: { type: 'http', scheme: 'bearer', description: 'The instance\'s METRICS_TOKEN, when it is set' },
+      },
+      headers: {
+        RequestId: { description: "This request's id (a well-formed incoming x-request-id is kept)", required: true, schema: { type: 'string' } },
+        RateLimitLimit: { description: "The bucket's size (requests per window)", required: true, schema: { type: 'integer' } },
+        RateLimitRemaining: { description: 'Requests left in this window', required: true, schema: { type: 'integer' } },
+        RateLimitReset: { description: 'When the window resets, Unix time in seconds', required: true, schema: { type: 'integer' } },
+        RetryAfter: { description: 'Seconds to wait', required: true, schema: { type: 'integer' } },
+      },
+    },
+  }, {
+    // A policy's config is a z.custom (a free-form JSON object); its .meta() override says what it accepts.
+    allowEmptySchema: { custom: true },
+  });
+  return cached;
+}

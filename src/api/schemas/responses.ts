@@ -1,0 +1,397 @@
+import { z } from 'zod';
+import { SCANNERS } from '../../domain/scanners.ts';
+import {
+  FindingDomain,
+  FindingStatus,
+  RegressionStatus,
+  RegressionTrigger,
+  ReportFormat,
+  ReportStatus,
+  ScanStatus,
+  ScanTrigger,
+  ScoreSource,
+  Severity,
+  SeveritySource,
+  TaskPriority,
+  TaskStatus,
+  VerificationResult,
+} from '../../generated/prisma/enums.ts';
+import { OPEN_TASK_STATUSES } from '../../domain/lifecycle.ts';
+import { ERROR_STATUS, type ErrorCode } from '../errors.ts';
+import type { serializeFinding, serializeRegression } from '../serializers/finding.ts';
+import type { serializePolicy } from '../serializers/policy.ts';
+import type { serializeTask, serializeVerification } from '../serializers/remediation.ts';
+import type { serializeReport } from '../serializers/report.ts';
+import type { serializeScanRun } from '../serializers/scan-run.ts';
+
+/**
+ * What the API answers, as zod schemas: the OpenAPI document's response schemas, and what the
+ * integration tests check every response against. The serializers' key sets are pinned to
+ * these at compile time (bottom of the file), so a field added to one but not the other fails tsc.
+ */
+
+const uuid = z.uuid();
+/** Owners are any 8-4-4-4-12 hex id, as PostgreSQL's uuid takes them (Krafter's examples are not RFC 4122). */
+const anyUuid = z.guid();
+const timestamp = z.iso.datetime().meta({ example: '2026-12-04T09:30:00.000Z' });
+const projectId = z.string().max(64).meta({ example: 'production-website' });
+const severityCounts = z.object({ critical: z.int(), high: z.int(), medium: z.int(), low: z.int() });
+const byDomain = z.object(Object.fromEntries(Object.values(FindingDomain).map((d) => [d, z.int()])) as Record<FindingDomain, z.ZodInt>);
+
+// ── envelope ─────────────────────────────────────────────────────────────────────────────────
+
+export const requestIdSchema = z.string().meta({ id: 'RequestId', description: 'This request\'s id, also in the `x-request-id` header', example: 'F-mxbAQk6m9lXeQAAATj' });
+
+/** `{data, meta: {request_id}, error: null}` (src/api/envelope.ts). */
+export function dataEnvelope<T extends z.ZodType>(data: T) {
+  return z.object({ data, meta: z.object({ request_id: requestIdSchema }), error: z.null() });
+}
+
+/** A list: `meta` adds `total` and `next_cursor` (null when there is no next page). */
+export function listEnvelope<T extends z.ZodType>(item: T) {
+  return z.object({
+    data: z.array(item),
+    meta: z.object({
+      request_id: requestIdSchema,
+      total: z.int().min(0).meta({ description: 'All matching items, not just this page' }),
+      next_cursor: z.string().nullable().meta({ description: 'Pass as `cursor` for the next page; null on the last page (always null where paging is by offset)' }),
+    }),
+    error: z.null(),
+  });
+}
+
+export const errorCodeSchema = z.enum(Object.keys(ERROR_STATUS) as [ErrorCode, ...ErrorCode[]]).meta({ id: 'ErrorCode' });
+
+const errorDetails = z
+  .record(z.string(), z.union([z.array(z.string()), z.string(), z.number()]))
+  .meta({
+    description: 'Field errors (field path → messages), or facts of the refusal (a quota\'s limit and reset time)',
+    example: { url: ['host is in a private or reserved address range (loopback)'] },
+  });
+
+function makeErrorEnvelope(code: ErrorCode) {
+  return z
+    .object({
+      data: z.null(),
+      meta: z.object({ request_id: requestIdSchema }),
+      error: z.object({ code: z.literal(code), message: z.string(), details: errorDetails.optional() }),
+    })
+    .meta({ id: `Error_${code}` });
+}
+
+const errorEnvelopes = new Map<ErrorCode, ReturnType<typeof makeErrorEnvelope>>();
+
+/** The error envelope with `error.code` pinned to one code, so a status answers only its own code. */
+export function errorEnvelope(code: ErrorCode) {
+  // One object per code: a component id may name only one schema.
+  let schema = errorEnvelopes.get(code);
+  if (!schema) errorEnvelopes.set(code, (schema = makeErrorEnvelope(code)));
+  return schema;
+}
+
+/** Krafter's 429 for a spent rate bucket is flat, not enveloped. */
+export const rateLimitedSchema = z
+  .object({ error: z.literal('Rate limit exceeded'), retry_after: z.int().min(1).meta({ description: 'Seconds, as in the retry-after header' }) })
+  .meta({ id: 'RateLimited', example: { error: 'Rate limit exceeded', retry_after: 42 } });
+
+// ── health ───────────────────────────────────────────────────────────────────────────────────
+
+export const healthSchema = z.object({ status: z.literal('ok') }).meta({ id: 'Health' });
+const probe = z.enum(['ok', 'unavailable']);
+export const readinessSchema = z
+  .object({ status: z.enum(['ready', 'unavailable']), checks: z.object({ database: probe, temporal: probe }) })
+  .meta({ id: 'Readiness', example: { status: 'ready', checks: { database: 'ok', temporal: 'ok' } } });
+
+export const signingKeySchema = z
+  .object({ key_id: z.string().meta({ description: 'SHA-256 of the public key (SPKI DER), hex' }), algorithm: z.literal('ed25519'), public_key_pem: z.string(), created_at: timestamp })
+  .meta({ id: 'SigningKey' });
+
+// ── scans ────────────────────────────────────────────────────────────────────────────────────
+
+const scannerSlot = z.object({ status: z.enum(['pending', 'running', 'done', 'failed']), error: z.string().optional() });
+export const analysisStageSchema = z
+  .object({ status: z.enum(['pending', 'running', 'done', 'failed', 'skipped']), reason: z.string().optional() })
+  .meta({ id: 'AnalysisStage', description: 'The AI stage; null on runs older than it' });
+
+export const scanRunSchema = z
+  .object({
+    id: uuid,
+    org_id: uuid,
+    project_id: projectId,
+    url: z.string().meta({ example: 'https://example.com/' }),
+    trigger: z.enum(ScanTrigger),
+    status: z.enum(ScanStatus),
+    scanner_status: z.partialRecord(z.enum(SCANNERS), scannerSlot).meta({ description: 'One slot per requested scanner' }),
+    summary: z
+      .looseObject({
+        health_score: z.number().nullable().optional(),
+        summary: z.string().nullable().optional(),
+        findings_total: z.int().optional(),
+        counts: z.looseObject({ by_severity: severityCounts, by_domain: z.partialRecord(z.enum(FindingDomain), z.int()).meta({ description: 'The scanned domains' }) }).optional(),
+        domain_scores: z.record(z.string(), z.number().nullable()).optional(),
+      })
+      .meta({ description: 'Empty until the scan completes' }),
+    analysis: analysisStageSchema.nullable(),
+    failure_reason: z.string().nullable(),
+    workflow_id: z.string().meta({ example: 'scan-0b6f9c1e-2d4a-4f5b-8c7d-9e0f1a2b3c4d' }),
+    started_at: timestamp.nullable(),
+    finished_at: timestamp.nullable(),
+    inserted_at: timestamp,
+    updated_at: timestamp,
+  })
+  .meta({
+    id: 'ScanRun',
+    example: {
+      id: '0b6f9c1e-2d4a-4f5b-8c7d-9e0f1a2b3c4d',
+      org_id: '7d8a3f7e-1c2b-4e5f-8a9b-0c1d2e3f4a5b',
+      project_id: 'production-website',
+      url: 'https://example.com/',
+      trigger: 'manual',
+      status: 'running',
+      scanner_status: { performance: { status: 'running' }, security: { status: 'done' }, seo: { status: 'done' }, accessibility: { status: 'pending' } },
+      summary: {},
+      analysis: { status: 'pending' },
+      failure_reason: null,
+      workflow_id: 'scan-0b6f9c1e-2d4a-4f5b-8c7d-9e0f1a2b3c4d',
+      started_at: '2026-12-04T09:30:00.000Z',
+      finished_at: null,
+      inserted_at: '2026-12-04T09:30:00.000Z',
+      updated_at: '2026-12-04T09:30:04.000Z',
+    },
+  });
+
+// ── findings ─────────────────────────────────────────────────────────────────────────────────
+
+export const findingSchema = z
+  .object({
+    id: uuid,
+    org_id: uuid,
+    project_id: projectId,
+    domain: z.enum(FindingDomain),
+    check_id: z.string().meta({ example: 'security.csp_missing' }),
+    title: z.string(),
+    description: z.string(),
+    severity: z.enum(Severity),
+    severity_source: z.enum(SeveritySource),
+    status: z.enum(FindingStatus),
+    confidence: z.number(),
+    priority: z.object({ impact: z.int(), effort: z.int(), risk: z.int(), score: z.int() }),
+    priority_score: z.int(),
+    score_source: z.enum(ScoreSource),
+    owner_id: anyUuid.nullable(),
+    affected_assets: z.array(z.looseObject({ type: z.string(), value: z.string() })),
+    evidence: z.record(z.string(), z.unknown()).meta({ description: 'What the check saw; `source: "llm"` on findings of the AI review' }),
+    recommended_fix: z
+      .looseObject({ summary: z.string(), steps: z.array(z.string()) })
+      .nullable()
+      .meta({ description: 'The model\'s fix when `score_source` is `ai`, else null' }),
+    verification_key: z.string().nullable(),
+    first_seen_scan_id: uuid.nullable(),
+    last_seen_scan_id: uuid.nullable(),
+    inserted_at: timestamp,
+    updated_at: timestamp,
+  })
+  .meta({ id: 'Finding' });
+
+export const regressionSchema = z
+  .object({
+    id: uuid,
+    finding_id: uuid,
+    trigger: z.enum(RegressionTrigger),
+    status: z.enum(RegressionStatus),
+    scan_run_id: uuid.nullable(),
+    verification_id: uuid.nullable(),
+    opened_at: timestamp,
+    closed_at: timestamp.nullable(),
+  })
+  .meta({ id: 'Regression' });
+
+export const findingDetailSchema = findingSchema.extend({ regressions: z.array(regressionSchema) }).meta({ id: 'FindingDetail' });
+
+export const bulkEditResultSchema = z
+  .object({
+    updated: z.int().min(0).meta({ description: 'How many findings actually changed' }),
+    results: z.array(z.object({ id: uuid, status: z.enum(FindingStatus), severity: z.enum(Severity), owner_id: anyUuid.nullable() })),
+  })
+  .meta({ id: 'BulkEditResult' });
+
+// ── command center ───────────────────────────────────────────────────────────────────────────
+
+const openTaskStatuses = z.object(Object.fromEntries(OPEN_TASK_STATUSES.map((s) => [s, z.int()])) as Record<(typeof OPEN_TASK_STATUSES)[number], z.ZodInt>);
+
+export const commandCenterSchema = z
+  .object({
+    latest_scan: z
+      .object({ id: uuid, url: z.string(), status: z.enum(ScanStatus), finished_at: timestamp.nullable(), health_score: z.number().nullable() })
+      .nullable(),
+    findings: z.object({ open: z.int(), by_severity: severityCounts, by_domain: byDomain }),
+    top_findings: z.array(findingSchema),
+    tasks: z.object({
+      open: z.int(),
+      by_status: openTaskStatuses,
+      past_sla: z.int(),
+      past_sla_tasks: z.array(
+        z.object({ id: uuid, finding_id: uuid, title: z.string(), status: z.enum(TaskStatus), priority: z.enum(TaskPriority), sla_due_at: timestamp }),
+      ),
+    }),
+    verifications: z.object({
+      awaiting_approval: z.int(),
+      items: z.array(z.object({ id: uuid, task_id: uuid, finding_id: uuid, created_at: timestamp })),
+    }),
+    regressions: z.object({
+      open: z.int(),
+      items: z.array(z.object({ id: uuid, finding_id: uuid, trigger: z.enum(RegressionTrigger), opened_at: timestamp })),
+    }),
+  })
+  .meta({ id: 'CommandCenter' });
+
+// ── policies ─────────────────────────────────────────────────────────────────────────────────
+
+export const policySchema = z
+  .object({
+    id: uuid,
+    name: z.string(),
+    org_id: uuid,
+    project_id: projectId,
+    config: z.record(z.string(), z.unknown()),
+    active: z.boolean(),
+    updated_at: timestamp,
+  })
+  .meta({ id: 'Policy' });
+
+export const policySimulationSchema = z
+  .object({
+    simulated_findings: z.int(),
+    escalated_to_critical: z.int(),
+    config_preview: z.record(z.string(), z.unknown()),
+    severities: severityCounts,
+    counts_before: severityCounts,
+    trace: z.array(
+      z.object({
+        finding_id: uuid,
+        title: z.string(),
+        domain: z.enum(FindingDomain),
+        check_id: z.string(),
+        from: z.enum(Severity),
+        to: z.enum(Severity),
+        rule: z.string().nullable().meta({ description: 'The deciding key as a path, or null when no rule covers the finding any more' }),
+      }),
+    ),
+  })
+  .meta({ id: 'PolicySimulation' });
+
+// ── tasks and verifications ──────────────────────────────────────────────────────────────────
+
+export const taskSchema = z
+  .object({
+    id: uuid,
+    finding_id: uuid,
+    title: z.string(),
+    status: z.enum(TaskStatus),
+    priority: z.enum(TaskPriority),
+    owner_id: anyUuid.nullable(),
+    sla_due_at: timestamp.nullable(),
+    external_ticket_key: z.string().nullable(),
+    pr_url: z.string().nullable(),
+    created_at: timestamp,
+    updated_at: timestamp,
+  })
+  .meta({ id: 'Task' });
+
+export const verificationSchema = z
+  .object({
+    id: uuid,
+    task_id: uuid,
+    finding_id: uuid,
+    result: z.enum(VerificationResult),
+    checks: z.array(
+      z.object({
+        key: z.string(),
+        before: z.literal('failed'),
+        after: z.enum(['pending', 'passed', 'failed']),
+        status: z.enum(['running', 'passed', 'failed']),
+        detail: z.string().optional(),
+      }),
+    ),
+    verified_by_id: z.string().nullable(),
+    verified_at: timestamp.nullable(),
+    reopened_at: timestamp.nullable(),
+    workflow_id: z.string(),
+    created_at: timestamp,
+    updated_at: timestamp,
+  })
+  .meta({ id: 'Verification' });
+
+// ── reports ──────────────────────────────────────────────────────────────────────────────────
+
+const reportMetrics = {
+  open_findings: z.int(),
+  verification_pass_rate: z.number(),
+  regression_rate: z.number(),
+};
+
+export const reportSummarySchema = z
+  .object({
+    risk_burn_down: z.array(z.object({ date: z.iso.date(), open_risk_score: z.number() })).meta({ description: 'The last seven days, oldest first' }),
+    ...reportMetrics,
+  })
+  .meta({ id: 'ReportSummary' });
+
+export const reportSchema = z
+  .object({
+    id: uuid,
+    org_id: uuid,
+    project_id: projectId,
+    period_start: z.iso.date(),
+    period_end: z.iso.date(),
+    format: z.enum(ReportFormat),
+    status: z.enum(ReportStatus),
+    snapshot: z
+      .looseObject({ export_url: z.string().nullable().meta({ description: 'A signed download link, made for each response; null until exported' }) })
+      .meta({ description: 'The figures at export time, plus `export_url`' }),
+    failure_reason: z.string().nullable(),
+    sha256: z.string().nullable().meta({ description: 'Of the exported file, hex' }),
+    exported_at: timestamp.nullable(),
+    shared_at: timestamp.nullable(),
+    workflow_id: z.string().nullable(),
+    created_at: timestamp,
+    updated_at: timestamp,
+  })
+  .meta({ id: 'Report' });
+
+export const reportShareSchema = z
+  .object({
+    id: uuid,
+    channel: z.enum(['link', 'email', 'slack']),
+    status: z.literal('shared'),
+    recipients: z.array(z.string()),
+    shared_at: timestamp,
+    share_url: z.string().nullable().meta({ description: 'Channel link only' }),
+    share_expires_at: timestamp.nullable(),
+    delivery: z.object({ id: uuid, status: z.literal('pending') }).nullable().meta({ description: 'Email and Slack: the delivery, sent by a workflow' }),
+  })
+  .meta({ id: 'ReportShare' });
+
+export const reportEvidenceSchema = z
+  .object({
+    envelope: z.object({
+      payloadType: z.string(),
+      payload: z.string().meta({ description: 'base64 of the statement' }),
+      signatures: z.array(z.object({ keyid: z.string(), sig: z.string() })),
+    }),
+    statement: z.record(z.string(), z.unknown()).meta({ description: 'The decoded in-toto statement' }),
+  })
+  .meta({ id: 'ReportEvidence', description: 'A DSSE envelope signed with the instance key (GET /api/v1/signing-key)' });
+
+// ── drift guards: each serializer's keys are exactly its schema's ────────────────────────────
+
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type KeysMatch<F extends (...args: never[]) => unknown, S extends z.ZodType> = Same<keyof ReturnType<F>, keyof z.infer<S>>;
+const keysMatch = <T extends true>(): T | undefined => undefined;
+keysMatch<KeysMatch<typeof serializeScanRun, typeof scanRunSchema>>();
+keysMatch<KeysMatch<typeof serializeFinding, typeof findingSchema>>();
+keysMatch<KeysMatch<typeof serializeRegression, typeof regressionSchema>>();
+keysMatch<KeysMatch<typeof serializePolicy, typeof policySchema>>();
+keysMatch<KeysMatch<typeof serializeTask, typeof taskSchema>>();
+keysMatch<KeysMatch<typeof serializeVerification, typeof verificationSchema>>();
+keysMatch<KeysMatch<typeof serializeReport, typeof reportSchema>>();
