@@ -37,6 +37,7 @@ import {
   reportSchema,
   reportShareSchema,
   reportSummarySchema,
+  scanRunDetailSchema,
   scanRunSchema,
   signingKeySchema,
   taskSchema,
@@ -216,7 +217,7 @@ function auditPaths(): ZodOpenApiPathsObject {
         description: 'While running, `scanner_status` and `analysis` come live from the workflow.',
         scope: 'audit:read',
         params: scan,
-        ok: ok(200, 'The scan run', dataEnvelope(scanRunSchema), 'audit'),
+        ok: ok(200, 'The scan run', dataEnvelope(scanRunDetailSchema), 'audit'),
       }),
     },
     [`${AUDIT_PATH}/scans/{scan_id}/events`]: {

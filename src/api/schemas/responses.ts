@@ -160,6 +160,16 @@ export const scanRunSchema = z
     },
   });
 
+/** GET scans/:scan_id: the run, and where to look at it when the instance says (TEMPORAL_UI_URL). */
+export const scanRunDetailSchema = scanRunSchema
+  .extend({
+    links: z
+      .object({ temporal_ui: z.url().meta({ description: "The run's page in the Temporal Web UI", example: 'http://127.0.0.1:8233/namespaces/default/workflows/scan-0b6f9c1e-2d4a-4f5b-8c7d-9e0f1a2b3c4d' }) })
+      .optional()
+      .meta({ description: 'Present when TEMPORAL_UI_URL is set' }),
+  })
+  .meta({ id: 'ScanRunDetail' });
+
 // ── findings ─────────────────────────────────────────────────────────────────────────────────
 
 export const findingSchema = z
