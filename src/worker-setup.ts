@@ -1,41 +1,89 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { type NativeConnection, Worker } from '@temporalio/worker';
-import { createActivities } from './activities/index.ts';
-import { browserTaskSlots } from './activities/browser-share.ts';
-import type { Config } from './platform/config.ts';
+import { browserTaskSlots, createBrowserShare } from './activities/browser-share.ts';
+import { createMainQueueActivities } from './activities/main-queue.ts';
+import { ConfigError, type Config } from './platform/config.ts';
 import type { Db } from './platform/db.ts';
 import type { SafeFetcher } from './gather/safe-fetch.ts';
 
-const WORKFLOWS_PATH = require.resolve('./workflows/index.ts');
+/**
+ * What one worker process polls: `main` the main queue (workflows and light activities), `browser`
+ * the browser queue (Lighthouse, axe, PDFs), `all` both (`npm run worker`, ./scripts/dev, tests).
+ * Production runs one process of each role (docs/deploy.md), so only the browser worker loads
+ * Playwright and axe-core.
+ */
+export const WORKER_ROLES = ['main', 'browser', 'all'] as const;
+export type WorkerRole = (typeof WORKER_ROLES)[number];
+
+/** `--role main|browser|all` (default all) from the worker's arguments. */
+export function workerRole(argv: readonly string[]): WorkerRole {
+  const at = argv.findIndex((arg) => arg === '--role' || arg.startsWith('--role='));
+  if (at === -1) return 'all';
+  const value = argv[at]!.includes('=') ? argv[at]!.slice('--role='.length) : argv[at + 1];
+  const role = WORKER_ROLES.find((r) => r === value);
+  // A ConfigError: runMain prints the message alone and exits 1.
+  if (!role) throw new ConfigError(`--role must be one of ${WORKER_ROLES.join(', ')} (got ${JSON.stringify(value ?? '')})`);
+  return role;
+}
+
+/**
+ * `npm run build` writes the workflow bundle beside the compiled worker (dist/workflow-bundle.js):
+ * a worker from dist/ loads it instead of running webpack at every start. From the sources
+ * (tsx, tests) there is none, and the workflows are bundled at start.
+ */
+export const PREBUILT_WORKFLOW_BUNDLE = path.join(__dirname, 'workflow-bundle.js');
+
+function defaultWorkflows(): { workflowBundle: { codePath: string } } | { workflowsPath: string } {
+  if (existsSync(PREBUILT_WORKFLOW_BUNDLE)) return { workflowBundle: { codePath: PREBUILT_WORKFLOW_BUNDLE } };
+  // index.ts from the sources, index.js from dist/ without a bundle.
+  return { workflowsPath: require.resolve(`./workflows/index${path.extname(__filename)}`) };
+}
 
 export interface WorkerDeps {
   connection: NativeConnection;
   config: Config;
   prisma: Db;
   fetcher: SafeFetcher;
-  /** A prebuilt workflow bundle (tests share one); otherwise the workflows are bundled at start. */
+  /** A prebuilt workflow bundle (tests share one); otherwise dist's, or the workflows bundled at start. */
   workflowBundle?: { code: string } | { codePath: string };
+  role?: WorkerRole;
 }
 
 /**
- * Two workers in one process: the main queue runs workflows and light activities; the browser
- * queue runs Lighthouse and axe, BROWSER_CONCURRENCY at a time (activities/browser-share.ts, which
- * also shares them fairly between orgs), so a light scan never waits behind a Chromium run.
+ * The main queue runs workflows and light activities; the browser queue runs Lighthouse and axe,
+ * BROWSER_CONCURRENCY at a time (activities/browser-share.ts, which also shares them fairly between
+ * orgs), so a light scan never waits behind a Chromium run. One process may run both (role `all`).
  */
-export async function createWorkers({ connection, config, prisma, fetcher, workflowBundle }: WorkerDeps): Promise<Worker[]> {
-  const activities = createActivities({ prisma, config, fetcher });
-  const common = { connection, namespace: config.TEMPORAL_NAMESPACE, activities };
-  return Promise.all([
-    Worker.create({
-      ...common,
-      taskQueue: config.TEMPORAL_TASK_QUEUE,
-      ...(workflowBundle ? { workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
-    }),
-    Worker.create({
-      ...common,
-      taskQueue: config.TEMPORAL_BROWSER_TASK_QUEUE,
-      // More tasks than Chromium slots: the others wait for a slot, or are turned back because
-      // their org is at its share, so a flood of one org's tasks never blocks the queue.
-      maxConcurrentActivityTaskExecutions: browserTaskSlots(config),
-    }),
-  ]);
+export async function createWorkers({ connection, config, prisma, fetcher, workflowBundle, role = 'all' }: WorkerDeps): Promise<Worker[]> {
+  const deps = { prisma, config, fetcher };
+  // One per process: its Chromium slots are shared by the scanners and the verifications.
+  const browserShare = createBrowserShare(prisma, config);
+  const common = { connection, namespace: config.TEMPORAL_NAMESPACE };
+  const workers: Promise<Worker>[] = [];
+  if (role !== 'browser') {
+    workers.push(
+      Worker.create({
+        ...common,
+        taskQueue: config.TEMPORAL_TASK_QUEUE,
+        activities: createMainQueueActivities(deps, browserShare),
+        ...(workflowBundle ? { workflowBundle } : defaultWorkflows()),
+      }),
+    );
+  }
+  if (role !== 'main') {
+    // Imported here, not at the top: this module graph holds Playwright and axe-core.
+    const { createBrowserQueueActivities } = await import('./activities/browser-queue.ts');
+    workers.push(
+      Worker.create({
+        ...common,
+        taskQueue: config.TEMPORAL_BROWSER_TASK_QUEUE,
+        activities: createBrowserQueueActivities(deps, browserShare),
+        // More tasks than Chromium slots: the others wait for a slot, or are turned back because
+        // their org is at its share, so a flood of one org's tasks never blocks the queue.
+        maxConcurrentActivityTaskExecutions: browserTaskSlots(config),
+      }),
+    );
+  }
+  return Promise.all(workers);
 }

@@ -6,9 +6,11 @@ import { connectDatabase } from './platform/db.ts';
 import { createLogger } from './platform/logger.ts';
 import { runMain } from './platform/process.ts';
 import { ensureSweeperSchedule, SWEEPER_SCHEDULE_ID } from './services/sweeper-schedule.ts';
-import { createWorkers } from './worker-setup.ts';
+import { createWorkers, workerRole } from './worker-setup.ts';
 
 runMain(async () => {
+  // --role main|browser|all (default all): which task queues this process polls (worker-setup.ts).
+  const role = workerRole(process.argv.slice(2));
   const config = loadConfig();
   const logger = createLogger(config.LOG_LEVEL, 'worker');
   const db = connectDatabase(config.DATABASE_URL, config.DATABASE_POOL_SIZE);
@@ -20,7 +22,7 @@ runMain(async () => {
     maxBytes: config.SCAN_MAX_PAGE_BYTES,
   });
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
-  const workers = await createWorkers({ connection, config, prisma: db.prisma, fetcher });
+  const workers = await createWorkers({ connection, config, prisma: db.prisma, fetcher, role });
   const running = Promise.all(workers.map((w) => w.run()));
   // The sweeper's Schedule, made by whichever worker starts first (docs/deploy.md); a failure here
   // leaves the workers running and is retried at the next start.
@@ -28,7 +30,7 @@ runMain(async () => {
     (state) => logger.info({ schedule: SWEEPER_SCHEDULE_ID, state }, 'sweeper schedule'),
     (err: Error) => logger.error({ err: { name: err.name, message: err.message } }, 'could not create the sweeper schedule'),
   );
-  logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, browserTaskQueue: config.TEMPORAL_BROWSER_TASK_QUEUE }, 'worker running');
+  logger.info({ role, taskQueue: config.TEMPORAL_TASK_QUEUE, browserTaskQueue: config.TEMPORAL_BROWSER_TASK_QUEUE }, 'worker running');
   return async () => {
     // Shutdown cancels running activities: the browser scanners close Chromium on that signal.
     for (const worker of workers) worker.shutdown();
