@@ -8,7 +8,7 @@
  * database sitewarden_bench_rss (created and migrated here), the fixture site served here on 127.0.0.1:
  *
  * - production, from dist/ (`npm run build`): `node dist/api/main.js`, `node dist/worker.js --role
- *   main` and `--role browser`, as `npm start` runs them;
+ *   main` and `--role browser`, with PRODUCTION_NODE_FLAGS, as `npm start` runs them;
  * - development, from the sources: `tsx src/api/main.ts` and `tsx src/worker.ts` (both roles in one
  *   process), as ./scripts/dev runs them. Its RSS is that of the node process under the tsx wrapper.
  *
@@ -26,6 +26,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@temporalio/client';
 import { createKey, createOrg, createProject } from '../src/admin/tenants.ts';
 import { connectDatabase } from '../src/platform/db.ts';
+import { PRODUCTION_NODE_FLAGS } from '../src/platform/node-flags.ts';
 import { ensureDatabase, migrate } from '../src/platform/migrate.ts';
 import { startFixtureSite } from '../test/support/fixture-site.ts';
 import { machineLoad } from './scan-support.ts';
@@ -41,7 +42,6 @@ import {
   ROOT,
   runBench,
   scriptPid,
-  signalGroup,
   startChild,
   startTemporal,
   temporalClient,
@@ -97,9 +97,9 @@ async function runLayout(layout: 'dist' | 'src', temporalCli: string, siteUrl: s
   const started =
     layout === 'dist'
       ? [
-          { name: 'api', child: startChild(`${layout}-api`, node, ['dist/api/main.js'], env), wrapped: false },
-          { name: 'worker --role main', child: startChild(`${layout}-main`, node, ['dist/worker.js', '--role', 'main'], env), wrapped: false },
-          { name: 'worker --role browser', child: startChild(`${layout}-browser`, node, ['dist/worker.js', '--role', 'browser'], env), wrapped: false },
+          { name: 'api', child: startChild(`${layout}-api`, node, [...PRODUCTION_NODE_FLAGS, 'dist/api/main.js'], env), wrapped: false },
+          { name: 'worker --role main', child: startChild(`${layout}-main`, node, [...PRODUCTION_NODE_FLAGS, 'dist/worker.js', '--role', 'main'], env), wrapped: false },
+          { name: 'worker --role browser', child: startChild(`${layout}-browser`, node, [...PRODUCTION_NODE_FLAGS, 'dist/worker.js', '--role', 'browser'], env), wrapped: false },
         ]
       : [
           { name: 'api', child: startChild(`${layout}-api`, TSX, ['src/api/main.ts'], env), wrapped: true },
@@ -122,8 +122,7 @@ async function runLayout(layout: 'dist' | 'src', temporalCli: string, siteUrl: s
   clearInterval(sampler);
   await sleep(2_000); // the last activities' completions reported
   const after = pids.map((p) => memoryMiB(p.pid));
-  for (const p of started) signalGroup(p.child, 'SIGTERM');
-  await sleep(3_000);
+  // The processes stay up, idle, until the bench ends (it stops its children then, not before).
   return { layout, scansSeconds, processes: pids.map((p, i) => ({ name: p.name, idle: idle[i]!, after: after[i]!, peak: Math.max(peaks[i]!, after[i]!.rss) })) };
 }
 

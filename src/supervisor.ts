@@ -9,6 +9,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { PRODUCTION_NODE_FLAGS } from './platform/node-flags.ts';
 
 const PROCESSES: { name: string; args: string[] }[] = [
   { name: 'api', args: [path.join(__dirname, 'api/main.js')] },
@@ -31,7 +32,7 @@ function stopAll(signal: NodeJS.Signals): void {
 
 for (const { name, args } of PROCESSES) {
   // Logs go straight through: each process writes pino JSON lines carrying its own name.
-  const child = spawn(process.execPath, [...process.execArgv, ...args], { stdio: 'inherit' });
+  const child = spawn(process.execPath, [...PRODUCTION_NODE_FLAGS, ...process.execArgv, ...args], { stdio: 'inherit' });
   children.set(name, child);
   child.on('exit', (code, signal) => {
     children.delete(name);
