@@ -54,7 +54,7 @@ describe('docker-compose.yml', () => {
   const compose = parse(readFileSync(`${__dirname}/../../docker-compose.yml`, 'utf8'), { merge: true });
   const known = new Set(Object.keys(envSchema.shape));
 
-  it.each(['api', 'worker', 'migrate'])('%s sets only variables the config schema knows, and they validate', (service) => {
+  it.each(['api', 'worker', 'browser-worker', 'migrate'])('%s sets only variables the config schema knows, and they validate', (service) => {
     const environment: Record<string, string> = compose.services[service].environment;
     expect(Object.keys(environment).length).toBeGreaterThan(3);
     for (const name of Object.keys(environment)) expect(known).toContain(name);
@@ -64,7 +64,18 @@ describe('docker-compose.yml', () => {
     expect(() => loadConfig(resolved)).not.toThrow();
   });
 
-  it('runs Temporal, PostgreSQL, MinIO, the API and the worker', () => {
-    expect(Object.keys(compose.services)).toEqual(expect.arrayContaining(['temporal', 'postgresql', 'minio', 'api', 'worker']));
+  it('runs Temporal, PostgreSQL, MinIO, the API, the main worker and the browser worker', () => {
+    expect(Object.keys(compose.services)).toEqual(expect.arrayContaining(['temporal', 'postgresql', 'minio', 'api', 'worker', 'browser-worker']));
+  });
+
+  it('runs each process from the production build, the workers one role each', () => {
+    const command = (service: string) => compose.services[service].command as string[];
+    expect(command('api')).toEqual(['node', 'dist/api/main.js']);
+    expect(command('worker')).toEqual(['node', 'dist/worker.js', '--role', 'main']);
+    expect(command('browser-worker')).toEqual(['node', 'dist/worker.js', '--role', 'browser']);
+    expect(command('migrate')).toEqual(['node', 'dist/cli/main.js', 'migrate']);
+    // Chromium is in the browser image only.
+    expect(compose.services['browser-worker'].build.target).toBe('browser');
+    expect(compose.services.worker.build.target).toBe('app');
   });
 });
