@@ -15,8 +15,7 @@ RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 # ---- what both images run: dist/, the runtime node_modules, the migrations
 FROM node:24-bookworm-slim AS runtime
 WORKDIR /app
-# NODE_OPTIONS: the V8 flags `npm start` gives its processes (src/platform/node-flags.ts).
-ENV NODE_ENV=production NODE_OPTIONS=--max-semi-space-size=4
+ENV NODE_ENV=production
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
@@ -26,7 +25,8 @@ COPY --from=build /app/prisma ./prisma
 FROM runtime AS app
 USER node
 EXPOSE 3000
-CMD ["node", "dist/api/main.js"]
+# The node flags: src/platform/node-flags.ts (the workers' are in docker-compose.yml's commands).
+CMD ["node", "--max-semi-space-size=4", "--optimize-for-size", "--v8-pool-size=1", "dist/api/main.js"]
 
 FROM runtime AS browser
 RUN apt-get update \
@@ -34,4 +34,4 @@ RUN apt-get update \
   && rm -rf /var/lib/apt/lists/*
 ENV CHROME_PATH=/usr/bin/chromium
 USER node
-CMD ["node", "dist/worker.js", "--role", "browser"]
+CMD ["node", "--max-semi-space-size=4", "dist/worker.js", "--role", "browser"]

@@ -18,7 +18,7 @@
  * worker's RSS) of the defects fixture page, CONCURRENCY in flight, started by POST …/scans/run and
  * followed by GET …/scans/:id; RSS after the last one completed (and the peak, sampled every second).
  * Goals: main worker ≤ 300 MiB idle, API ≤ 150 MiB idle. Results to stdout, progress to stderr.
- * About 3 minutes on 2 cores. LAYOUTS=dist (or src) runs one layout only.
+ * About 3 minutes on 2 idle cores (much longer on a busy machine). LAYOUTS=dist (or src) runs one layout only.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -97,9 +97,9 @@ async function runLayout(layout: 'dist' | 'src', temporalCli: string, siteUrl: s
   const started =
     layout === 'dist'
       ? [
-          { name: 'api', child: startChild(`${layout}-api`, node, [...PRODUCTION_NODE_FLAGS, 'dist/api/main.js'], env), wrapped: false },
-          { name: 'worker --role main', child: startChild(`${layout}-main`, node, [...PRODUCTION_NODE_FLAGS, 'dist/worker.js', '--role', 'main'], env), wrapped: false },
-          { name: 'worker --role browser', child: startChild(`${layout}-browser`, node, [...PRODUCTION_NODE_FLAGS, 'dist/worker.js', '--role', 'browser'], env), wrapped: false },
+          { name: 'api', child: startChild(`${layout}-api`, node, [...PRODUCTION_NODE_FLAGS.api, 'dist/api/main.js'], env), wrapped: false },
+          { name: 'worker --role main', child: startChild(`${layout}-main`, node, [...PRODUCTION_NODE_FLAGS.worker, 'dist/worker.js', '--role', 'main'], env), wrapped: false },
+          { name: 'worker --role browser', child: startChild(`${layout}-browser`, node, [...PRODUCTION_NODE_FLAGS.worker, 'dist/worker.js', '--role', 'browser'], env), wrapped: false },
         ]
       : [
           { name: 'api', child: startChild(`${layout}-api`, TSX, ['src/api/main.ts'], env), wrapped: true },
@@ -177,28 +177,28 @@ async function main(): Promise<void> {
   const site = await startFixtureSite();
   onCleanup(() => site.close(), { afterChildren: true });
 
-  const runs: LayoutRun[] = [];
-  for (const layout of layouts) runs.push(await runLayout(layout, temporalCli, site.defectsUrl));
-
   console.log(`\nprocess-rss: node ${process.version}; machine before: ${loadBefore}`);
+  // Each layout's table as soon as it is done: a slow machine may stop the bench before the next.
+  for (const layout of layouts) printRun(await runLayout(layout, temporalCli, site.defectsUrl));
+}
+
+function printRun(run: LayoutRun): void {
   printTable(
-    `VmRSS, MiB: idle ${IDLE_SETTLE_MS / 1000} s after ready, after ${SCANS} scans (${SCANNERS.join(' + ')}, ${CONCURRENCY} in flight, through the API), ` +
-      'peak sampled every second; anon/file = RssAnon/RssFile idle; goals: API ≤ 150, main worker ≤ 300 (idle)',
-    ['layout', 'process', 'idle', 'idle anon', 'idle file', `after ${SCANS} scans`, 'peak', 'goal', 'scans took s'],
-    runs.flatMap((run) =>
-      run.processes.map((p) => [
-        run.layout === 'dist' ? 'dist/ (node)' : 'src/ (tsx)',
-        p.name,
-        fixed(0)(p.idle.rss),
-        fixed(0)(p.idle.anon),
-        fixed(0)(p.idle.file),
-        fixed(0)(p.after.rss),
-        fixed(0)(p.peak),
-        GOALS[p.name] ? `≤ ${GOALS[p.name]} ${p.idle.rss <= GOALS[p.name]! ? 'met' : 'MISSED'}` : '',
-        fixed(0)(run.scansSeconds),
-      ]),
-    ),
+    `${run.layout === 'dist' ? 'dist/ (node)' : 'src/ (tsx)'}: VmRSS, MiB, idle ${IDLE_SETTLE_MS / 1000} s after ready, after ${SCANS} scans ` +
+      `(${SCANNERS.join(' + ')}, ${CONCURRENCY} in flight, through the API), peak sampled every second; anon/file = RssAnon/RssFile idle; ` +
+      'goals: API ≤ 150, main worker ≤ 300 (idle)',
+    ['process', 'idle', 'idle anon', 'idle file', `after ${SCANS} scans`, 'peak', 'goal', 'scans took s'],
+    run.processes.map((p) => [
+      p.name,
+      fixed(0)(p.idle.rss),
+      fixed(0)(p.idle.anon),
+      fixed(0)(p.idle.file),
+      fixed(0)(p.after.rss),
+      fixed(0)(p.peak),
+      GOALS[p.name] ? `≤ ${GOALS[p.name]} ${p.idle.rss <= GOALS[p.name]! ? 'met' : 'MISSED'}` : '',
+      fixed(0)(run.scansSeconds),
+    ]),
   );
 }
 
-runBench('rss', main, 15 * 60_000);
+runBench('rss', main, 40 * 60_000);

@@ -8,8 +8,8 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { availableParallelism, loadavg } from 'node:os';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@temporalio/client';
@@ -89,13 +89,16 @@ export async function startScanStack(): Promise<ScanStack> {
 
   const temporal = await startTemporal(temporalCli);
 
-  const workerTmp = mkdtempSync(path.join(workDir(), 'worker-tmp-'));
+  // Short: Chromium's SingletonSocket lies four levels below it, and a Unix socket path is at most
+  // 107 bytes (below the work dir, Chromium failed with "path too long").
+  const workerTmp = mkdtempSync(path.join(tmpdir(), 'swb-'));
+  onCleanup(async () => rmSync(workerTmp, { recursive: true, force: true }), { afterChildren: true });
   // PageSpeed Insights would take performance off this machine: local Lighthouse only.
   // BENCH_WORKER=dist: the built worker (`npm run build`), both roles in one process, with the
   // production V8 flags; otherwise src/worker.ts under tsx, as ./scripts/dev runs it.
   const fromDist = process.env.BENCH_WORKER === 'dist';
   if (fromDist && !existsSync(path.join(ROOT, 'dist/workflow-bundle.js'))) throw new Error('BENCH_WORKER=dist: run `npm run build` first');
-  const [command, args] = fromDist ? [process.execPath, [...PRODUCTION_NODE_FLAGS, 'dist/worker.js']] : [TSX, ['src/worker.ts']];
+  const [command, args] = fromDist ? [process.execPath, [...PRODUCTION_NODE_FLAGS.worker, 'dist/worker.js']] : [TSX, ['src/worker.ts']];
   log(`worker: ${fromDist ? 'dist/worker.js (node)' : 'src/worker.ts (tsx)'}`);
   const worker = startChild('worker', command, args, {
     ...localEnv(),

@@ -12,9 +12,9 @@ import path from 'node:path';
 import { PRODUCTION_NODE_FLAGS } from './platform/node-flags.ts';
 
 const PROCESSES: { name: string; args: string[] }[] = [
-  { name: 'api', args: [path.join(__dirname, 'api/main.js')] },
-  { name: 'worker-main', args: [path.join(__dirname, 'worker.js'), '--role', 'main'] },
-  { name: 'worker-browser', args: [path.join(__dirname, 'worker.js'), '--role', 'browser'] },
+  { name: 'api', args: [...PRODUCTION_NODE_FLAGS.api, path.join(__dirname, 'api/main.js')] },
+  { name: 'worker-main', args: [...PRODUCTION_NODE_FLAGS.worker, path.join(__dirname, 'worker.js'), '--role', 'main'] },
+  { name: 'worker-browser', args: [...PRODUCTION_NODE_FLAGS.worker, path.join(__dirname, 'worker.js'), '--role', 'browser'] },
 ];
 /** A child that ignores the forwarded signal this long is killed. */
 const STOP_GRACE_MS = 30_000;
@@ -32,7 +32,7 @@ function stopAll(signal: NodeJS.Signals): void {
 
 for (const { name, args } of PROCESSES) {
   // Logs go straight through: each process writes pino JSON lines carrying its own name.
-  const child = spawn(process.execPath, [...PRODUCTION_NODE_FLAGS, ...process.execArgv, ...args], { stdio: 'inherit' });
+  const child = spawn(process.execPath, [...process.execArgv, ...args], { stdio: 'inherit' });
   children.set(name, child);
   child.on('exit', (code, signal) => {
     children.delete(name);

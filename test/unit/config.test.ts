@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { envSchema, loadConfig, MAX_EXPORT_URL_TTL_SECONDS, MAX_SHARE_URL_TTL_SECONDS } from '../../src/platform/config.ts';
+import { PRODUCTION_NODE_FLAGS } from '../../src/platform/node-flags.ts';
 
 describe('loadConfig', () => {
   it('applies defaults to an empty environment', () => {
@@ -70,12 +71,18 @@ describe('docker-compose.yml', () => {
 
   it('runs each process from the production build, the workers one role each', () => {
     const command = (service: string) => compose.services[service].command as string[];
-    expect(command('api')).toEqual(['node', 'dist/api/main.js']);
-    expect(command('worker')).toEqual(['node', 'dist/worker.js', '--role', 'main']);
-    expect(command('browser-worker')).toEqual(['node', 'dist/worker.js', '--role', 'browser']);
+    expect(command('api')).toEqual(['node', ...PRODUCTION_NODE_FLAGS.api, 'dist/api/main.js']);
+    expect(command('worker')).toEqual(['node', ...PRODUCTION_NODE_FLAGS.worker, 'dist/worker.js', '--role', 'main']);
+    expect(command('browser-worker')).toEqual(['node', ...PRODUCTION_NODE_FLAGS.worker, 'dist/worker.js', '--role', 'browser']);
     expect(command('migrate')).toEqual(['node', 'dist/cli/main.js', 'migrate']);
     // Chromium is in the browser image only.
     expect(compose.services['browser-worker'].build.target).toBe('browser');
     expect(compose.services.worker.build.target).toBe('app');
+  });
+
+  it("the Dockerfile's commands are the same as compose's", () => {
+    const dockerfile = readFileSync(`${__dirname}/../../Dockerfile`, 'utf8');
+    const cmds = [...dockerfile.matchAll(/^CMD (\[.*\])$/gm)].map((m) => JSON.parse(m[1]!) as string[]);
+    expect(cmds).toEqual([compose.services.api.command, compose.services['browser-worker'].command]);
   });
 });
