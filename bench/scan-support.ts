@@ -8,8 +8,8 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { availableParallelism, loadavg } from 'node:os';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@temporalio/client';
@@ -17,6 +17,7 @@ import { createOrg, createProject } from '../src/admin/tenants.ts';
 import type { ScanOutcome } from '../src/activities/scan-runs.ts';
 import { SCANNERS, type ScannerName } from '../src/domain/scanners.ts';
 import { connectDatabase, type Database } from '../src/platform/db.ts';
+import { PRODUCTION_NODE_FLAGS } from '../src/platform/node-flags.ts';
 import { ensureDatabase, migrate } from '../src/platform/migrate.ts';
 import { scanWorkflowId, startScanWorkflow } from '../src/services/scan-kickoff.ts';
 import { startFixtureSite, type FixtureSite } from '../test/support/fixture-site.ts';
@@ -30,6 +31,7 @@ import {
   processInfo,
   processTicks,
   requireTemporalCli,
+  ROOT,
   scriptPid,
   startChild,
   startTemporal,
@@ -87,9 +89,18 @@ export async function startScanStack(): Promise<ScanStack> {
 
   const temporal = await startTemporal(temporalCli);
 
-  const workerTmp = mkdtempSync(path.join(workDir(), 'worker-tmp-'));
+  // Short: Chromium's SingletonSocket lies four levels below it, and a Unix socket path is at most
+  // 107 bytes (below the work dir, Chromium failed with "path too long").
+  const workerTmp = mkdtempSync(path.join(tmpdir(), 'swb-'));
+  onCleanup(async () => rmSync(workerTmp, { recursive: true, force: true }), { afterChildren: true });
   // PageSpeed Insights would take performance off this machine: local Lighthouse only.
-  const worker = startChild('worker', TSX, ['src/worker.ts'], {
+  // BENCH_WORKER=dist: the built worker (`npm run build`), both roles in one process, with the
+  // production V8 flags; otherwise src/worker.ts under tsx, as ./scripts/dev runs it.
+  const fromDist = process.env.BENCH_WORKER === 'dist';
+  if (fromDist && !existsSync(path.join(ROOT, 'dist/workflow-bundle.js'))) throw new Error('BENCH_WORKER=dist: run `npm run build` first');
+  const [command, args] = fromDist ? [process.execPath, [...PRODUCTION_NODE_FLAGS.worker, 'dist/worker.js']] : [TSX, ['src/worker.ts']];
+  log(`worker: ${fromDist ? 'dist/worker.js (node)' : 'src/worker.ts (tsx)'}`);
+  const worker = startChild('worker', command, args, {
     ...localEnv(),
     DATABASE_URL,
     DATABASE_POOL_SIZE: String(POOL_SIZE),
@@ -113,7 +124,7 @@ export async function startScanStack(): Promise<ScanStack> {
     tenant: { orgId: org.id, projectId: project.id },
     newProject: async (slug) => ({ orgId: org.id, projectId: (await createProject(db.prisma, org.id, slug)).id }),
     temporalPid: temporal.pid,
-    workerPid: scriptPid(worker),
+    workerPid: fromDist ? worker.pid! : scriptPid(worker),
     marker: MARKER,
     workerTmp,
   };

@@ -6,6 +6,7 @@
  *
  *   source scripts/lib.sh && ensure_node && ensure_temporal
  *   node_modules/.bin/tsx bench/scan-wall-time.ts
+ *   BENCH_WORKER=dist node_modules/.bin/tsx bench/scan-wall-time.ts   # the worker from dist/ (npm run build)
  *
  * Per round, sequentially: (a) all four scanners, performance alone, (b) security + seo +
  * accessibility, accessibility alone; ROUNDS rounds (interleaved, so drift hits every kind alike)

@@ -102,14 +102,20 @@ ensure_prisma_client() {
   echo "$want" > "$stamp"
 }
 
-setup_all() {
+# What running Sitewarden needs (./scripts/dev).
+setup_run() {
   ensure_node
   ensure_npm_deps
   ensure_temporal
   ensure_chromium
+  ensure_prisma_client
+}
+
+# That, and what only the tests need: MinIO (the S3 tests) and pdftoppm (the PDF tests).
+setup_all() {
+  setup_run
   ensure_minio
   ensure_pdftoppm
-  ensure_prisma_client
 }
 
 # The machine starts PostgreSQL before a session; start it here when it is down (Debian cluster).

@@ -1,54 +1,103 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { type NativeConnection, Worker } from '@temporalio/worker';
-import { createActivities } from './activities/index.ts';
-import { browserTaskSlots } from './activities/browser-share.ts';
-import type { Config } from './platform/config.ts';
+import { browserTaskSlots, createBrowserShare } from './activities/browser-share.ts';
+import { createMainQueueActivities } from './activities/main-queue.ts';
+import { ConfigError, type Config } from './platform/config.ts';
 import type { Db } from './platform/db.ts';
 import type { Logger } from './platform/logger.ts';
 import { scannerMetricsInterceptor, type WorkerMetrics } from './platform/metrics.ts';
 import { bundleWorkflows } from './platform/temporal-runtime.ts';
 import type { SafeFetcher } from './gather/safe-fetch.ts';
 
-const WORKFLOWS_PATH = require.resolve('./workflows/index.ts');
+/**
+ * What one worker process polls: `main` the main queue (workflows and light activities), `browser`
+ * the browser queue (Lighthouse, axe, PDFs), `all` both (`npm run worker`, ./scripts/dev, tests).
+ * Production runs one process of each role (docs/deploy.md), so only the browser worker loads
+ * Playwright and axe-core.
+ */
+export const WORKER_ROLES = ['main', 'browser', 'all'] as const;
+export type WorkerRole = (typeof WORKER_ROLES)[number];
+
+/** `--role main|browser|all` (default all) from the worker's arguments. */
+export function workerRole(argv: readonly string[]): WorkerRole {
+  const at = argv.findIndex((arg) => arg === '--role' || arg.startsWith('--role='));
+  if (at === -1) return 'all';
+  const value = argv[at]!.includes('=') ? argv[at]!.slice('--role='.length) : argv[at + 1];
+  const role = WORKER_ROLES.find((r) => r === value);
+  // A ConfigError: runMain prints the message alone and exits 1.
+  if (!role) throw new ConfigError(`--role must be one of ${WORKER_ROLES.join(', ')} (got ${JSON.stringify(value ?? '')})`);
+  return role;
+}
+
+/**
+ * `npm run build` writes the workflow bundle beside the compiled worker (dist/workflow-bundle.js):
+ * a worker from dist/ loads it instead of running webpack at every start. From the sources
+ * (tsx, tests) there is none, and the workflows are bundled at start.
+ */
+export const PREBUILT_WORKFLOW_BUNDLE = path.join(__dirname, 'workflow-bundle.js');
+
+async function defaultWorkflows(logger: Logger | undefined): Promise<{ workflowBundle: { codePath: string } | { code: string } } | { workflowsPath: string }> {
+  if (existsSync(PREBUILT_WORKFLOW_BUNDLE)) return { workflowBundle: { codePath: PREBUILT_WORKFLOW_BUNDLE } };
+  // index.ts from the sources, index.js from dist/ without a bundle.
+  const workflowsPath = require.resolve(`./workflows/index${path.extname(__filename)}`);
+  // With a logger, bundled quietly: one line, not webpack's report (platform/temporal-runtime.ts).
+  return logger ? { workflowBundle: await bundleWorkflows(workflowsPath, logger) } : { workflowsPath };
+}
 
 export interface WorkerDeps {
   connection: NativeConnection;
   config: Config;
   prisma: Db;
   fetcher: SafeFetcher;
-  /** A prebuilt workflow bundle (tests share one); otherwise the workflows are bundled at start. */
+  /** A prebuilt workflow bundle (tests share one); otherwise dist's, or the workflows bundled at start. */
   workflowBundle?: { code: string } | { codePath: string };
   /** The worker's registry: scans, scanner attempts, browser queue waits (platform/metrics.ts). */
   metrics?: WorkerMetrics;
   /** With a logger, the workflows are bundled quietly (platform/temporal-runtime.ts). */
   logger?: Logger;
+  role?: WorkerRole;
 }
 
 /**
- * Two workers in one process: the main queue runs workflows and light activities; the browser
- * queue runs Lighthouse and axe, BROWSER_CONCURRENCY at a time (activities/browser-share.ts, which
- * also shares them fairly between orgs), so a light scan never waits behind a Chromium run.
+ * The main queue runs workflows and light activities; the browser queue runs Lighthouse and axe,
+ * BROWSER_CONCURRENCY at a time (activities/browser-share.ts, which also shares them fairly between
+ * orgs), so a light scan never waits behind a Chromium run. One process may run both (role `all`).
  */
-export async function createWorkers({ connection, config, prisma, fetcher, workflowBundle, metrics, logger }: WorkerDeps): Promise<Worker[]> {
-  const activities = createActivities({ prisma, config, fetcher, metrics });
+export async function createWorkers({ connection, config, prisma, fetcher, workflowBundle, metrics, logger, role = 'all' }: WorkerDeps): Promise<Worker[]> {
+  const deps = { prisma, config, fetcher, metrics };
+  // One per process: its Chromium slots are shared by the scanners and the verifications.
+  const browserShare = createBrowserShare(prisma, config, metrics);
   const common = {
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
-    activities,
     ...(metrics ? { interceptors: { activity: [scannerMetricsInterceptor(metrics)] } } : {}),
   };
-  const bundle = workflowBundle ?? (logger ? await bundleWorkflows(WORKFLOWS_PATH, logger) : undefined);
-  return Promise.all([
-    Worker.create({
-      ...common,
-      taskQueue: config.TEMPORAL_TASK_QUEUE,
-      ...(bundle ? { workflowBundle: bundle } : { workflowsPath: WORKFLOWS_PATH }),
-    }),
-    Worker.create({
-      ...common,
-      taskQueue: config.TEMPORAL_BROWSER_TASK_QUEUE,
-      // More tasks than Chromium slots: the others wait for a slot, or are turned back because
-      // their org is at its share, so a flood of one org's tasks never blocks the queue.
-      maxConcurrentActivityTaskExecutions: browserTaskSlots(config),
-    }),
-  ]);
+  const workers: Promise<Worker>[] = [];
+  if (role !== 'browser') {
+    workers.push(
+      (async () =>
+        Worker.create({
+          ...common,
+          taskQueue: config.TEMPORAL_TASK_QUEUE,
+          activities: createMainQueueActivities(deps, browserShare),
+          ...(workflowBundle ? { workflowBundle } : await defaultWorkflows(logger)),
+        }))(),
+    );
+  }
+  if (role !== 'main') {
+    // Imported here, not at the top: this module graph holds Playwright and axe-core.
+    const { createBrowserQueueActivities } = await import('./activities/browser-queue.ts');
+    workers.push(
+      Worker.create({
+        ...common,
+        taskQueue: config.TEMPORAL_BROWSER_TASK_QUEUE,
+        activities: createBrowserQueueActivities(deps, browserShare),
+        // More tasks than Chromium slots: the others wait for a slot, or are turned back because
+        // their org is at its share, so a flood of one org's tasks never blocks the queue.
+        maxConcurrentActivityTaskExecutions: browserTaskSlots(config),
+      }),
+    );
+  }
+  return Promise.all(workers);
 }

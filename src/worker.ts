@@ -10,9 +10,11 @@ import { ensureSearchAttributes, installTemporalRuntime } from './platform/tempo
 import { reserveOwnPort } from './gather/ssrf/own-endpoints.ts';
 import { runMain } from './platform/process.ts';
 import { ensureSweeperSchedule, SWEEPER_SCHEDULE_ID } from './services/sweeper-schedule.ts';
-import { createWorkers } from './worker-setup.ts';
+import { createWorkers, workerRole } from './worker-setup.ts';
 
 runMain(async () => {
+  // --role main|browser|all (default all): which task queues this process polls (worker-setup.ts).
+  const role = workerRole(process.argv.slice(2));
   const config = loadConfig();
   const logger = createLogger(config.LOG_LEVEL, 'worker');
   const db = connectDatabase(config.DATABASE_URL, config.DATABASE_POOL_SIZE);
@@ -31,7 +33,7 @@ runMain(async () => {
   const metrics = createWorkerMetrics();
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   await ensureSearchAttributes(connection, config.TEMPORAL_NAMESPACE, logger);
-  const workers = await createWorkers({ connection, config, prisma: db.prisma, fetcher, metrics, logger });
+  const workers = await createWorkers({ connection, config, prisma: db.prisma, fetcher, metrics, logger, role });
   const metricsServer = await serveMetrics({
     host: config.WORKER_METRICS_HOST,
     port: config.WORKER_METRICS_PORT,
@@ -49,7 +51,7 @@ runMain(async () => {
     (state) => logger.info({ schedule: SWEEPER_SCHEDULE_ID, state }, 'sweeper schedule'),
     (err: Error) => logger.error({ err: { name: err.name, message: err.message } }, 'could not create the sweeper schedule'),
   );
-  logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, browserTaskQueue: config.TEMPORAL_BROWSER_TASK_QUEUE }, 'worker running');
+  logger.info({ role, taskQueue: config.TEMPORAL_TASK_QUEUE, browserTaskQueue: config.TEMPORAL_BROWSER_TASK_QUEUE }, 'worker running');
   return async () => {
     // Shutdown cancels running activities: the browser scanners close Chromium on that signal.
     for (const worker of workers) worker.shutdown();

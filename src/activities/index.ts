@@ -1,46 +1,18 @@
-import { scanTimeouts } from '../domain/activity-timeouts.ts';
-import type { Config } from '../platform/config.ts';
-import type { Db } from '../platform/db.ts';
-import type { WorkerMetrics } from '../platform/metrics.ts';
-import type { SafeFetcher } from '../gather/safe-fetch.ts';
-import { createAnalysisActivities } from './analysis.ts';
-import { createBrowserActivities } from './browser.ts';
 import { createBrowserShare } from './browser-share.ts';
-import { createPageCaptureActivities } from './page-capture.ts';
-import { createReportActivities } from './reports/index.ts';
-import { createScanRunActivities } from './scan-runs.ts';
-import { createSecurityScanner } from './scanners/security.ts';
-import { createSeoScanner } from './scanners/seo.ts';
-import { createSweeperActivities } from './sweeper.ts';
-import { createVerificationActivities } from './verifications.ts';
+import { createBrowserQueueActivities } from './browser-queue.ts';
+import { createMainQueueActivities, type ActivityDeps } from './main-queue.ts';
 
-export interface ActivityDeps {
-  prisma: Db;
-  config: Config;
-  fetcher: SafeFetcher;
-  /** Where scans started and finished and browser queue waits are counted (the worker's registry). */
-  metrics?: WorkerMetrics;
-}
+export type { ActivityDeps } from './main-queue.ts';
 
-export function createActivities({ prisma, config, fetcher, metrics }: ActivityDeps) {
+/**
+ * Every activity, both queues' (the type the workflows proxy, and a test's single registry).
+ * Workers register one queue's set each (src/worker-setup.ts), so this module, which loads the
+ * browser code, is imported for its type only by anything the main worker loads.
+ */
+export function createActivities(deps: ActivityDeps) {
   // One per worker process: its Chromium slots are shared by the scanners and the verifications.
-  const browserShare = createBrowserShare(prisma, config, metrics);
-  return {
-    ...createScanRunActivities(prisma, {
-      pageSpeedConfigured: Boolean(config.PAGESPEED_API_URL || config.PAGESPEED_API_KEY),
-      browserTaskQueue: config.TEMPORAL_BROWSER_TASK_QUEUE,
-      timeouts: scanTimeouts(config),
-      metrics,
-    }),
-    ...createPageCaptureActivities(prisma, fetcher),
-    ...createSecurityScanner(prisma, fetcher),
-    ...createSeoScanner(prisma, fetcher),
-    ...createBrowserActivities(prisma, config, browserShare),
-    ...createAnalysisActivities(prisma, config),
-    ...createVerificationActivities(prisma, config, fetcher, browserShare),
-    ...createReportActivities({ prisma, config, fetcher }),
-    ...createSweeperActivities(prisma, metrics),
-  };
+  const browserShare = createBrowserShare(deps.prisma, deps.config, deps.metrics);
+  return { ...createMainQueueActivities(deps, browserShare), ...createBrowserQueueActivities(deps, browserShare) };
 }
 
 export type Activities = ReturnType<typeof createActivities>;

@@ -6,7 +6,6 @@ import { securityChecks } from '../checks/security/index.ts';
 import { seoChecks } from '../checks/seo/index.ts';
 import { runChecks, type DetectedFinding, type FindingDomain } from '../checks/types.ts';
 import { judgeKey, settledCheck, type VerificationCheck } from '../domain/verification.ts';
-import { gatherAccessibility, gatherPerformance } from '../gather/browser-audits.ts';
 import { fetchPageArtifact } from '../gather/html-page.ts';
 import type { SafeFetcher } from '../gather/safe-fetch.ts';
 import { gatherSecurityArtifacts, gatherSeoArtifacts } from '../gather/site-probes.ts';
@@ -128,6 +127,10 @@ function autoApproves(config: unknown): boolean {
   return verification?.auto_approve === true;
 }
 
+// Loaded on first use: the main worker evaluates security and SEO keys (as local activities) and
+// must not load Playwright and axe-core for that; only the browser queue's evaluations need them.
+const browserAudits = () => import('../gather/browser-audits.ts');
+
 type Look = (domain: FindingDomain, url: string) => Promise<DetectedFinding[]>;
 
 /** What each domain's checks find on a URL now; one fetch of a page serves every key. */
@@ -144,9 +147,9 @@ function lookups(config: Config, fetcher: SafeFetcher, signal: AbortSignal): Loo
       case 'seo':
         return runChecks(seoChecks, await gatherSeoArtifacts(fetcher, await page(url)));
       case 'accessibility':
-        return runChecks(accessibilityChecks, await gatherAccessibility(config, url, signal));
+        return runChecks(accessibilityChecks, await (await browserAudits()).gatherAccessibility(config, url, signal));
       case 'performance':
-        return runChecks(performanceChecks, await gatherPerformance(config, url, signal));
+        return runChecks(performanceChecks, await (await browserAudits()).gatherPerformance(config, url, signal));
     }
   };
 }

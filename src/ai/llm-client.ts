@@ -1,5 +1,3 @@
-import Anthropic from '@anthropic-ai/sdk';
-import OpenAI from 'openai';
 import { z } from 'zod';
 import type { AiProvider } from '../generated/prisma/enums.ts';
 import type { AiTask, ProviderAccess } from './provider-settings.ts';
@@ -63,6 +61,18 @@ export interface LlmClient {
 const RATE_LIMIT_BACKOFF_MS = 1_000;
 const MESSAGE_CHARS = 300;
 
+/**
+ * The providers' SDKs (some 15 MiB of heap together) are loaded at the first model request, not
+ * when the worker starts: an instance without a provider never holds them (bench/process-rss.ts).
+ */
+async function importSdks() {
+  const [anthropic, openai] = await Promise.all([import('@anthropic-ai/sdk'), import('openai')]);
+  return { Anthropic: anthropic.Anthropic, OpenAI: openai.OpenAI };
+}
+type Sdks = Awaited<ReturnType<typeof importSdks>>;
+let sdks: Sdks | undefined;
+const loadSdks = async (): Promise<Sdks> => (sdks ??= await importSdks());
+
 class ProviderError extends Error {
   constructor(readonly kind: FailureKind, message: string) {
     super(message);
@@ -109,8 +119,9 @@ function providerCaller(access: ProviderAccess, options: LlmClientOptions): Call
   const requestOptions = options.signal ? { signal: options.signal } : {};
 
   if (access.provider === 'anthropic') {
-    const client = new Anthropic(common);
+    let client: InstanceType<Sdks['Anthropic']> | undefined;
     return async (request) => {
+      client ??= new (await loadSdks()).Anthropic(common);
       const model = access.models[request.task];
       const message = await client.messages.create(
         {
@@ -134,8 +145,9 @@ function providerCaller(access: ProviderAccess, options: LlmClientOptions): Call
     };
   }
 
-  const client = new OpenAI(common);
+  let client: InstanceType<Sdks['OpenAI']> | undefined;
   return async (request) => {
+    client ??= new (await loadSdks()).OpenAI(common);
     const model = access.models[request.task];
     const completion = await client.chat.completions.create(
       {
@@ -188,6 +200,9 @@ function validate<T>(schema: z.ZodType<T>, value: unknown): T {
 function describeFailure(err: unknown, apiKey: string): Omit<ProviderFailure, 'provider'> {
   const redact = (text: string) => clip(apiKey ? text.split(apiKey).join('[redacted]') : text);
   if (err instanceof ProviderError) return { kind: err.kind, message: redact(err.message) };
+  // Loaded by the call that failed; absent only if loading them is what failed.
+  const { Anthropic, OpenAI } = sdks ?? {};
+  if (!Anthropic || !OpenAI) return { kind: 'bad_answer', message: redact(`no SDK: ${err instanceof Error ? err.message : String(err)}`) };
   if (err instanceof Anthropic.APIConnectionTimeoutError || err instanceof OpenAI.APIConnectionTimeoutError) {
     return { kind: 'timeout', message: 'no answer within the request timeout' };
   }

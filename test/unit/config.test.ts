@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { envSchema, loadConfig, MAX_EXPORT_URL_TTL_SECONDS, MAX_SHARE_URL_TTL_SECONDS } from '../../src/platform/config.ts';
+import { PRODUCTION_NODE_FLAGS } from '../../src/platform/node-flags.ts';
 
 describe('loadConfig', () => {
   it('applies defaults to an empty environment', () => {
@@ -54,7 +55,7 @@ describe('docker-compose.yml', () => {
   const compose = parse(readFileSync(`${__dirname}/../../docker-compose.yml`, 'utf8'), { merge: true });
   const known = new Set(Object.keys(envSchema.shape));
 
-  it.each(['api', 'worker', 'migrate'])('%s sets only variables the config schema knows, and they validate', (service) => {
+  it.each(['api', 'worker', 'browser-worker', 'migrate'])('%s sets only variables the config schema knows, and they validate', (service) => {
     const environment: Record<string, string> = compose.services[service].environment;
     expect(Object.keys(environment).length).toBeGreaterThan(3);
     for (const name of Object.keys(environment)) expect(known).toContain(name);
@@ -64,7 +65,24 @@ describe('docker-compose.yml', () => {
     expect(() => loadConfig(resolved)).not.toThrow();
   });
 
-  it('runs Temporal, PostgreSQL, MinIO, the API and the worker', () => {
-    expect(Object.keys(compose.services)).toEqual(expect.arrayContaining(['temporal', 'postgresql', 'minio', 'api', 'worker']));
+  it('runs Temporal, PostgreSQL, MinIO, the API, the main worker and the browser worker', () => {
+    expect(Object.keys(compose.services)).toEqual(expect.arrayContaining(['temporal', 'postgresql', 'minio', 'api', 'worker', 'browser-worker']));
+  });
+
+  it('runs each process from the production build, the workers one role each', () => {
+    const command = (service: string) => compose.services[service].command as string[];
+    expect(command('api')).toEqual(['node', ...PRODUCTION_NODE_FLAGS.api, 'dist/api/main.js']);
+    expect(command('worker')).toEqual(['node', ...PRODUCTION_NODE_FLAGS.worker, 'dist/worker.js', '--role', 'main']);
+    expect(command('browser-worker')).toEqual(['node', ...PRODUCTION_NODE_FLAGS.worker, 'dist/worker.js', '--role', 'browser']);
+    expect(command('migrate')).toEqual(['node', 'dist/cli/main.js', 'migrate']);
+    // Chromium is in the browser image only.
+    expect(compose.services['browser-worker'].build.target).toBe('browser');
+    expect(compose.services.worker.build.target).toBe('app');
+  });
+
+  it("the Dockerfile's commands are the same as compose's", () => {
+    const dockerfile = readFileSync(`${__dirname}/../../Dockerfile`, 'utf8');
+    const cmds = [...dockerfile.matchAll(/^CMD (\[.*\])$/gm)].map((m) => JSON.parse(m[1]!) as string[]);
+    expect(cmds).toEqual([compose.services.api.command, compose.services['browser-worker'].command]);
   });
 });

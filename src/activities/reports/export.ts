@@ -17,7 +17,6 @@ import { exportStatement, IN_TOTO_PAYLOAD_TYPE } from '../../reports/evidence.ts
 import { htmlReport } from '../../reports/html.ts';
 import { jsonReport } from '../../reports/json.ts';
 import { artefactKey, artefactName, DOMAINS, evidenceKey, FORMATS, healthScoreOf, SEVERITIES, viewKey, type ReportContext, type ReportMetrics, type ReportScanRun } from '../../reports/model.ts';
-import { renderPdf } from '../../reports/pdf.ts';
 import { sarifReport } from '../../reports/sarif.ts';
 import { REPORT_PDF_TIMEOUT_MS, REPORT_SNAPSHOT_TIMEOUT_MS } from '../../domain/activity-timeouts.ts';
 import { burnDownDates } from '../../domain/report-summary.ts';
@@ -168,6 +167,8 @@ export function createReportExportActivities({ prisma, config, storage, secret }
       await pipeline(Readable.from(htmlReport(context, source.ofSeverity)), createWriteStream(htmlPath));
       await storage.put(viewKey(report), createReadStream(htmlPath), FORMATS.html.contentType);
       const pdfOptions = { chromePath: config.CHROME_PATH, title: `Audit report · ${context.project.name}`, timeoutMs: PDF_TIMEOUT_MS, signal };
+      // Loaded on first use: PDFs are built on the browser queue only (Playwright stays out of the main worker).
+      const { renderPdf } = await import('../../reports/pdf.ts');
       const written = await renderPdf(htmlPath, pdfOptions, (pdf) => upload(key, contentType, pdf));
       return facts(report, context, written);
     } finally {

@@ -1,6 +1,3 @@
-import { CreateBucketCommand, GetObjectCommand, HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
-import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { Readable } from 'node:stream';
 import { assertValidKey, StorageError, type ObjectStorage } from './types.ts';
 
@@ -20,26 +17,39 @@ const PART_SIZE = 8 * 1024 * 1024;
 const QUEUE_SIZE = 4;
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 
+// The AWS SDK (some 10 MiB of heap) is loaded on first use, not at start: an idle API or worker
+// does not hold it (bench/process-rss.ts).
+const loadSdk = async () => {
+  const [s3, storage, presigner] = await Promise.all([import('@aws-sdk/client-s3'), import('@aws-sdk/lib-storage'), import('@aws-sdk/s3-request-presigner')]);
+  return { ...s3, Upload: storage.Upload, getSignedUrl: presigner.getSignedUrl };
+};
+
 /**
  * Any S3-compatible service (MinIO, Garage, AWS). Uploads stream through lib-storage (one
  * PutObject when small, a multipart upload otherwise, aborted on failure); the bucket is made
  * on first use when missing; download URLs are presigned GETs.
  */
 export function createS3Storage(settings: S3Settings): ObjectStorage {
-  const clientFor = (endpoint: string) =>
-    new S3Client({
-      endpoint,
-      region: settings.region,
-      forcePathStyle: settings.forcePathStyle,
-      credentials: { accessKeyId: settings.accessKeyId, secretAccessKey: settings.secretAccessKey },
-    });
-  const client = clientFor(settings.endpoint);
-  const signer = settings.publicEndpoint ? clientFor(settings.publicEndpoint) : client;
   const Bucket = settings.bucket;
+  let connected: ReturnType<typeof connect> | undefined;
+  const connect = async () => {
+    const sdk = await loadSdk();
+    const clientFor = (endpoint: string) =>
+      new sdk.S3Client({
+        endpoint,
+        region: settings.region,
+        forcePathStyle: settings.forcePathStyle,
+        credentials: { accessKeyId: settings.accessKeyId, secretAccessKey: settings.secretAccessKey },
+      });
+    const client = clientFor(settings.endpoint);
+    return { sdk, client, signer: settings.publicEndpoint ? clientFor(settings.publicEndpoint) : client };
+  };
+  const s3 = () => (connected ??= connect());
 
   let bucketReady: Promise<void> | undefined;
   const ensureBucket = () =>
     (bucketReady ??= (async () => {
+      const { sdk: { HeadBucketCommand, CreateBucketCommand }, client } = await s3();
       try {
         await client.send(new HeadBucketCommand({ Bucket }));
       } catch (err) {
@@ -57,6 +67,7 @@ export function createS3Storage(settings: S3Settings): ObjectStorage {
     async put(key, body: Readable, contentType) {
       assertValidKey(key);
       await ensureBucket();
+      const { sdk: { Upload }, client } = await s3();
       const upload = new Upload({
         client,
         params: { Bucket, Key: key, Body: body, ContentType: contentType },
@@ -73,6 +84,7 @@ export function createS3Storage(settings: S3Settings): ObjectStorage {
 
     async open(key) {
       assertValidKey(key);
+      const { sdk: { GetObjectCommand }, client } = await s3();
       try {
         const object = await client.send(new GetObjectCommand({ Bucket, Key: key }));
         return { body: object.Body as Readable, bytes: object.ContentLength ?? 0 };
@@ -84,6 +96,7 @@ export function createS3Storage(settings: S3Settings): ObjectStorage {
 
     async presignedUrl(key, { expiresInSeconds, filename, contentType }) {
       assertValidKey(key);
+      const { sdk: { GetObjectCommand, getSignedUrl }, signer } = await s3();
       const command = new GetObjectCommand({
         Bucket,
         Key: key,

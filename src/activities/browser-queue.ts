@@ -1,0 +1,21 @@
+import { createBrowserActivities } from './browser.ts';
+import type { BrowserShare } from './browser-share.ts';
+import type { ActivityDeps } from './main-queue.ts';
+import { createReportActivities } from './reports/index.ts';
+import { createVerificationActivities } from './verifications.ts';
+
+/**
+ * The browser task queue's activities, exactly those the workflows send there: the two Chromium
+ * scanners (ScanWorkflow), the evaluation of a verification with accessibility or performance keys
+ * (VerificationWorkflow) and the PDF build (ReportExportWorkflow). This module loads Playwright and
+ * axe-core: only a worker with the browser role imports it.
+ */
+export function createBrowserQueueActivities({ prisma, config, fetcher }: ActivityDeps, browserShare: BrowserShare) {
+  const { evaluateVerification } = createVerificationActivities(prisma, config, fetcher, browserShare);
+  const { writeReportArtefact } = createReportActivities({ prisma, config, fetcher });
+  return {
+    ...createBrowserActivities(prisma, config, browserShare),
+    evaluateVerification,
+    writeReportArtefact,
+  };
+}

@@ -1,0 +1,47 @@
+import { scanTimeouts } from '../domain/activity-timeouts.ts';
+import type { Config } from '../platform/config.ts';
+import type { Db } from '../platform/db.ts';
+import type { WorkerMetrics } from '../platform/metrics.ts';
+import type { SafeFetcher } from '../gather/safe-fetch.ts';
+import { createAnalysisActivities } from './analysis.ts';
+import type { BrowserShare } from './browser-share.ts';
+import { createPageCaptureActivities } from './page-capture.ts';
+import { createReportActivities } from './reports/index.ts';
+import { createScanRunActivities } from './scan-runs.ts';
+import { createSecurityScanner } from './scanners/security.ts';
+import { createSeoScanner } from './scanners/seo.ts';
+import { createSweeperActivities } from './sweeper.ts';
+import { createVerificationActivities } from './verifications.ts';
+
+export interface ActivityDeps {
+  prisma: Db;
+  config: Config;
+  fetcher: SafeFetcher;
+  /** Where scans started and finished and browser queue waits are counted (the worker's registry). */
+  metrics?: WorkerMetrics;
+}
+
+/**
+ * The main task queue's activities: bookkeeping, page capture, the HTTP scanners, the AI stage,
+ * verifications, reports, the sweeper. Nothing here imports Playwright, axe-core or Lighthouse at
+ * load: the main worker stays small (test/integration/worker-roles.test.ts checks it). The two that
+ * also run on the browser queue (evaluateVerification, writeReportArtefact) load the browser code
+ * on first use there.
+ */
+export function createMainQueueActivities({ prisma, config, fetcher, metrics }: ActivityDeps, browserShare: BrowserShare) {
+  return {
+    ...createScanRunActivities(prisma, {
+      pageSpeedConfigured: Boolean(config.PAGESPEED_API_URL || config.PAGESPEED_API_KEY),
+      browserTaskQueue: config.TEMPORAL_BROWSER_TASK_QUEUE,
+      timeouts: scanTimeouts(config),
+      metrics,
+    }),
+    ...createPageCaptureActivities(prisma, fetcher),
+    ...createSecurityScanner(prisma, fetcher),
+    ...createSeoScanner(prisma, fetcher),
+    ...createAnalysisActivities(prisma, config),
+    ...createVerificationActivities(prisma, config, fetcher, browserShare),
+    ...createReportActivities({ prisma, config, fetcher }),
+    ...createSweeperActivities(prisma, metrics),
+  };
+}
