@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { ApiClient } from './api-client.ts';
 
 /** A scan as GET scans/:id serialises it (the fields the CLI reads). */
@@ -41,7 +42,7 @@ export class PollingProgressSource implements ScanProgressSource {
         yield data;
       }
       if (isFinished(data)) return;
-      await sleep(this.intervalMs, signal);
+      await pause(this.intervalMs, signal);
     }
   }
 }
@@ -93,16 +94,7 @@ export function oneLine(text: string, max = 200): string {
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', abort);
-      resolve();
-    }, ms);
-    const abort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    signal.addEventListener('abort', abort, { once: true });
-  });
+/** Waits `ms`, or rejects with the signal's own reason once it aborts (timers' AbortError hides it). */
+export async function pause(ms: number, signal: AbortSignal): Promise<void> {
+  await sleep(ms, undefined, { signal }).catch(() => signal.throwIfAborted());
 }

@@ -1,6 +1,6 @@
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { ClientError, type ApiClient } from './api-client.ts';
-import { PollingProgressSource, type ScanProgressSource, type ScanSnapshot } from './progress.ts';
+import { pause, PollingProgressSource, type ScanProgressSource, type ScanSnapshot } from './progress.ts';
 
 export interface SseOptions {
   /** Consecutive failed (re)connections before the watch falls back to polling. */
@@ -85,7 +85,7 @@ export class SseProgressSource implements ScanProgressSource {
         this.options.onNotice?.(`progress stream of scan ${scanId} broke (${err instanceof Error ? err.message : String(err)}); resuming`);
       }
       if (!progressed) failures++;
-      if (failures <= maxReconnects) await sleep(this.options.reconnectDelayMs ?? 1_000, signal);
+      if (failures <= maxReconnects) await pause(this.options.reconnectDelayMs ?? 1_000, signal);
     }
     if (failures > maxReconnects) this.options.onNotice?.(`progress stream of scan ${scanId} keeps failing; polling instead`);
     yield* this.fallback.watch(scanId, signal);
@@ -150,16 +150,3 @@ function apply(scan: ScanSnapshot, event: EventSourceMessage): ScanSnapshot | nu
 
 const fingerprint = (scan: ScanSnapshot) => JSON.stringify([scan.status, scan.scanner_status, scan.analysis]);
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', abort);
-      resolve();
-    }, ms);
-    const abort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    signal.addEventListener('abort', abort, { once: true });
-  });
-}
