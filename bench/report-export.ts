@@ -4,7 +4,7 @@
  * heartbeat context), each format in a fresh process that first exports an empty project (so
  * every module is loaded), then the 10 000: its RSS before and at peak; Chromium's processes
  * (PDF) are sampled from /proc (PSS) and given apart. PostgreSQL database
- * sitewarden_bench_reports is recreated on every run; artefacts go to a temporary folder.
+ * sitewarden_bench_reports is recreated on every run; artifacts go to a temporary folder.
  *
  *   source scripts/lib.sh && ensure_node && ensure_minio
  *   node_modules/.bin/tsx bench/report-export.ts [findings=10000]
@@ -22,7 +22,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createKey, createOrg, createProject } from '../src/admin/tenants.ts';
-import type { WrittenArtefact } from '../src/activities/reports/export.ts';
+import type { WrittenArtifact } from '../src/activities/reports/export.ts';
 import { createReportActivities } from '../src/activities/reports/index.ts';
 import { createApp } from '../src/api/app.ts';
 import { accessibilityChecks } from '../src/checks/accessibility/index.ts';
@@ -55,9 +55,9 @@ async function exportOne(reportId: string, warmUpId: string): Promise<void> {
   const env = new MockActivityEnvironment();
   const exportReport = async (id: string) => {
     await env.run(activities.startReportExport, id);
-    const artefact = (await env.run(activities.writeReportArtefact, id)) as WrittenArtefact;
-    await env.run(() => activities.recordReportExport(id, artefact));
-    return artefact;
+    const artifact = (await env.run(activities.writeReportArtifact, id)) as WrittenArtifact;
+    await env.run(() => activities.recordReportExport(id, artifact));
+    return artifact;
   };
   // An export of an empty project first: every module the export needs is loaded before measuring.
   await exportReport(warmUpId);
@@ -66,10 +66,10 @@ async function exportOne(reportId: string, warmUpId: string): Promise<void> {
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
   const chromium = sampleDescendants();
   const started = performance.now();
-  const artefact = await exportReport(reportId);
+  const artifact = await exportReport(reportId);
   const ms = performance.now() - started;
   clearInterval(sampler);
-  const report = { ms, peakRssMb: Math.max(peak, process.memoryUsage().rss) / MB, baselineRssMb: baseline / MB, chromiumPeakPssMb: chromium.stop() / MB, bytes: artefact.bytes, findings: artefact.findingCount };
+  const report = { ms, peakRssMb: Math.max(peak, process.memoryUsage().rss) / MB, baselineRssMb: baseline / MB, chromiumPeakPssMb: chromium.stop() / MB, bytes: artifact.bytes, findings: artifact.findingCount };
   console.log(JSON.stringify(report));
   await fetcher.close();
   await db.close();
@@ -251,7 +251,7 @@ async function main(): Promise<void> {
     const seconds = (performance.now() - started) / 1000;
 
     console.log(`\nReport export, ${count} findings (filesystem storage unless noted; each export also writes the HTML view share links show):\n`);
-    console.log('format        time     artefact    node peak RSS (before)     chromium peak PSS');
+    console.log('format        time     artifact    node peak RSS (before)     chromium peak PSS');
     for (const [name, f] of rows) {
       console.log(
         `${name.padEnd(13)} ${`${(f.ms / 1000).toFixed(2)} s`.padStart(7)}  ${`${(f.bytes / MB).toFixed(1)} MiB`.padStart(10)}    ${`${f.peakRssMb.toFixed(0)} MB (${f.baselineRssMb.toFixed(0)} MB)`.padStart(22)}   ${f.chromiumPeakPssMb ? `${f.chromiumPeakPssMb.toFixed(0)} MB` : '—'}`,

@@ -12,10 +12,11 @@ import { createVerificationActivities } from './verifications.ts';
  */
 export function createBrowserQueueActivities({ prisma, config, fetcher }: ActivityDeps, browserShare: BrowserShare) {
   const { evaluateVerification } = createVerificationActivities(prisma, config, fetcher, browserShare);
-  const { writeReportArtefact } = createReportActivities({ prisma, config, fetcher });
+  const { writeReportArtifact, writeReportArtefact } = createReportActivities({ prisma, config, fetcher });
   return {
     ...createBrowserActivities(prisma, config, browserShare),
     evaluateVerification,
+    writeReportArtifact,
     writeReportArtefact,
   };
 }

@@ -25,7 +25,7 @@ export interface ActivityDeps {
  * The main task queue's activities: bookkeeping, page capture, the HTTP scanners, the AI stage,
  * verifications, reports, the sweeper. Nothing here imports Playwright, axe-core or Lighthouse at
  * load: the main worker stays small (test/integration/worker-roles.test.ts checks it). The two that
- * also run on the browser queue (evaluateVerification, writeReportArtefact) load the browser code
+ * also run on the browser queue (evaluateVerification, writeReportArtifact) load the browser code
  * on first use there.
  */
 export function createMainQueueActivities({ prisma, config, fetcher, metrics }: ActivityDeps, browserShare: BrowserShare) {

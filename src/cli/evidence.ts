@@ -33,13 +33,13 @@ export function registerEvidenceCommands(program: Command, admin: Command, withD
 
   program
     .command('verify')
-    .description("check an exported artefact against its evidence: the signature, then the artefact's SHA-256")
-    .argument('<artefact>', 'the exported file')
+    .description("check an exported artifact against its evidence: the signature, then the artifact's SHA-256")
+    .argument('<artifact>', 'the exported file')
     .argument('<envelope>', 'the DSSE envelope (JSON), or the output of GET reports/:id/evidence')
     .option('--key <pem>', "the public key (SPKI PEM), for offline use; default: this instance's keys, from the database")
     .addOption(jsonOption())
-    .action(async (artefact: string, envelopePath: string, opts: { key?: string; json?: boolean }) => {
-      const [sha256, document, keys] = await Promise.all([sha256Of(artefact), readJson(envelopePath), opts.key ? keyFromFile(opts.key) : instanceKeys()]);
+    .action(async (artifact: string, envelopePath: string, opts: { key?: string; json?: boolean }) => {
+      const [sha256, document, keys] = await Promise.all([sha256Of(artifact), readJson(envelopePath), opts.key ? keyFromFile(opts.key) : instanceKeys()]);
       const outcome = verifyEvidence(document, sha256, keys);
       if (!outcome.verified) {
         if (opts.json) console.error(JSON.stringify({ verified: false, error: outcome.reason }));
@@ -52,7 +52,7 @@ export function registerEvidenceCommands(program: Command, admin: Command, withD
       console.log(
         opts.json
           ? JSON.stringify(summary)
-          : `verified: ${artefact} is ${outcome.subject} (sha256 ${sha256}), ${predicate.finding_count} findings exported ${predicate.exported_at}, signed by key ${outcome.key_id}`,
+          : `verified: ${artifact} is ${outcome.subject} (sha256 ${sha256}), ${predicate.finding_count} findings exported ${predicate.exported_at}, signed by key ${outcome.key_id}`,
       );
     });
 }

@@ -77,7 +77,7 @@ export const envSchema = z.object({
   RATE_LIMIT_STRICT_WINDOW_SECONDS: positiveInt.default(60),
   /** GET scans/:id/events sends a comment this often, so proxies and clients see an idle stream is alive. */
   SSE_HEARTBEAT_MS: positiveInt.min(100).max(300_000).default(15_000),
-  /** Report artefacts (docs/reports.md): files under STORAGE_DIR, or S3 when endpoint, bucket and both keys are set. */
+  /** Report artifacts (docs/reports.md): files under STORAGE_DIR, or S3 when endpoint, bucket and both keys are set. */
   STORAGE_DIR: z.string().min(1).default('.data/storage'),
   S3_ENDPOINT: z.url().optional(),
   /** The endpoint presigned download URLs name, when browsers reach S3 elsewhere than the processes do. */

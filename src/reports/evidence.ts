@@ -2,7 +2,7 @@ import type { ReportScanRun } from './model.ts';
 
 /**
  * The evidence beside every export: an in-toto v1 statement (https://in-toto.io/Statement/v1)
- * whose subject is the artefact (name and SHA-256) and whose predicate says what it was made
+ * whose subject is the artifact (name and SHA-256) and whose predicate says what it was made
  * from, signed as a DSSE envelope by the instance key.
  */
 export const IN_TOTO_PAYLOAD_TYPE = 'application/vnd.in-toto+json';
@@ -63,7 +63,7 @@ export function checkSubject(payload: Buffer, sha256: string): SubjectCheck {
   const match = subject.find((s) => s?.digest?.sha256 === sha256);
   if (!match) {
     const expected = subject.map((s) => `${s?.name}: ${s?.digest?.sha256}`).join(', ');
-    return { ok: false, reason: `the artefact's SHA-256 ${sha256} matches no subject (${expected})` };
+    return { ok: false, reason: `the artifact's SHA-256 ${sha256} matches no subject (${expected})` };
   }
   return { ok: true, statement: statement as ExportStatement, subject: match.name };
 }

@@ -2,7 +2,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Report } from '../generated/prisma/client.ts';
 import { deriveKey } from '../platform/crypto.ts';
 import type { ObjectStorage } from '../platform/storage/index.ts';
-import { artefactName, FORMATS } from './model.ts';
+import { artifactName, FORMATS } from './model.ts';
 
 /**
  * Signed, expiring links that need no API key: `<payload>.<mac>`, both base64url, the payload
@@ -66,12 +66,12 @@ export function createReportLinks(options: ReportLinkOptions) {
   const expiry = (seconds: number) => new Date(Date.now() + seconds * 1000);
 
   return {
-    /** A fresh download URL of an exported report's artefact; null before it is exported. */
+    /** A fresh download URL of an exported report's artifact; null before it is exported. */
     async exportUrl(report: LinkableReport, origin: string): Promise<string | null> {
       if ((report.status !== 'exported' && report.status !== 'shared') || !report.storage_key) return null;
       const presigned = await options.storage.presignedUrl(report.storage_key, {
         expiresInSeconds: options.exportTtlSeconds,
-        filename: artefactName(report),
+        filename: artifactName(report),
         contentType: FORMATS[report.format].contentType,
       });
       return presigned ?? `${base(origin)}${EXPORT_LINK_PATH}/${signLink(options.secret, 'export', report.id, expiry(options.exportTtlSeconds))}`;

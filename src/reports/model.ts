@@ -22,12 +22,12 @@ type ReportRef = { id: string; org_id: string; project_id: string; format: Repor
 const folderOf = (r: ReportRef) => `audit/${r.org_id}/${r.project_id}`;
 
 /** `<report_id>.<ext>`: the download's file name and the evidence's subject. */
-export const artefactName = (r: ReportRef) => `${r.id}.${FORMATS[r.format].extension}`;
-export const artefactKey = (r: ReportRef) => `${folderOf(r)}/${artefactName(r)}`;
-/** The DSSE envelope, beside the artefact. */
-export const evidenceKey = (r: ReportRef) => `${artefactKey(r)}.dsse.json`;
-/** The HTML rendering share links show: the artefact itself for html, a companion otherwise. */
-export const viewKey = (r: ReportRef) => (r.format === 'html' ? artefactKey(r) : `${folderOf(r)}/${r.id}.view.html`);
+export const artifactName = (r: ReportRef) => `${r.id}.${FORMATS[r.format].extension}`;
+export const artifactKey = (r: ReportRef) => `${folderOf(r)}/${artifactName(r)}`;
+/** The DSSE envelope, beside the artifact. */
+export const evidenceKey = (r: ReportRef) => `${artifactKey(r)}.dsse.json`;
+/** The HTML rendering share links show: the artifact itself for html, a companion otherwise. */
+export const viewKey = (r: ReportRef) => (r.format === 'html' ? artifactKey(r) : `${folderOf(r)}/${r.id}.view.html`);
 
 export interface ReportScanRun {
   id: string;

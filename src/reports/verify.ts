@@ -7,8 +7,8 @@ export type EvidenceCheck =
   | { verified: false; reason: string };
 
 /**
- * Checks an artefact (by its SHA-256) against its evidence, offline: the envelope is an in-toto
- * DSSE envelope, one of `keys` signed it, and its statement names this exact artefact. Accepts
+ * Checks an artifact (by its SHA-256) against its evidence, offline: the envelope is an in-toto
+ * DSSE envelope, one of `keys` signed it, and its statement names this exact artifact. Accepts
  * the bare envelope, `{envelope, statement}` or the API's `{data: {envelope, statement}}`.
  */
 export function verifyEvidence(document: unknown, sha256: string, keys: readonly KeyObject[]): EvidenceCheck {

@@ -1,4 +1,4 @@
-import { ActivityFailure, ApplicationFailure, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, patched, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
 import { REPORT_BUILD_TIMEOUT_MS } from '../domain/activity-timeouts.ts';
 
@@ -7,6 +7,12 @@ export interface ReportExportInput {
 }
 
 export type ReportExportOutcome = { status: 'exported'; sha256: string } | { status: 'failed'; reason: string };
+
+/**
+ * The build activity's type was `writeReportArtefact` until the project settled on one spelling,
+ * "artifact": runs started before keep scheduling it by that name (the worker registers both).
+ */
+export const REPORT_ARTIFACT_PATCH = 'report-artifact-name';
 
 /** Failures a retry cannot fix: the activities raise them as non-retryable. */
 const PERMANENT = ['ReportNotFound', 'StorageRefused', 'SigningKeyUnavailable'];
@@ -32,16 +38,17 @@ function builder(taskQueue?: string) {
 }
 
 /**
- * One export: `exporting`, build the artefact into storage (a PDF on the browser queue), sign
+ * One export: `exporting`, build the artifact into storage (a PDF on the browser queue), sign
  * it and mark the report `exported`; any failure left after retries marks it `failed` with the
- * reason. Only references and facts pass through history, never the artefact.
+ * reason. Only references and facts pass through history, never the artifact.
  */
 export async function ReportExportWorkflow({ reportId }: ReportExportInput): Promise<ReportExportOutcome> {
   try {
     const plan = await bookkeeping.startReportExport(reportId);
-    const artefact = await builder(plan.format === 'pdf' ? plan.browserTaskQueue : undefined).writeReportArtefact(reportId);
-    await recording.recordReportExport(reportId, artefact);
-    return { status: 'exported', sha256: artefact.sha256 };
+    const build = builder(plan.format === 'pdf' ? plan.browserTaskQueue : undefined);
+    const artifact = await (patched(REPORT_ARTIFACT_PATCH) ? build.writeReportArtifact(reportId) : build.writeReportArtefact(reportId));
+    await recording.recordReportExport(reportId, artifact);
+    return { status: 'exported', sha256: artifact.sha256 };
   } catch (err) {
     const reason = failureReason(err);
     await bookkeeping.failReportExport(reportId, reason);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import pg from 'pg';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { createReportExportActivities, type WrittenArtefact } from '../../src/activities/reports/export.ts';
+import { createReportExportActivities, type WrittenArtifact } from '../../src/activities/reports/export.ts';
 import { createOrg, createProject } from '../../src/admin/tenants.ts';
 import { loadConfig, type Config } from '../../src/platform/config.ts';
 import { connectDatabase, type Database } from '../../src/platform/db.ts';
@@ -15,7 +15,7 @@ import { readCsvWithPython } from '../support/python-csv.ts';
 
 /**
  * An export reads one consistent snapshot of the project, but holds no transaction while the
- * artefact uploads: storage is held mid-upload while the test looks at pg_stat_activity and
+ * artifact uploads: storage is held mid-upload while the test looks at pg_stat_activity and
  * changes the findings under the export.
  */
 let db: Database;
@@ -70,7 +70,7 @@ async function openTransactions(): Promise<Array<{ state: string; xact_age_ms: n
   return rows;
 }
 
-it('holds no transaction during the upload, and the artefact is the snapshot taken before it', async () => {
+it('holds no transaction during the upload, and the artifact is the snapshot taken before it', async () => {
   const org = await createOrg(db.prisma, `org-${randomUUID()}`);
   const project = await createProject(db.prisma, org.id, 'production-website');
   const scope = { org_id: org.id, project_id: project.id };
@@ -86,19 +86,19 @@ it('holds no transaction during the upload, and the artefact is the snapshot tak
   const held = heldStorage(createFilesystemStorage(storageDir));
   const activities = createReportExportActivities({ prisma: db.prisma, config, storage: held.storage, secret: 'x'.repeat(32) });
 
-  const written = new MockActivityEnvironment().run(activities.writeReportArtefact, report.id) as Promise<WrittenArtefact>;
+  const written = new MockActivityEnvironment().run(activities.writeReportArtifact, report.id) as Promise<WrittenArtifact>;
   await held.uploading;
   // Mid-upload: the export has no transaction open (before: an idle-in-transaction repeatable read).
   expect(await openTransactions()).toEqual([]);
-  // Changes committed now are not in the artefact: it is the snapshot taken before the upload.
+  // Changes committed now are not in the artifact: it is the snapshot taken before the upload.
   await db.prisma.finding.update({ where: { id: created[0]!.id }, data: { title: 'Renamed during the upload', priority_score: 1 } });
   await db.prisma.finding.delete({ where: { id: created[1]!.id } });
   await db.prisma.finding.create({ data: { ...scope, domain: 'seo', check_id: 'seo.title_missing', title: 'Added during the upload', severity: 'critical', priority_score: 100 } });
   held.release();
-  const artefact = await written;
+  const artifact = await written;
 
-  expect(artefact).toMatchObject({ findingCount: 30, findingsTotal: 30 });
-  const rows = await readCsvWithPython(join(storageDir, artefact.storageKey));
+  expect(artifact).toMatchObject({ findingCount: 30, findingsTotal: 30 });
+  const rows = await readCsvWithPython(join(storageDir, artifact.storageKey));
   const [header, ...records] = rows as [string[], ...string[][]];
   const title = header.indexOf('title');
   const id = header.indexOf('id');

@@ -99,7 +99,7 @@ describe('exports to S3', () => {
     return { t, outcome, report: report.body.data };
   }
 
-  it('stores the artefact in the bucket and hands out a presigned URL that needs no key', async () => {
+  it('stores the artifact in the bucket and hands out a presigned URL that needs no key', async () => {
     const { t, outcome, report } = await exportJson(good);
     expect(outcome).toMatchObject({ status: 'exported' });
     expect(report).toMatchObject({ status: 'exported', snapshot: { finding_count: 0 } });

@@ -148,7 +148,7 @@ async function report(format: Format) {
   return res.body.data;
 }
 
-/** Fetches the report's artefact through its export_url, with no API key. */
+/** Fetches the report's artifact through its export_url, with no API key. */
 async function download(format: Format) {
   const { snapshot } = await report(format);
   const res = await fetch(reachable(snapshot.export_url));
@@ -174,7 +174,7 @@ const projectFindings = () =>
   stack.db.prisma.finding.findMany({ where: { org_id: t.orgId, project_id: t.projectId }, orderBy: [{ priority_score: 'desc' }, { inserted_at: 'asc' }, { id: 'asc' }] });
 
 describe('exports', () => {
-  it('moves queued → exported, with the artefact stored at audit/<org>/<project>/<id>.<ext> and an export_url', async () => {
+  it('moves queued → exported, with the artifact stored at audit/<org>/<project>/<id>.<ext> and an export_url', async () => {
     const total = (await projectFindings()).length;
     for (const format of FORMATS) {
       const data = await report(format);
@@ -288,7 +288,7 @@ describe('exports', () => {
 });
 
 describe('signed evidence', () => {
-  it('is a DSSE envelope over an in-toto statement of the artefact, verified with the published key', async () => {
+  it('is a DSSE envelope over an in-toto statement of the artifact, verified with the published key', async () => {
     const [evidence, key, file] = await Promise.all([
       call('GET', `${t.audit}/reports/${reports.csv.id}/evidence`, { key: t.readKey }),
       call('GET', `${stack.baseUrl}/api/v1/signing-key`, { key: t.readKey }),
@@ -319,7 +319,7 @@ describe('signed evidence', () => {
 
   it('`sitewarden verify` checks it offline with --key or with the instance keys, and fails on a changed byte', async () => {
     const [evidence, file] = await Promise.all([call('GET', `${t.audit}/reports/${reports.pdf.id}/evidence`, { key: t.readKey }), download('pdf')]);
-    const paths = { artefact: join(work, 'r.pdf'), changed: join(work, 'changed.pdf'), envelope: join(work, 'evidence.json'), key: join(work, 'key.pem') };
+    const paths = { artifact: join(work, 'r.pdf'), changed: join(work, 'changed.pdf'), envelope: join(work, 'evidence.json'), key: join(work, 'key.pem') };
     const changed = Buffer.from(file.bytes);
     changed[changed.length - 10] = changed[changed.length - 10]! ^ 1;
     const cli = (...args: string[]) => run(CLI, args, { env: process.env }).then(
@@ -330,21 +330,21 @@ describe('signed evidence', () => {
     expect(published.code).toBe(0);
     const key = JSON.parse(published.out);
     await Promise.all([
-      writeFile(paths.artefact, file.bytes),
+      writeFile(paths.artifact, file.bytes),
       writeFile(paths.changed, changed),
       writeFile(paths.envelope, evidence.text),
       writeFile(paths.key, key.public_key_pem),
     ]);
     const [offline, fromDb, tampered] = await Promise.all([
-      cli('verify', paths.artefact, paths.envelope, '--key', paths.key, '--json'),
-      cli('verify', paths.artefact, paths.envelope),
+      cli('verify', paths.artifact, paths.envelope, '--key', paths.key, '--json'),
+      cli('verify', paths.artifact, paths.envelope),
       cli('verify', paths.changed, paths.envelope, '--key', paths.key),
     ]);
     expect(offline).toMatchObject({ code: 0 });
     expect(JSON.parse(offline.out)).toMatchObject({ verified: true, subject: `${reports.pdf.id}.pdf`, key_id: key.key_id, report_id: reports.pdf.id });
     expect(fromDb).toMatchObject({ code: 0, out: expect.stringMatching(/^verified: /) });
     expect(tampered.code).toBe(1);
-    expect(tampered.err).toMatch(/NOT verified: the artefact's SHA-256 \w+ matches no subject/);
+    expect(tampered.err).toMatch(/NOT verified: the artifact's SHA-256 \w+ matches no subject/);
   }, 30_000);
 });
 

@@ -16,7 +16,7 @@ import { csvReport } from '../../reports/csv.ts';
 import { exportStatement, IN_TOTO_PAYLOAD_TYPE } from '../../reports/evidence.ts';
 import { htmlReport } from '../../reports/html.ts';
 import { jsonReport } from '../../reports/json.ts';
-import { artefactKey, artefactName, DOMAINS, evidenceKey, FORMATS, healthScoreOf, SEVERITIES, viewKey, type ReportContext, type ReportMetrics, type ReportScanRun } from '../../reports/model.ts';
+import { artifactKey, artifactName, DOMAINS, evidenceKey, FORMATS, healthScoreOf, SEVERITIES, viewKey, type ReportContext, type ReportMetrics, type ReportScanRun } from '../../reports/model.ts';
 import { sarifReport } from '../../reports/sarif.ts';
 import { REPORT_PDF_TIMEOUT_MS, REPORT_SNAPSHOT_TIMEOUT_MS } from '../../domain/activity-timeouts.ts';
 import { burnDownDates } from '../../domain/report-summary.ts';
@@ -30,8 +30,8 @@ export interface ExportPlan {
   browserTaskQueue: string;
 }
 
-/** What the workflow learns about the artefact: a reference and its facts, never its bytes. */
-export interface WrittenArtefact {
+/** What the workflow learns about the artifact: a reference and its facts, never its bytes. */
+export interface WrittenArtifact {
   name: string;
   storageKey: string;
   contentType: string;
@@ -58,14 +58,14 @@ const PDF_TIMEOUT_MS = REPORT_PDF_TIMEOUT_MS;
 const SNAPSHOT_TIMEOUT_MS = REPORT_SNAPSHOT_TIMEOUT_MS;
 
 /**
- * ReportExportWorkflow's I/O. The artefact is built from one repeatable-read snapshot of the
+ * ReportExportWorkflow's I/O. The artifact is built from one repeatable-read snapshot of the
  * project: a short transaction copies the findings to a temporary file and reads the counts,
- * then ends; the artefact is built from that file and streamed to storage with no transaction
+ * then ends; the artifact is built from that file and streamed to storage with no transaction
  * open, however slow the upload. Only its facts go back to the workflow. Every update is
  * guarded by the report's status, so retries change nothing twice.
  */
 export function createReportExportActivities({ prisma, config, storage, secret }: ReportExportDeps) {
-  return {
+  const activities = {
     async startReportExport(reportId: string): Promise<ExportPlan> {
       await prisma.report.updateMany({ where: { id: reportId, status: 'queued' }, data: { status: 'exporting' } });
       const report = await prisma.report.findUnique({ where: { id: reportId }, select: { format: true } });
@@ -73,19 +73,19 @@ export function createReportExportActivities({ prisma, config, storage, secret }
       return { format: report.format, browserTaskQueue: config.TEMPORAL_BROWSER_TASK_QUEUE };
     },
 
-    async writeReportArtefact(reportId: string): Promise<WrittenArtefact> {
+    async writeReportArtifact(reportId: string): Promise<WrittenArtifact> {
       const report = await prisma.report.findUnique({ where: { id: reportId } });
       if (!report) throw ApplicationFailure.nonRetryable(`report ${reportId} does not exist`, 'ReportNotFound');
       try {
-        return await heartbeating((signal) => writeArtefact(report, signal));
+        return await heartbeating((signal) => writeArtifact(report, signal));
       } catch (err) {
         if (err instanceof StorageError && err.permanent) throw ApplicationFailure.nonRetryable(err.message, 'StorageRefused');
         throw err;
       }
     },
 
-    /** Signs the artefact's facts, stores the envelope beside it, and marks the report exported. */
-    async recordReportExport(reportId: string, artefact: WrittenArtefact): Promise<void> {
+    /** Signs the artifact's facts, stores the envelope beside it, and marks the report exported. */
+    async recordReportExport(reportId: string, artifact: WrittenArtifact): Promise<void> {
       const report = await prisma.report.findUniqueOrThrow({ where: { id: reportId } });
       if (report.status !== 'exporting') return;
       let key;
@@ -96,20 +96,20 @@ export function createReportExportActivities({ prisma, config, storage, secret }
         throw err;
       }
       const statement = exportStatement({
-        name: artefact.name,
-        sha256: artefact.sha256,
+        name: artifact.name,
+        sha256: artifact.sha256,
         report: {
           id: report.id,
           org_id: report.org_id,
           project_id: report.project_id,
           format: report.format,
-          storage_key: artefact.storageKey,
-          media_type: artefact.contentType,
-          size_bytes: artefact.bytes,
+          storage_key: artifact.storageKey,
+          media_type: artifact.contentType,
+          size_bytes: artifact.bytes,
         },
-        scanRuns: artefact.scanRuns,
-        findingCount: artefact.findingCount,
-        exportedAt: artefact.exportedAt,
+        scanRuns: artifact.scanRuns,
+        findingCount: artifact.findingCount,
+        exportedAt: artifact.exportedAt,
       });
       const envelope = signEnvelope(IN_TOTO_PAYLOAD_TYPE, Buffer.from(JSON.stringify(statement)), key);
       try {
@@ -122,20 +122,20 @@ export function createReportExportActivities({ prisma, config, storage, secret }
         where: { id: reportId, status: 'exporting' },
         data: {
           status: 'exported',
-          storage_key: artefact.storageKey,
-          sha256: artefact.sha256,
+          storage_key: artifact.storageKey,
+          sha256: artifact.sha256,
           evidence: envelope as unknown as Prisma.InputJsonObject,
           failure_reason: null,
           snapshot: {
             ...(report.snapshot as Prisma.JsonObject),
-            ...artefact.metrics,
-            health_score: artefact.healthScore,
-            exported_at: artefact.exportedAt,
-            finding_count: artefact.findingCount,
-            findings_total: artefact.findingsTotal,
-            size_bytes: artefact.bytes,
-            content_type: artefact.contentType,
-            scan_run_ids: artefact.scanRuns.map((run) => run.id),
+            ...artifact.metrics,
+            health_score: artifact.healthScore,
+            exported_at: artifact.exportedAt,
+            finding_count: artifact.findingCount,
+            findings_total: artifact.findingsTotal,
+            size_bytes: artifact.bytes,
+            content_type: artifact.contentType,
+            scan_run_ids: artifact.scanRuns.map((run) => run.id),
           },
         },
       });
@@ -148,9 +148,18 @@ export function createReportExportActivities({ prisma, config, storage, secret }
       });
     },
   };
+  return {
+    ...activities,
+    /**
+     * The same activity under the type name it had before the project settled on "artifact": export
+     * runs started before that deploy call it by this name (patch `report-artifact-name`,
+     * docs/deploy.md). Remove it once no such run is open.
+     */
+    writeReportArtefact: activities.writeReportArtifact,
+  };
 
-  async function writeArtefact(report: Report, signal: AbortSignal): Promise<WrittenArtefact> {
-    const key = artefactKey(report);
+  async function writeArtifact(report: Report, signal: AbortSignal): Promise<WrittenArtifact> {
+    const key = artifactKey(report);
     const { contentType } = FORMATS[report.format];
     const exportedAt = new Date();
     const { format } = report;
@@ -158,7 +167,7 @@ export function createReportExportActivities({ prisma, config, storage, secret }
     try {
       const { source, context } = await snapshot(report, exportedAt, join(folder, 'findings.ndjson'));
       if (format !== 'pdf') {
-        const written = await upload(key, contentType, artefactContent(format, context, source));
+        const written = await upload(key, contentType, artifactContent(format, context, source));
         // Share links show an HTML page whatever the format: the same snapshot, rendered.
         if (format !== 'html') await upload(viewKey(report), FORMATS.html.contentType, htmlReport(context, source.ofSeverity));
         return facts(report, context, written);
@@ -189,7 +198,7 @@ export function createReportExportActivities({ prisma, config, storage, secret }
     });
     const stored = storage.put(key, meter, contentType).catch((err: unknown) => {
       // Stops the builder: nobody reads what it makes any more. Without an error: the pipeline
-      // may be over already (a small artefact fits the buffers), leaving no one to hear one.
+      // may be over already (a small artifact fits the buffers), leaving no one to hear one.
       meter.destroy();
       throw err;
     });
@@ -213,7 +222,7 @@ export function createReportExportActivities({ prisma, config, storage, secret }
   }
 }
 
-function artefactContent(format: Exclude<ReportFormat, 'pdf'>, context: ReportContext, source: FindingSource): AsyncIterable<string> {
+function artifactContent(format: Exclude<ReportFormat, 'pdf'>, context: ReportContext, source: FindingSource): AsyncIterable<string> {
   switch (format) {
     case 'json':
       return jsonReport(context, source.all());
@@ -226,10 +235,10 @@ function artefactContent(format: Exclude<ReportFormat, 'pdf'>, context: ReportCo
   }
 }
 
-function facts(report: Report, context: ReportContext, written: { sha256: string; bytes: number }): WrittenArtefact {
+function facts(report: Report, context: ReportContext, written: { sha256: string; bytes: number }): WrittenArtifact {
   return {
-    name: artefactName(report),
-    storageKey: artefactKey(report),
+    name: artifactName(report),
+    storageKey: artifactKey(report),
     contentType: FORMATS[report.format].contentType,
     ...written,
     findingCount: context.findings.included,

@@ -75,7 +75,7 @@ export async function openFindingSource(tx: Tx, scope: { orgId: string; projectI
 /**
  * Copies the findings `source` reads (inside the caller's snapshot) to `path`, one JSON line
  * each, and returns a source that reads that file: the snapshot's transaction can end as soon
- * as the copy is done, and every later pass (the artefact, the HTML view) still sees exactly the
+ * as the copy is done, and every later pass (the artifact, the HTML view) still sees exactly the
  * same findings, however long the upload takes. Memory stays flat: one line at a time.
  */
 export async function copyFindingSource(source: FindingSource, path: string): Promise<FindingSource> {

@@ -4,7 +4,7 @@ import { resolveInstanceSecret } from '../../platform/crypto.ts';
 import { publishedSigningKey } from '../../platform/signing.ts';
 import { createStorage } from '../../platform/storage/index.ts';
 import { createReportLinks, EXPORT_LINK_PATH, SHARE_LINK_PATH } from '../../reports/links.ts';
-import { artefactName, FORMATS, viewKey } from '../../reports/model.ts';
+import { artifactName, FORMATS, viewKey } from '../../reports/model.ts';
 import type { ApiDeps } from '../deps.ts';
 import { sendData } from '../envelope.ts';
 import { notFound } from '../errors.ts';
@@ -41,7 +41,7 @@ export function publicRouter({ config, db }: ApiDeps): Router {
     const object = await storage.open(key);
     if (!object) throw notFound();
     const all = { ...headers, 'content-length': String(object.bytes), 'cache-control': 'private, no-store', 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer' };
-    // setHeader, not res.set: Express would append a charset to the artefact's own content type.
+    // setHeader, not res.set: Express would append a charset to the artifact's own content type.
     for (const [name, value] of Object.entries(all)) res.setHeader(name, value);
     res.status(200);
     // Past the headers there is no error response left to send: a client that hangs up, or a
@@ -53,7 +53,7 @@ export function publicRouter({ config, db }: ApiDeps): Router {
     const report = await exportedReport(links.exportedReportId(req.params.token));
     await send(res, report.storage_key!, {
       'content-type': FORMATS[report.format].contentType,
-      'content-disposition': `attachment; filename="${artefactName(report)}"`,
+      'content-disposition': `attachment; filename="${artifactName(report)}"`,
     });
   });
 

@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 
 /**
- * Object storage for report artefacts: the local filesystem (the embedded default) or any
+ * Object storage for report artifacts: the local filesystem (the embedded default) or any
  * S3-compatible service. Keys are `/`-separated paths such as `audit/<org>/<project>/<id>.pdf`.
  */
 export interface ObjectStorage {

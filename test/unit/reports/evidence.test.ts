@@ -5,15 +5,15 @@ import { exportStatement, IN_TOTO_PAYLOAD_TYPE } from '../../../src/reports/evid
 import { readLink, signLink } from '../../../src/reports/links.ts';
 import { verifyEvidence } from '../../../src/reports/verify.ts';
 
-const artefact = Buffer.from('id,severity\r\n1,high\r\n');
-const sha256 = createHash('sha256').update(artefact).digest('hex');
+const artifact = Buffer.from('id,severity\r\n1,high\r\n');
+const sha256 = createHash('sha256').update(artifact).digest('hex');
 const { publicKey, privateKey } = generateKeyPairSync('ed25519');
 const key = { keyId: keyIdOf(publicKey), privateKey };
 
 const statement = exportStatement({
   name: 'r1.csv',
   sha256,
-  report: { id: 'r1', org_id: 'o', project_id: 'p', format: 'csv', storage_key: 'audit/o/p/r1.csv', media_type: 'text/csv', size_bytes: artefact.length },
+  report: { id: 'r1', org_id: 'o', project_id: 'p', format: 'csv', storage_key: 'audit/o/p/r1.csv', media_type: 'text/csv', size_bytes: artifact.length },
   scanRuns: [{ id: 's1', url: 'https://example.com/', status: 'completed', finished_at: '2025-06-10T10:00:00.000Z' }],
   findingCount: 1,
   exportedAt: '2025-06-10T15:00:00.000Z',
@@ -31,7 +31,7 @@ describe('DSSE', () => {
     expect(pae('http://example.com/HelloWorld', Buffer.from('hello world')).toString()).toBe('DSSEv1 29 http://example.com/HelloWorld 11 hello world');
   });
 
-  it('verifies, and names an in-toto v1 statement of the artefact', () => {
+  it('verifies, and names an in-toto v1 statement of the artifact', () => {
     expect(envelope.payloadType).toBe('application/vnd.in-toto+json');
     expect(envelope.signatures).toEqual([{ keyid: key.keyId, sig: expect.any(String) }]);
     const check = verifyEvidence(envelope, sha256, [publicKey]);
@@ -49,8 +49,8 @@ describe('DSSE', () => {
     expect(verifyEvidence({ data: { envelope, statement } }, sha256, [publicKey]).verified).toBe(true);
   });
 
-  it('fails for a changed artefact byte, payload, signature, payload type or key', () => {
-    const changed = Buffer.from(artefact);
+  it('fails for a changed artifact byte, payload, signature, payload type or key', () => {
+    const changed = Buffer.from(artifact);
     changed[3] = changed[3]! ^ 1;
     expect(verifyEvidence(envelope, createHash('sha256').update(changed).digest('hex'), [publicKey])).toMatchObject({ verified: false, reason: expect.stringMatching(/matches no subject/) });
 
