@@ -35,7 +35,7 @@ export function findingsTable(findings: readonly TableFinding[], maxWidth = 120)
   }
   const line = (cells: readonly string[]) =>
     cells
-      .map((c, i) => fit(c, widths[i]!))
+      .map((c, i) => fitCell(c, widths[i]!))
       .join(' '.repeat(gap))
       .trimEnd();
   return [line(COLUMNS), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
@@ -46,6 +46,6 @@ function clean(text: string): string {
   return String(text ?? '').replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ');
 }
 
-function fit(text: string, width: number): string {
+function fitCell(text: string, width: number): string {
   return text.length > width ? `${text.slice(0, Math.max(0, width - 1))}…` : text.padEnd(width);
 }
