@@ -76,7 +76,7 @@ const ERROR_DESCRIPTIONS: Record<ErrorCode, string> = {
   invalid_params: 'Query or body failed validation; `error.details` maps each field to its messages',
   quota_exceeded: "The org's AI quota for the period is spent (with `retry-after`); nothing was written",
   internal: 'Unexpected server error (logged with the request id)',
-  unavailable: 'Temporal could not take the workflow, or did not confirm it in time',
+  unavailable: 'Try again shortly (`retry-after`): Temporal could not take the workflow or did not confirm it in time, or the database stayed busy past the wait for a connection',
 };
 
 const ERROR_EXAMPLES: Partial<Record<ErrorCode, unknown>> = {
@@ -102,7 +102,7 @@ function makeErrorResponse(code: ErrorCode, flavour: Flavour, id: string): ZodOp
   return {
     id,
     description: ERROR_DESCRIPTIONS[code],
-    headers: code === 'quota_exceeded' ? { ...headers, 'retry-after': ref('headers', 'RetryAfter') } : headers,
+    headers: code === 'quota_exceeded' || code === 'unavailable' ? { ...headers, 'retry-after': ref('headers', 'RetryAfter') } : headers,
     content: {
       'application/json': {
         schema: errorEnvelope(code),
@@ -164,8 +164,10 @@ function audit(op: AuditOperation): ZodOpenApiOperationObject {
     'payload_too_large',
     'unsupported_media_type',
     ...(validates ? (['invalid_params'] as const) : []),
-    ...(op.errors ?? []),
+    ...(op.errors ?? []).filter((code) => code !== 'unavailable'),
     'internal',
+    // Every audit route: the database stayed busy past the wait for a connection (retry-after: 1).
+    'unavailable',
   ];
   return {
     tags: [op.tag],
@@ -487,6 +489,74 @@ function otherPaths(): ZodOpenApiPathsObject {
   };
 }
 
+/**
+ * The operationId of each operation: the name a generic client (openapi-client-axios, Swagger's
+ * client, an SDK generator) gives the call. Named here, by method and path under the audit prefix
+ * (or the whole path), so the names read as verbs; an operation missing from the table gets one
+ * derived from its method and path (still unique, test/unit/api/openapi.test.ts checks).
+ */
+const OPERATION_IDS: Record<string, string> = {
+  'GET /healthz': 'getHealth',
+  'GET /readyz': 'getReadiness',
+  'GET /api/v1/signing-key': 'getSigningKey',
+  'GET /api/v1/exports/{token}': 'downloadExport',
+  'GET /api/v1/shared/reports/{token}': 'viewSharedReport',
+  'GET /metrics': 'getMetrics',
+  'GET /openapi.json': 'getOpenApiDocument',
+  'GET /docs': 'getDocsPage',
+  'GET /docs/assets/{file}': 'getDocsAsset',
+  'POST …/scans/run': 'runScan',
+  'GET …/scans': 'listScans',
+  'GET …/scans/{scan_id}': 'getScan',
+  'GET …/scans/{scan_id}/events': 'streamScanEvents',
+  'GET …/findings': 'listFindings',
+  'GET …/findings/{finding_id}': 'getFinding',
+  'PATCH …/findings/{finding_id}': 'editFinding',
+  'POST …/findings/bulk': 'bulkEditFindings',
+  'GET …/policies/current': 'getPolicy',
+  'PUT …/policies/current': 'replacePolicy',
+  'POST …/policies/test': 'testPolicy',
+  'POST …/tasks': 'createTask',
+  'GET …/tasks': 'listTasks',
+  'GET …/tasks/{task_id}': 'getTask',
+  'PATCH …/tasks/{task_id}': 'updateTask',
+  'POST …/verifications/run': 'runVerification',
+  'GET …/verifications': 'listVerifications',
+  'GET …/verifications/{verification_id}': 'getVerification',
+  'POST …/verifications/{verification_id}/approve': 'approveVerification',
+  'POST …/verifications/{verification_id}/reopen': 'reopenVerification',
+  'GET …/reports/summary': 'getReportSummary',
+  'POST …/reports/export': 'exportReport',
+  'POST …/reports/share': 'shareReport',
+  'GET …/reports': 'listReports',
+  'GET …/reports/{report_id}': 'getReport',
+  'GET …/reports/{report_id}/evidence': 'getReportEvidence',
+  'GET …/command-center': 'getCommandCenter',
+};
+
+const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
+
+/** `post` + `/…/notifications/deliveries/{id}/retry` → `postNotificationsDeliveriesIdRetry`. */
+function derivedOperationId(method: string, path: string): string {
+  const words = path
+    .replace(AUDIT_PATH, '')
+    .split(/[^A-Za-z0-9]+/)
+    .filter((w) => w && w !== 'api' && w !== 'v1');
+  return method + words.map((w) => w[0]!.toUpperCase() + w.slice(1)).join('');
+}
+
+function withOperationIds(paths: ZodOpenApiPathsObject): ZodOpenApiPathsObject {
+  for (const [path, item] of Object.entries(paths)) {
+    for (const method of HTTP_METHODS) {
+      const operation = item[method];
+      if (!operation || operation.operationId) continue;
+      const key = `${method.toUpperCase()} ${path.startsWith(AUDIT_PATH) ? `…${path.slice(AUDIT_PATH.length)}` : path}`;
+      operation.operationId = OPERATION_IDS[key] ?? derivedOperationId(method, path);
+    }
+  }
+  return paths;
+}
+
 let cached: ReturnType<typeof createDocument> | undefined;
 
 export function openApiDocument(): ReturnType<typeof createDocument> {
@@ -504,7 +574,7 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
     servers: [{ url: '/', description: 'This instance' }],
     security: [{ apiKey: [] }],
     tags: ['Health', 'Scans', 'Findings', 'Policies', 'Tasks', 'Verifications', 'Reports', 'Command center', 'Public links', 'Meta'].map((name) => ({ name })),
-    paths: { ...otherPaths(), ...auditPaths() },
+    paths: withOperationIds({ ...otherPaths(), ...auditPaths() }),
     components: {
       // Every code in one list; each error response pins its own (Error_<code>).
       schemas: { ErrorCode: errorCodeSchema },

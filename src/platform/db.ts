@@ -20,7 +20,10 @@ export function connectDatabase(url: string, poolSize = 10): Database {
   // event on the pool; unhandled, it would crash the process. pg drops that client and the next
   // query opens a new one.
   pool.on('error', () => {});
-  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  // Prisma's defaults (2 s to get a connection, 5 s per transaction) turn a burst larger than the
+  // pool into errors on a busy machine: a transaction waits its turn for up to 10 s instead. A
+  // wait past that is a 503 with retry-after (api/middleware/errors.ts), never a 500.
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool), transactionOptions: { maxWait: 10_000, timeout: 15_000 } });
   const listener = new PgListener(url);
   return {
     prisma,

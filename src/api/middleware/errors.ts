@@ -1,4 +1,5 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { Prisma } from '../../generated/prisma/client.ts';
 import type { Logger } from '../../platform/logger.ts';
 import { AiQuotaExceeded } from '../../services/ai-quota.ts';
 import { RuleConflict } from '../../services/conflicts.ts';
@@ -23,6 +24,11 @@ export const notFoundHandler: RequestHandler = () => {
 function serviceError(err: unknown): ApiError | undefined {
   if (err instanceof RuleConflict) return new ApiError('conflict', err.message);
   if (err instanceof WorkflowNotStarted) return new ApiError('unavailable', err.publicMessage, undefined, err.cause);
+  // P2028: every pooled connection stayed busy past the transaction's maxWait (a burst larger than
+  // the pool, on a loaded machine). Nothing was written; the request can simply be sent again.
+  if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2028') {
+    return new ApiError('unavailable', 'The database is busy; try again shortly', undefined, err);
+  }
   return undefined;
 }
 
@@ -35,6 +41,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     const parserError = typeof err === 'object' && err !== null && 'type' in err ? BODY_PARSER_ERRORS[String(err.type)] : undefined;
     const apiError = err instanceof ApiError ? err : (serviceError(err) ?? parserError);
     if (apiError && apiError.status < 500) return sendError(res, apiError);
+    if (apiError?.code === 'unavailable') res.setHeader('retry-after', '1');
     logger.error({ err: apiError?.cause ?? err, request_id: res.locals.requestId }, apiError?.message ?? 'unhandled error');
     sendError(res, apiError ?? new ApiError('internal', 'Internal server error'));
   };

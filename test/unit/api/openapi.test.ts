@@ -83,6 +83,21 @@ describe('the document', () => {
     }
   });
 
+  it('names every operation with a unique operationId (what a generic client calls it by)', () => {
+    const doc = openApiDocument() as any;
+    const ids: string[] = [];
+    for (const [path, item] of Object.entries<any>(doc.paths)) {
+      for (const [method, op] of Object.entries<any>(item)) {
+        expect([method, path, op.operationId]).toEqual([method, path, expect.stringMatching(/^[a-z][A-Za-z0-9]*$/)]);
+        ids.push(op.operationId);
+      }
+    }
+    expect(ids.length).toBeGreaterThan(30);
+    expect(new Set(ids).size).toBe(ids.length);
+    // Named by verb for the Krafter routes a client calls most.
+    expect(ids).toEqual(expect.arrayContaining(['runScan', 'getScan', 'listFindings', 'approveVerification', 'exportReport']));
+  });
+
   it('names every error code the API has, each under its own status', () => {
     const doc = openApiDocument() as any;
     const codes = doc.components.schemas.ErrorCode.enum as string[];
