@@ -7,6 +7,7 @@ import { createAnalysisActivities } from './analysis.ts';
 import type { BrowserShare } from './browser-share.ts';
 import { createPageCaptureActivities } from './page-capture.ts';
 import { createReportActivities } from './reports/index.ts';
+import { createScanClosingActivities } from './scan-closing.ts';
 import { createScanRunActivities } from './scan-runs.ts';
 import { createSecurityScanner } from './scanners/security.ts';
 import { createSeoScanner } from './scanners/seo.ts';
@@ -29,17 +30,20 @@ export interface ActivityDeps {
  * on first use there.
  */
 export function createMainQueueActivities({ prisma, config, fetcher, metrics }: ActivityDeps, browserShare: BrowserShare) {
+  const scanRuns = createScanRunActivities(prisma, {
+    pageSpeedConfigured: Boolean(config.PAGESPEED_API_URL || config.PAGESPEED_API_KEY),
+    browserTaskQueue: config.TEMPORAL_BROWSER_TASK_QUEUE,
+    timeouts: scanTimeouts(config),
+    metrics,
+  });
+  const analysis = createAnalysisActivities(prisma, config);
   return {
-    ...createScanRunActivities(prisma, {
-      pageSpeedConfigured: Boolean(config.PAGESPEED_API_URL || config.PAGESPEED_API_KEY),
-      browserTaskQueue: config.TEMPORAL_BROWSER_TASK_QUEUE,
-      timeouts: scanTimeouts(config),
-      metrics,
-    }),
+    ...scanRuns,
+    ...createScanClosingActivities(scanRuns, analysis),
     ...createPageCaptureActivities(prisma, fetcher),
     ...createSecurityScanner(prisma, fetcher),
     ...createSeoScanner(prisma, fetcher),
-    ...createAnalysisActivities(prisma, config),
+    ...analysis,
     ...createVerificationActivities(prisma, config, fetcher, browserShare),
     ...createReportActivities({ prisma, config, fetcher }),
     ...createSweeperActivities(prisma, metrics),

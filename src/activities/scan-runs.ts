@@ -1,6 +1,7 @@
 import type { ScanTimeouts } from '../domain/activity-timeouts.ts';
 import { healthScore, scoreFinding } from '../domain/scoring.ts';
 import { SCANNERS, type ScannerName, type ScannerSlot, type ScannerStatus } from '../domain/scanners.ts';
+import type { Prisma } from '../generated/prisma/client.ts';
 import type { FindingDomain, Severity } from '../generated/prisma/enums.ts';
 import type { Db } from '../platform/db.ts';
 import { countFinished, type WorkerMetrics } from '../platform/metrics.ts';
@@ -28,42 +29,65 @@ export interface ScanOutcome {
   findings: number;
 }
 
+/** Sets one slot of a running run; a change is logged as a progress event, once (a retry finds the slot as it set it). */
+async function setSlot(tx: Prisma.TransactionClient, scanRunId: string, scanner: ScannerName, slot: ScannerSlot): Promise<void> {
+  // Bounded: the error is an activity's message, which may quote what a hostile page made it say.
+  const bounded: ScannerSlot = slot.error !== undefined ? { ...slot, error: slot.error.slice(0, MAX_SLOT_ERROR) } : slot;
+  const changed = await tx.$executeRaw`
+    UPDATE scan_runs
+       SET scanner_status = jsonb_set(scanner_status, ARRAY[${scanner}]::text[], ${JSON.stringify(bounded)}::jsonb),
+           updated_at = now()
+     WHERE id = ${scanRunId}::uuid AND status = 'running'
+       AND scanner_status -> ${scanner}::text IS DISTINCT FROM ${JSON.stringify(bounded)}::jsonb`;
+  if (changed) await appendScanEvent(tx, scanRunId, 'scanner', { scanner, ...bounded });
+}
+
 /** Scan-run bookkeeping. Every update is guarded by the current status, so retries are harmless. */
 export function createScanRunActivities(
   prisma: Db,
   options: { pageSpeedConfigured: boolean; browserTaskQueue: string; timeouts?: ScanTimeouts; metrics?: WorkerMetrics | undefined },
 ) {
   const { metrics } = options;
+
+  async function startRun(scanRunId: string): Promise<ScanPlan> {
+    const { count } = await prisma.scanRun.updateMany({ where: { id: scanRunId, status: 'queued' }, data: { status: 'running' } });
+    // Counted by the update that started it: a retry of this activity finds it running already.
+    if (count > 0) metrics?.scansStarted.inc(count);
+    const run = await prisma.scanRun.findUniqueOrThrow({ where: { id: scanRunId }, select: { scanners: true, url: true } });
+    return {
+      scanners: run.scanners.length ? SCANNERS.filter((s) => run.scanners.includes(s)) : [...SCANNERS],
+      performanceSource: options.pageSpeedConfigured ? 'pagespeed' : 'lighthouse',
+      browserTaskQueue: options.browserTaskQueue,
+      ...(options.timeouts ? { timeouts: options.timeouts } : {}),
+      url: run.url,
+    };
+  }
+
   return {
     async startScanRun(scanRunId: string): Promise<ScanPlan> {
-      const { count } = await prisma.scanRun.updateMany({ where: { id: scanRunId, status: 'queued' }, data: { status: 'running' } });
-      // Counted by the update that started it: a retry of this activity finds it running already.
-      if (count > 0) metrics?.scansStarted.inc(count);
-      const run = await prisma.scanRun.findUniqueOrThrow({ where: { id: scanRunId }, select: { scanners: true, url: true } });
-      return {
-        scanners: run.scanners.length ? SCANNERS.filter((s) => run.scanners.includes(s)) : [...SCANNERS],
-        performanceSource: options.pageSpeedConfigured ? 'pagespeed' : 'lighthouse',
-        browserTaskQueue: options.browserTaskQueue,
-        ...(options.timeouts ? { timeouts: options.timeouts } : {}),
-        url: run.url,
-      };
+      return startRun(scanRunId);
+    },
+
+    /**
+     * startScanRun and every planned slot `running`, in one step (patch scan-fewer-round-trips: a
+     * local activity in place of an activity and a local activity per slot). A slot is running from
+     * the moment the run starts, as the older path had it: a browser scanner waiting for its turn
+     * in the browser queue is running too.
+     */
+    async openScanRun(scanRunId: string): Promise<ScanPlan> {
+      const plan = await startRun(scanRunId);
+      await prisma.$transaction(async (tx) => {
+        for (const scanner of plan.scanners) await setSlot(tx, scanRunId, scanner, { status: 'running' });
+      });
+      return plan;
     },
 
     /** One slot, atomically: scanners settle concurrently and must not overwrite each other. */
     /** A change is logged as a progress event (scan-events.ts), once: a retry finds the slot as it set it. */
     async recordScannerSlot(scanRunId: string, scanner: ScannerName, slot: ScannerSlot): Promise<void> {
-      // Bounded: the error is an activity's message, which may quote what a hostile page made it say.
-      const bounded: ScannerSlot = slot.error !== undefined ? { ...slot, error: slot.error.slice(0, MAX_SLOT_ERROR) } : slot;
-      await prisma.$transaction(async (tx) => {
-        const changed = await tx.$executeRaw`
-          UPDATE scan_runs
-             SET scanner_status = jsonb_set(scanner_status, ARRAY[${scanner}]::text[], ${JSON.stringify(bounded)}::jsonb),
-                 updated_at = now()
-           WHERE id = ${scanRunId}::uuid AND status = 'running'
-             AND scanner_status -> ${scanner}::text IS DISTINCT FROM ${JSON.stringify(bounded)}::jsonb`;
-        if (changed) await appendScanEvent(tx, scanRunId, 'scanner', { scanner, ...bounded });
-      });
+      await prisma.$transaction((tx) => setSlot(tx, scanRunId, scanner, slot));
     },
+
 
     /** Deterministic scores for every finding this run saw; the AI stage may replace them later. */
     async scoreScanFindings(scanRunId: string): Promise<{ scored: number }> {

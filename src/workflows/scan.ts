@@ -38,12 +38,22 @@ export const scanStatusQuery = defineQuery<ScanProgress>('status');
  * is deprecated, then removed, once no such run is open.
  * - scan-failure-path: a step that exhausted its retries closes the run (`failed`, with the
  *   reason), deletes its page snapshots and refunds its AI unit, instead of failing the workflow.
+ * - scan-fewer-round-trips: the run opens with one local activity (openScanRun: the plan and every
+ *   slot `running`) and closes with one (closeScanRun: scores, the AI plan and, without an AI
+ *   stage, the close), in place of three activities and a local activity per slot.
  */
-export const SCAN_PATCHES = { failurePath: 'scan-failure-path' } as const;
+export const SCAN_PATCHES = { failurePath: 'scan-failure-path', fewerRoundTrips: 'scan-fewer-round-trips' } as const;
 
 const bookkeeping = proxyLocalActivities<Activities>({
   startToCloseTimeout: '10 seconds',
   retry: { initialInterval: '200 milliseconds', maximumAttempts: 20 },
+});
+// Opening and closing a run: database work only, on the main worker, so local activities (no
+// task-queue round trip, no workflow task of their own). Scoring writes a row per finding: the
+// timeout allows for a page with thousands.
+const closing = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '2 minutes',
+  retry: { initialInterval: '200 milliseconds', maximumInterval: '10 seconds', maximumAttempts: 20 },
 });
 const stages = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
@@ -138,9 +148,11 @@ async function attempt(what: string, step: () => Promise<unknown>): Promise<void
 }
 
 async function scan(scanRunId: string, progress: ScanProgress, compensations: Compensation[]): Promise<ScanOutcome> {
-  const plan: ScanPlan = await stages.startScanRun(scanRunId);
+  const fewerRoundTrips = patched(SCAN_PATCHES.fewerRoundTrips);
+  const plan: ScanPlan = fewerRoundTrips ? await bookkeeping.openScanRun(scanRunId) : await stages.startScanRun(scanRunId);
   progress.status = 'running';
-  for (const name of plan.scanners) progress.scanner_status[name] = { status: 'pending' };
+  // openScanRun has recorded every slot running already.
+  for (const name of plan.scanners) progress.scanner_status[name] = { status: fewerRoundTrips ? 'running' : 'pending' };
 
   const timeouts = plan.timeouts;
   // Plans made before they named the URL give the summaries without it.
@@ -180,7 +192,7 @@ async function scan(scanRunId: string, progress: ScanProgress, compensations: Co
   const detected: string[] = [];
   await Promise.allSettled(
     plan.scanners.map(async (name) => {
-      await setSlot(name, { status: 'running' });
+      if (!fewerRoundTrips) await setSlot(name, { status: 'running' });
       try {
         detected.push(...(await scanners[name]()).findingIds);
         await setSlot(name, { status: 'done' });
@@ -190,28 +202,45 @@ async function scan(scanRunId: string, progress: ScanProgress, compensations: Co
     }),
   );
 
-  await stages.scoreScanFindings(scanRunId);
-  await analyzeFindings(scanRunId, progress);
-  const outcome = await stages.finalizeScanRun(scanRunId, progress.scanner_status, detected);
+  let outcome: ScanOutcome;
+  if (fewerRoundTrips) {
+    const closed = await closing.closeScanRun(scanRunId, progress.scanner_status, detected);
+    progress.analysis = closed.analysis;
+    if (closed.outcome) {
+      outcome = closed.outcome;
+    } else {
+      await runAnalysis(scanRunId, progress);
+      outcome = await closing.finalizeScanRun(scanRunId, progress.scanner_status, detected);
+    }
+  } else {
+    await stages.scoreScanFindings(scanRunId);
+    await analyzeFindings(scanRunId, progress);
+    outcome = await stages.finalizeScanRun(scanRunId, progress.scanner_status, detected);
+  }
   progress.status = outcome.status;
   progress.health_score = outcome.healthScore;
   return outcome;
 }
 
+async function setStage(scanRunId: string, progress: ScanProgress, stage: AnalysisStage): Promise<void> {
+  progress.analysis = stage;
+  await bookkeeping.recordAnalysisStage(scanRunId, stage);
+}
+
 /** The AI stage runs when a provider is configured and the scan found something; its failure leaves the rule scores. */
 async function analyzeFindings(scanRunId: string, progress: ScanProgress): Promise<void> {
-  const setStage = async (stage: AnalysisStage) => {
-    progress.analysis = stage;
-    await bookkeeping.recordAnalysisStage(scanRunId, stage);
-  };
   const plan = await stages.planAnalysis(scanRunId);
-  if (plan.status === 'skipped') return setStage(plan);
-  await setStage({ status: 'running' });
+  if (plan.status === 'skipped') return setStage(scanRunId, progress, plan);
+  await runAnalysis(scanRunId, progress);
+}
+
+async function runAnalysis(scanRunId: string, progress: ScanProgress): Promise<void> {
+  await setStage(scanRunId, progress, { status: 'running' });
   try {
     await analysis.analyzeScanFindings(scanRunId);
     progress.analysis = { status: 'done' }; // stored by the activity, with the scores
   } catch (err) {
-    await setStage({ status: 'failed', reason: failureReason(err) });
+    await setStage(scanRunId, progress, { status: 'failed', reason: failureReason(err) });
   }
 }
 

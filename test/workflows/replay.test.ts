@@ -23,6 +23,8 @@ const REQUIRED = [
   'scan/scan-ai-skipped',
   // The workflow-wide failure paths, with their patch markers (scan-failure-path, verification-saga-v2).
   'scan/scan-cancelled',
+  // scan-fewer-round-trips: openScanRun and closeScanRun as local activities, every path again.
+  ...['full-ai-done', 'partial-failure', 'ai-failed', 'ai-skipped', 'page-unavailable', 'cancelled'].map((p) => `scan/scan-${p}-round-trips`),
   'verification/verification-cancelled',
   'verification/verification-passed',
   'verification/verification-failed',
@@ -30,6 +32,8 @@ const REQUIRED = [
   'verification/verification-reopen',
   'verification/verification-decision-after-window',
   ...['json', 'csv', 'html', 'pdf', 'sarif', 'failed'].map((f) => `report-export/report-export-${f}`),
+  // report-artifact-name: the build activity scheduled as writeReportArtifact.
+  ...['json', 'csv', 'html', 'pdf', 'sarif', 'failed'].map((f) => `report-export/report-export-${f}-artifact-name`),
   'report-share/report-share-delivered',
   'report-share/report-share-failed',
 ];
