@@ -98,7 +98,9 @@ export async function startScanStack(): Promise<ScanStack> {
   // production V8 flags; otherwise src/worker.ts under tsx, as ./scripts/dev runs it.
   const fromDist = process.env.BENCH_WORKER === 'dist';
   if (fromDist && !existsSync(path.join(ROOT, 'dist/workflow-bundle.js'))) throw new Error('BENCH_WORKER=dist: run `npm run build` first');
-  const [command, args] = fromDist ? [process.execPath, [...PRODUCTION_NODE_FLAGS.worker, 'dist/worker.js']] : [TSX, ['src/worker.ts']];
+  // BENCH_WORKER_PROF=<dir>: a V8 CPU profile of the dist worker, written there when it exits.
+  const profile = process.env.BENCH_WORKER_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_WORKER_PROF}`] : [];
+  const [command, args] = fromDist ? [process.execPath, [...PRODUCTION_NODE_FLAGS.worker, ...profile, 'dist/worker.js']] : [TSX, ['src/worker.ts']];
   log(`worker: ${fromDist ? 'dist/worker.js (node)' : 'src/worker.ts (tsx)'}`);
   const worker = startChild('worker', command, args, {
     ...localEnv(),

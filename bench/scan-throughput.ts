@@ -5,6 +5,7 @@
  *   source scripts/lib.sh && ensure_node && ensure_temporal
  *   node_modules/.bin/tsx bench/scan-throughput.ts
  *   BENCH_WORKER=dist node_modules/.bin/tsx bench/scan-throughput.ts   # the worker from dist/ (npm run build)
+ *   BENCH_WORKER=dist BENCH_WORKER_PROF=/tmp/prof …   # and a V8 CPU profile of the worker per thread, in /tmp/prof
  *
  * 1. Temporal: light scans (security + seo, no browser) of the defects fixture page, started as
  *    the API starts them (scan_runs row through Prisma, then startScanWorkflow) and run by a real
