@@ -83,9 +83,13 @@ export function createIntegrationActivities({ prisma, config, secret, resolve }:
       if (done && (!ticket || ticket.state === 'closed')) return 'skipped';
       try {
         const tracker = await trackerFor(integrationId);
+        const gone = (err: unknown) => err instanceof TrackerError && err.kind === 'not_found';
         if (done) {
           const ref = { key: ticket!.external_key, externalId: ticket!.external_id, url: ticket!.external_url };
-          await tracker.close(ref);
+          // A ticket someone deleted in the tracker is as closed as it gets.
+          await tracker.close(ref).catch((err: unknown) => {
+            if (!gone(err)) throw err;
+          });
           await prisma.integrationTicket.update({ where: { id: ticket!.id }, data: { state: 'closed' } });
           return 'closed';
         }
@@ -93,9 +97,15 @@ export function createIntegrationActivities({ prisma, config, secret, resolve }:
         const digest = contentDigest(content);
         if (ticket) {
           if (ticket.content_sha256 === digest) return 'unchanged';
-          await tracker.update({ key: ticket.external_key, externalId: ticket.external_id, url: ticket.external_url }, content);
-          await prisma.integrationTicket.update({ where: { id: ticket.id }, data: { content_sha256: digest } });
-          return 'updated';
+          try {
+            await tracker.update({ key: ticket.external_key, externalId: ticket.external_id, url: ticket.external_url }, content);
+            await prisma.integrationTicket.update({ where: { id: ticket.id }, data: { content_sha256: digest } });
+            return 'updated';
+          } catch (err) {
+            // Deleted in the tracker while the task is still open: the task gets a new ticket.
+            if (!gone(err)) throw err;
+            await prisma.integrationTicket.delete({ where: { id: ticket.id } });
+          }
         }
         const created = await tracker.create(content);
         await prisma.$transaction([

@@ -3,9 +3,9 @@ import type { Client } from '@temporalio/client';
 import type { Integration } from '../generated/prisma/client.ts';
 import type { Resolver } from '../gather/safe-fetch.ts';
 import type { HostAllowlist } from '../gather/ssrf/host-allowlist.ts';
-import { sealCredentials } from '../integrations/connection.ts';
+import { openConnection, sealCredentials } from '../integrations/connection.ts';
 import { checkTrackerBaseUrl } from '../integrations/guard.ts';
-import { DEFAULT_BASE_URL, isTracker, PROVIDERS, TRACKER_CREDENTIALS, type Provider } from '../integrations/providers.ts';
+import { DEFAULT_BASE_URL, isTracker, PROVIDERS, TRACKER_CREDENTIALS, type Provider, type Tracker } from '../integrations/providers.ts';
 import { createTrackerClient, TrackerError } from '../integrations/trackers.ts';
 import type { Db } from '../platform/db.ts';
 import { startOnce } from '../platform/temporal.ts';
@@ -87,8 +87,30 @@ export async function connectIntegration(
     base_url: body.base_url === undefined ? null : base.url,
     last_error: null,
   };
+  // Tickets recorded for another tracker site or project mean nothing to the new one: a re-sync
+  // would update ids that are not there. The same target (a rotated token) keeps them.
+  const retarget = existing !== null && targetOf(existing, deps.secret) !== target(provider, parsed.data, base.url);
   // The unique (org, project, provider) decides a race of two first connects: one insert, one update.
-  return prisma.integration.upsert({ where: { org_id_project_id_provider: scope }, create: { id, ...scope, ...data }, update: data });
+  const [row] = await prisma.$transaction([
+    prisma.integration.upsert({ where: { org_id_project_id_provider: scope }, create: { id, ...scope, ...data }, update: data }),
+    ...(retarget ? [prisma.integrationTicket.deleteMany({ where: { integration_id: id } })] : []),
+  ]);
+  return row;
+}
+
+/** Where an integration's tickets live: the API base and the project inside it. */
+function target(provider: Tracker, credentials: Record<string, unknown>, baseUrl: string): string {
+  const { token: _t, api_token: _j, api_key: _l, email: _e, ...where } = credentials;
+  return JSON.stringify([provider, baseUrl, Object.entries(where).sort()]);
+}
+
+function targetOf(row: Integration, secret: string): string | null {
+  try {
+    const connection = openConnection(row, secret);
+    return target(connection.provider, connection.credentials as Record<string, unknown>, connection.baseUrl.replace(/\/+$/, ''));
+  } catch {
+    return null; // unreadable: treat as another target
+  }
 }
 
 export const integrationSyncWorkflowId = (integrationId: string) => `integration-sync-${integrationId}`;

@@ -174,6 +174,15 @@ describe.each(CASES)('$provider', ({ provider, start, credentials, wrong, baseUr
     expect((await syncToEnd(t, provider)).status).toBe('connected');
     expect(await lastOutcome(stored.id)).toEqual({ status: 'connected', tickets: { created: 0, updated: 0, unchanged: 2, closed: 0, skipped: 0 } });
     expect(fake.tickets).toHaveLength(3);
+
+    // Someone deletes the third ticket in the tracker; the task changes: it gets a new ticket.
+    const deleted = (await ticketOf(third!)).ticket;
+    fake.tickets.splice(fake.tickets.indexOf(deleted), 1);
+    expect((await call('PATCH', `${t.audit}/tasks/${third}`, { key: t.writeKey, body: { title: 'Renamed after the ticket was deleted' } })).status).toBe(200);
+    expect((await syncToEnd(t, provider)).status).toBe('connected');
+    expect(await lastOutcome(stored.id)).toEqual({ status: 'connected', tickets: { created: 1, updated: 0, unchanged: 1, closed: 0, skipped: 0 } });
+    expect(fake.tickets).toHaveLength(3);
+    expect((await ticketOf(third!)).ticket).toMatchObject({ title: 'Renamed after the ticket was deleted', state: 'open' });
   });
 
   it('ends the sync in error, with the reason, when the tracker refuses it', async () => {
@@ -187,6 +196,34 @@ describe.each(CASES)('$provider', ({ provider, start, credentials, wrong, baseUr
     expect(row.last_error).not.toContain(secret);
     expect(fake.tickets).toHaveLength(0);
   });
+});
+
+it('keeps the tickets on a reconnect to the same repository, and starts over on another', async () => {
+  const token = 'ghp_reconnectToken01';
+  const [first, other] = await Promise.all([startFakeGitHub({ token, owner: 'acme', repo: 'website' }), startFakeGitHub({ token, owner: 'acme', repo: 'shop' })]);
+  try {
+    const t = await createTenant(stack.db.prisma, stack.baseUrl);
+    const connect = (url: string, repo: string) => call('POST', `${t.audit}/integrations/github/connect`, { key: t.writeKey, body: { credentials: { token, owner: 'acme', repo }, base_url: url } });
+    const connected = await connect(first.url, 'website');
+    await tasks(t, 2);
+    expect((await syncToEnd(t, 'github')).status).toBe('connected');
+    expect(first.tickets).toHaveLength(2);
+
+    expect((await connect(first.url, 'website')).status).toBe(200);
+    expect((await syncToEnd(t, 'github')).status).toBe('connected');
+    expect(await lastOutcome(connected.body.data.id)).toMatchObject({ tickets: { created: 0, unchanged: 2 } });
+
+    const moved = await connect(other.url, 'shop');
+    expect(moved.body.data.id).toBe(connected.body.data.id);
+    expect((await syncToEnd(t, 'github')).status).toBe('connected');
+    expect(await lastOutcome(connected.body.data.id)).toMatchObject({ tickets: { created: 2, unchanged: 0 } });
+    expect(other.tickets).toHaveLength(2);
+    expect(first.tickets).toHaveLength(2);
+    const keys = await stack.db.prisma.integrationTicket.findMany({ where: { integration_id: connected.body.data.id } });
+    expect(keys.map((k) => k.external_key).sort()).toEqual(['acme/shop#1', 'acme/shop#2']);
+  } finally {
+    await Promise.all([first.close(), other.close()]);
+  }
 });
 
 it('answers sync and connect of the providers without ticket sync with invalid_params "not supported yet"', async () => {
