@@ -1,4 +1,3 @@
-import { createRequire } from 'node:module';
 import type { Tracker, TrackerCredentials } from './providers.ts';
 
 /**
@@ -7,13 +6,8 @@ import type { Tracker, TrackerCredentials } from './providers.ts';
  * pays for them until an integration is used.
  */
 
-/**
- * Node's own require (require(esm), Node >= 22.12), not the caller's: three of the SDKs are
- * ESM-only, which a compiled `import()` in this CommonJS project (and Jest's module registry)
- * cannot load.
- */
-const nodeRequire = createRequire(__filename);
-const load = <T>(name: string): T => nodeRequire(name) as T;
+// Loaded with import(), which tsc (module nodenext) and tsx keep as a real dynamic import: three of
+// the SDKs are ESM-only, and jira.js exports an "import" condition only, so require() cannot load it.
 
 export interface TicketContent {
   title: string;
@@ -129,7 +123,7 @@ type Loader<T extends Tracker> = (credentials: TrackerCredentials[T], baseUrl: s
 
 const loaders: { [T in Tracker]: Loader<T> } = {
   async github({ token, owner, repo }, baseUrl) {
-    const { Octokit } = load<typeof import('@octokit/rest')>('@octokit/rest');
+    const { Octokit } = await import('@octokit/rest');
     const octokit = new Octokit({
       auth: token,
       baseUrl,
@@ -161,7 +155,7 @@ const loaders: { [T in Tracker]: Loader<T> } = {
   },
 
   async gitlab({ token, project_id: projectId }, baseUrl) {
-    const { Gitlab } = load<typeof import('@gitbeaker/rest')>('@gitbeaker/rest');
+    const { Gitlab } = await import('@gitbeaker/rest');
     const api = new Gitlab({ host: baseUrl, token, queryTimeout: REQUEST_TIMEOUT_MS });
     return {
       async verify() {
@@ -182,7 +176,7 @@ const loaders: { [T in Tracker]: Loader<T> } = {
   },
 
   async jira({ email, api_token: apiToken, project_key: projectKey, issue_type: issueType }, baseUrl) {
-    const { createCloudClient } = load<typeof import('jira.js')>('jira.js');
+    const { createCloudClient } = await import('jira.js');
     const jira = createCloudClient({ host: baseUrl, auth: { type: 'basic', email, apiToken }, onSchemaMismatch: 'silent' });
     return {
       async verify() {
@@ -211,7 +205,7 @@ const loaders: { [T in Tracker]: Loader<T> } = {
   },
 
   async linear({ api_key: apiKey, team_id: teamId }, baseUrl) {
-    const { LinearClient } = load<typeof import('@linear/sdk')>('@linear/sdk');
+    const { LinearClient } = await import('@linear/sdk');
     const linear = new LinearClient({ apiKey, apiUrl: baseUrl, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS * 10) } as ConstructorParameters<typeof LinearClient>[0]);
     return {
       async verify() {

@@ -18,15 +18,19 @@ const bookkeeping = proxyLocalActivities<Activities>({
   retry: { initialInterval: '200 milliseconds', maximumAttempts: 20, nonRetryableErrorTypes: PERMANENT },
 });
 
-/** Calls to the tracker: a rate limit or an outage is waited out with backoff, a refusal is not. */
+/**
+ * Calls to the tracker, a batch of tasks per activity (each SDK request is bounded by 20 s): a rate
+ * limit or an outage is waited out with backoff, a refusal is not; a dead worker shows in 30 s.
+ */
 const ticketPushing = proxyActivities<Activities>({
-  startToCloseTimeout: '2 minutes',
+  startToCloseTimeout: '10 minutes',
+  heartbeatTimeout: '30 seconds',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 6, nonRetryableErrorTypes: PERMANENT },
 });
 
 /**
  * One sync of an integration (its row is `syncing`): each planned task's ticket is created,
- * updated or closed in turn, then the row is `connected` with last_sync_at. Any failure left after
+ * updated or closed in turn, a batch of tasks per activity, then the row is `connected` with last_sync_at. Any failure left after
  * retries stops the sync and sets `error` with the reason; tickets already pushed stay recorded,
  * so the next sync goes on from there without duplicates.
  */
@@ -34,7 +38,10 @@ export async function IntegrationSyncWorkflow({ integrationId }: IntegrationSync
   const tickets: Record<TicketOutcome, number> = { created: 0, updated: 0, unchanged: 0, closed: 0, skipped: 0 };
   try {
     const plan = await bookkeeping.planIntegrationSync(integrationId);
-    for (const taskId of plan.taskIds) tickets[await ticketPushing.syncTaskTicket(integrationId, taskId)] += 1;
+    for (const batch of plan.batches) {
+      const counts = await ticketPushing.syncTaskTickets(integrationId, batch);
+      for (const outcome of Object.keys(tickets) as TicketOutcome[]) tickets[outcome] += counts[outcome];
+    }
     await bookkeeping.finishIntegrationSync(integrationId);
     return { status: 'connected', tickets };
   } catch (err) {
