@@ -97,6 +97,16 @@ function linearStatus(err: unknown): number | undefined {
 /** Connections are made per activity run; requests past this are abandoned (the activity retries). */
 const REQUEST_TIMEOUT_MS = 20_000;
 
+/**
+ * An AbortSignal that fires after `ms`, on an unref'd timer: AbortSignal.timeout() keeps its timer
+ * ref'd while fetch listens to it, which holds a process (a test worker) open until it fires.
+ */
+function deadline(ms: number): AbortSignal {
+  const controller = new AbortController();
+  setTimeout(() => controller.abort(new DOMException(`no answer within ${ms} ms`, 'TimeoutError')), ms).unref();
+  return controller.signal;
+}
+
 export async function createTrackerClient<T extends Tracker>(provider: T, credentials: TrackerCredentials[T], baseUrl: string): Promise<TrackerClient> {
   const secrets = Object.values(credentials as Record<string, unknown>).filter((v): v is string => typeof v === 'string' && v.length >= 8);
   const guard =
@@ -132,7 +142,7 @@ const loaders: { [T in Tracker]: Loader<T> } = {
       log: { debug() {}, info() {}, warn() {}, error() {} },
       request: {
         // No redirects: a 3xx would carry the token to wherever it points.
-        fetch: (url: string, init: RequestInit) => fetch(url, { ...init, redirect: 'manual', signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) }),
+        fetch: (url: string, init: RequestInit) => fetch(url, { ...init, redirect: 'manual', signal: deadline(REQUEST_TIMEOUT_MS) }),
       },
     });
     const numberOf = (ticket: TicketRef) => Number(ticket.externalId);
@@ -206,7 +216,7 @@ const loaders: { [T in Tracker]: Loader<T> } = {
 
   async linear({ api_key: apiKey, team_id: teamId }, baseUrl) {
     const { LinearClient } = await import('@linear/sdk');
-    const linear = new LinearClient({ apiKey, apiUrl: baseUrl, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS * 10) } as ConstructorParameters<typeof LinearClient>[0]);
+    const linear = new LinearClient({ apiKey, apiUrl: baseUrl, signal: deadline(REQUEST_TIMEOUT_MS * 10) } as ConstructorParameters<typeof LinearClient>[0]);
     return {
       async verify() {
         const team = await linear.team(teamId);
