@@ -1,14 +1,23 @@
+/**
+ * ESM-only packages the tests load (Jest's module system cannot require ESM without
+ * --experimental-vm-modules): compiled like our code. The trackers' SDKs (src/integrations/trackers.ts)
+ * and their ESM dependencies are among them (content-type/dist: @octokit/request's own ESM copy).
+ */
+const ESM_PACKAGES = ['eventsource-parser', '@octokit', 'universal-user-agent', 'before-after-hook', 'json-with-bigint', 'jira\\.js', '@linear/sdk', 'content-type/dist'];
+const swc = ['@swc/jest', { jsc: { target: 'es2023' }, module: { type: 'commonjs' } }];
+
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   transform: {
-    '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2023' }, module: { type: 'commonjs' } }],
-    // ESM-only packages the tests load (Jest's module system cannot require ESM): compiled like our code.
-    '/node_modules/eventsource-parser/.+\\.js$': ['@swc/jest', { jsc: { target: 'es2023' }, module: { type: 'commonjs' } }],
+    '^.+\\.ts$': swc,
+    [`/node_modules/(?:${ESM_PACKAGES.join('|')})/.+\\.m?js$`]: swc,
   },
-  transformIgnorePatterns: ['/node_modules/(?!eventsource-parser/)'],
+  transformIgnorePatterns: [`/node_modules/(?!(?:${ESM_PACKAGES.join('|')})/)`],
+  // jira.js exports only an "import" condition, which Jest's CommonJS resolver does not try.
+  moduleNameMapper: { '^jira\\.js$': '<rootDir>/node_modules/jira.js/dist/index.js' },
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   // Fails the run if any process it started is still alive (and kills it).
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',

@@ -5,7 +5,9 @@ import type { WorkerMetrics } from '../platform/metrics.ts';
 import type { SafeFetcher } from '../gather/safe-fetch.ts';
 import { createAnalysisActivities } from './analysis.ts';
 import type { BrowserShare } from './browser-share.ts';
+import { createIntegrationActivities } from './integrations.ts';
 import { createPageCaptureActivities } from './page-capture.ts';
+import { resolveInstanceSecret } from '../platform/crypto.ts';
 import { createReportActivities } from './reports/index.ts';
 import { createScanClosingActivities } from './scan-closing.ts';
 import { createScanRunActivities } from './scan-runs.ts';
@@ -47,5 +49,6 @@ export function createMainQueueActivities({ prisma, config, fetcher, metrics }: 
     ...createVerificationActivities(prisma, config, fetcher, browserShare),
     ...createReportActivities({ prisma, config, fetcher }),
     ...createSweeperActivities(prisma, metrics),
+    ...createIntegrationActivities({ prisma, config, secret: resolveInstanceSecret(config) }),
   };
 }

@@ -12,6 +12,7 @@ import { commandCenterRouter } from './routes/command-center.ts';
 import { docsRouter } from './routes/docs.ts';
 import { findingsRouter } from './routes/findings.ts';
 import { healthRouter } from './routes/health.ts';
+import { integrationsRouter } from './routes/integrations.ts';
 import { metricsRouter } from './routes/metrics.ts';
 import { policiesRouter } from './routes/policies.ts';
 import { publicRouter } from './routes/public.ts';
@@ -73,6 +74,7 @@ export function createApp(deps: ApiDeps): Express {
   audit.use(verificationsRouter(deps));
   audit.use(reportsRouter(deps));
   audit.use(commandCenterRouter(deps));
+  audit.use(integrationsRouter(deps));
   app.use(AUDIT_BASE, routeBase(AUDIT_BASE), audit);
 
   app.use(notFoundHandler);

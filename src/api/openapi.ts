@@ -1,8 +1,10 @@
 import { z } from 'zod';
 import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathsObject, type ZodOpenApiResponseObject, type ZodOpenApiResponsesObject } from 'zod-openapi';
 import { ERROR_STATUS, type ErrorCode } from './errors.ts';
+import { PROVIDERS } from '../integrations/providers.ts';
 import {
   bulkEditFindingsBody,
+  connectIntegrationBody,
   createTaskBody,
   editFindingBody,
   exportReportBody,
@@ -22,6 +24,8 @@ import {
 import {
   bulkEditResultSchema,
   commandCenterSchema,
+  connectedIntegrationSchema,
+  integrationListSchema,
   dataEnvelope,
   errorCodeSchema,
   errorEnvelope,
@@ -187,6 +191,7 @@ function auditPaths(): ZodOpenApiPathsObject {
   const task = { task_id: idParam('The task') };
   const verification = { verification_id: idParam('The verification') };
   const report = { report_id: idParam('The report') };
+  const integrationProvider = { provider: z.enum(PROVIDERS).meta({ description: 'One of the eight providers; another name is a 404' }) };
   const decision = (name: 'approve' | 'reopen', summary: string): ZodOpenApiOperationObject =>
     audit({
       tag: 'Verifications',
@@ -371,6 +376,36 @@ function auditPaths(): ZodOpenApiPathsObject {
     [`${AUDIT_PATH}/command-center`]: {
       get: audit({ tag: 'Command center', summary: 'The project at a glance', scope: 'audit:read', ok: ok(200, 'The blocks', dataEnvelope(commandCenterSchema), 'audit') }),
     },
+    [`${AUDIT_PATH}/integrations`]: {
+      get: audit({ tag: 'Integrations', summary: 'Every provider, one row each (placeholders for never-connected)', scope: 'audit:read', ok: ok(200, 'The eight rows', integrationListSchema, 'audit') }),
+    },
+    [`${AUDIT_PATH}/integrations/{provider}/connect`]: {
+      post: audit({
+        tag: 'Integrations',
+        summary: 'Connect (or reconnect) a tracker',
+        description:
+          'The credentials are checked by a call to the provider through its SDK, then stored AES-256-GCM encrypted and never returned. ' +
+          'github, gitlab, jira and linear only: the other providers answer 422 "not supported yet". Refused credentials, an unreachable or private base_url: 422.',
+        scope: 'audit:write',
+        params: integrationProvider,
+        body: connectIntegrationBody,
+        ok: ok(200, 'The integration, connected', dataEnvelope(connectedIntegrationSchema), 'audit'),
+        errors: ['conflict'],
+      }),
+    },
+    [`${AUDIT_PATH}/integrations/{provider}/sync`]: {
+      post: audit({
+        tag: 'Integrations',
+        summary: 'Push the open tasks to the tracker as tickets',
+        description:
+          'Answers `syncing` at once; a workflow then creates, updates or closes one ticket per task and ends `connected` (with `last_sync_at`) or `error` (with `last_error`). ' +
+          'Not connected: 409. ga4, gsc, sentry, cloudflare: 422 "not supported yet".',
+        scope: 'audit:write',
+        params: integrationProvider,
+        ok: ok(202, 'The integration, syncing', dataEnvelope(connectedIntegrationSchema), 'audit'),
+        errors: ['invalid_params', 'conflict', 'unavailable'],
+      }),
+    },
   };
 }
 
@@ -532,6 +567,9 @@ const OPERATION_IDS: Record<string, string> = {
   'GET …/reports/{report_id}': 'getReport',
   'GET …/reports/{report_id}/evidence': 'getReportEvidence',
   'GET …/command-center': 'getCommandCenter',
+  'GET …/integrations': 'listIntegrations',
+  'POST …/integrations/{provider}/connect': 'connectIntegration',
+  'POST …/integrations/{provider}/sync': 'syncIntegration',
 };
 
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
@@ -573,7 +611,7 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
     },
     servers: [{ url: '/', description: 'This instance' }],
     security: [{ apiKey: [] }],
-    tags: ['Health', 'Scans', 'Findings', 'Policies', 'Tasks', 'Verifications', 'Reports', 'Command center', 'Public links', 'Meta'].map((name) => ({ name })),
+    tags: ['Health', 'Scans', 'Findings', 'Policies', 'Tasks', 'Verifications', 'Reports', 'Command center', 'Integrations', 'Public links', 'Meta'].map((name) => ({ name })),
     paths: withOperationIds({ ...otherPaths(), ...auditPaths() }),
     components: {
       // Every code in one list; each error response pins its own (Error_<code>).

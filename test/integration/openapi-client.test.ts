@@ -9,6 +9,8 @@ import { activeSigningKey, rotateSigningKey, SigningKeyUnavailable } from '../..
 import { METHODS, responseProblems } from '../support/openapi-contract.ts';
 import { startStack, type Stack } from '../support/stack.ts';
 import { createTenant, type Tenant } from '../support/tenants.ts';
+import { startFakeGitHub } from '../support/trackers/github.ts';
+import type { FakeTracker } from '../support/trackers/server.ts';
 
 /**
  * The API as a generic OpenAPI client sees it: Swagger's own JavaScript client (swagger-client,
@@ -51,6 +53,7 @@ async function startMutableSite(): Promise<MutableSite> {
 
 let stack: Stack;
 let site: MutableSite;
+let github: FakeTracker;
 let storageDir: string;
 let t: Tenant;
 let client: any;
@@ -60,6 +63,7 @@ const called = new Set<string>();
 beforeAll(async () => {
   storageDir = await mkdtemp(join(tmpdir(), 'sitewarden-openapi-client-'));
   site = await startMutableSite();
+  github = await startFakeGitHub({ token: 'ghp_genericClientToken1', owner: 'acme', repo: 'website' });
   stack = await startStack({ STORAGE_DIR: storageDir, PUBLIC_BASE_URL, VERIFICATION_DECISION_WINDOW_SECONDS: '60' });
   const secret = resolveInstanceSecret(stack.config);
   await activeSigningKey(stack.db.prisma, secret).catch((err) => {
@@ -78,6 +82,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await stack?.close();
   await site?.close();
+  await github?.close();
   await rm(storageDir, { recursive: true, force: true });
 });
 
@@ -169,6 +174,13 @@ it('calls every operation of the document through a generic client, each answeri
   const shareUrl: string = share.share_url;
   expect(shareUrl).toEqual(expect.stringContaining('/api/v1/shared/reports/'));
   await op('viewSharedReport', { token: new URL(shareUrl).pathname.split('/').pop() });
+
+  // Integrations: the eight rows, GitHub connected (its local fake) and synced to its end.
+  expect(data(await op('listIntegrations')).map((row: any) => row.provider)).toContain('github');
+  await op('connectIntegration', { provider: 'github' }, { credentials: { token: 'ghp_genericClientToken1', owner: 'acme', repo: 'website' }, base_url: github.url });
+  await op('syncIntegration', { provider: 'github' });
+  const synced = await until(async () => data(await op('listIntegrations')).find((row: any) => row.provider === 'github'), (row) => row.status !== 'syncing');
+  expect(synced.status).toBe('connected');
 
   // Nothing in the document went uncalled.
   expect([...operations.keys()].filter((id) => !called.has(id))).toEqual([]);

@@ -26,6 +26,8 @@ import { resolveInstanceSecret } from '../../src/platform/crypto.ts';
 import { migrate } from '../../src/platform/migrate.ts';
 import { activeSigningKey, rotateSigningKey, SigningKeyUnavailable } from '../../src/platform/signing.ts';
 import { reportShareWorkflowId } from '../../src/reports/kickoff.ts';
+import { integrationSyncWorkflowId } from '../../src/services/integrations.ts';
+import { startFakeGitHub } from '../support/trackers/github.ts';
 import { startFakeAnthropic, type FakeLlm } from '../support/fake-llm.ts';
 import { historyToJson } from '../support/histories.ts';
 import { startFixtureSite, type FixtureSite } from '../support/fixture-site.ts';
@@ -55,7 +57,7 @@ async function save(name: string, handle: WorkflowHandle): Promise<void> {
   const history = historyToJson(await handle.fetchHistory());
   const scrubbed = JSON.parse(JSON.stringify(history), (key, value) => (key === 'stackTrace' ? '' : value));
   const [type] = name.split('-');
-  const dir = join(OUT, type === 'report' ? name.split('-').slice(0, 2).join('-') : type!);
+  const dir = join(OUT, type === 'report' || type === 'integration' ? name.split('-').slice(0, 2).join('-') : type!);
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, `${name}${suffix}.json`), `${JSON.stringify(scrubbed, null, 1)}\n`);
   recorded.push({ name, events: scrubbed.events.length });
@@ -326,6 +328,49 @@ async function recordFailures(databaseUrl: string, site: FixtureSite, work: stri
   }
 }
 
+/**
+ * Stack C: IntegrationSyncWorkflow against a fake GitHub. A first sync (tickets created), a
+ * re-sync (one updated, one closed, one unchanged), and a sync the tracker refuses (error path).
+ */
+async function recordIntegrations(databaseUrl: string) {
+  if (!wanted('integration-sync')) return;
+  const token = `ghp_${randomBytes(12).toString('hex')}`;
+  const github = await startFakeGitHub({ token, owner: 'acme', repo: 'website' });
+  const stack = await startStack({ DATABASE_URL: databaseUrl, SITEWARDEN_SECRET: randomBytes(32).toString('base64url') });
+  try {
+    const t = await createTenant(stack.db.prisma, stack.baseUrl);
+    const connected = await call('POST', `${t.audit}/integrations/github/connect`, { key: t.writeKey, body: { credentials: { token, owner: 'acme', repo: 'website' }, base_url: github.url } });
+    if (connected.status !== 200) throw new Error(`connect refused: ${connected.status} ${connected.text}`);
+    const handle = () => stack.temporal.client.workflow.getHandle(integrationSyncWorkflowId(connected.body.data.id));
+    const sync = async () => {
+      const res = await call('POST', `${t.audit}/integrations/github/sync`, { key: t.writeKey });
+      if (res.status !== 202) throw new Error(`sync refused: ${res.status} ${res.text}`);
+      await handle().result();
+    };
+    const taskIds: string[] = [];
+    for (const i of [1, 2, 3]) {
+      const finding = await stack.db.prisma.finding.create({
+        data: { org_id: t.orgId, project_id: t.projectId, domain: 'security', check_id: `security.example_${i}`, title: `Recorded finding ${i}`, severity: 'high' },
+      });
+      const task = await call('POST', `${t.audit}/tasks`, { key: t.writeKey, body: { finding_id: finding.id } });
+      taskIds.push(task.body.data.id);
+    }
+    await sync();
+    if (wanted('integration-sync-connected')) await save('integration-sync-connected', handle());
+    await stack.db.prisma.task.update({ where: { id: taskIds[0] }, data: { status: 'done' } });
+    await call('PATCH', `${t.audit}/tasks/${taskIds[1]}`, { key: t.writeKey, body: { title: 'Renamed' } });
+    await sync();
+    if (wanted('integration-sync-resync')) await save('integration-sync-resync', handle());
+    github.failNext(1_000, 401);
+    await call('PATCH', `${t.audit}/tasks/${taskIds[2]}`, { key: t.writeKey, body: { title: 'Renamed too' } });
+    await sync();
+    if (wanted('integration-sync-error')) await save('integration-sync-error', handle());
+  } finally {
+    await stack.close();
+    await github.close();
+  }
+}
+
 async function main() {
   if (!process.env.TEMPORAL_CLI) throw new Error('run it through ./scripts/record-histories (TEMPORAL_CLI, CHROME_PATH, DATABASE_URL)');
   const work = mkdtempSync(join(tmpdir(), 'sitewarden-record-'));
@@ -338,6 +383,7 @@ async function main() {
   const [site, anthropic, smtp] = await Promise.all([startFixtureSite(), startFakeAnthropic({ apiKey: ANTHROPIC_KEY }), startSmtp()]);
   try {
     await migrate(databaseUrl);
+    await recordIntegrations(databaseUrl);
     await recordMain(databaseUrl, site, anthropic, smtp, join(work, 'storage'));
     await recordFailures(databaseUrl, site, work);
   } finally {

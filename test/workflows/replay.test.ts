@@ -36,6 +36,9 @@ const REQUIRED = [
   ...['json', 'csv', 'html', 'pdf', 'sarif', 'failed'].map((f) => `report-export/report-export-${f}-artifact-name`),
   'report-share/report-share-delivered',
   'report-share/report-share-failed',
+  'integration-sync/integration-sync-connected',
+  'integration-sync/integration-sync-resync',
+  'integration-sync/integration-sync-error',
 ];
 
 function storedHistories(dir = ROOT): string[] {

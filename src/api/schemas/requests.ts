@@ -197,3 +197,20 @@ export const shareReportBody = z
   .meta({ id: 'ShareReportRequest', example: { channel: 'email', recipients: ['security@example.com'] } });
 
 export const reportListQuery = cursorPageQuery;
+
+// ── integrations ─────────────────────────────────────────────────────────────────────────────
+
+/** Each provider's fields are checked by the service (integrations/providers.ts), so the error names the field. */
+export const connectIntegrationBody = z
+  .strictObject({
+    credentials: z.record(z.string(), z.unknown()).meta({
+      description:
+        'github `{token, owner, repo}`, gitlab `{token, project_id}`, jira `{email, api_token, project_key, issue_type?}`, linear `{api_key, team_id}`. ' +
+        'Checked by a call to the provider, stored AES-256-GCM encrypted, never returned.',
+      example: { token: 'ghp_…', owner: 'acme', repo: 'website' },
+    }),
+    base_url: z.string().max(2048).optional().meta({
+      description: 'The API base: GitHub Enterprise (`https://ghe.example.com/api/v3`), self-managed GitLab, your Jira site (required for jira), Linear\'s GraphQL endpoint. Public https hosts only.',
+    }),
+  })
+  .meta({ id: 'ConnectIntegrationRequest' });

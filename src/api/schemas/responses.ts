@@ -23,6 +23,8 @@ import type { serializePolicy } from '../serializers/policy.ts';
 import type { serializeTask, serializeVerification } from '../serializers/remediation.ts';
 import type { serializeReport } from '../serializers/report.ts';
 import type { serializeScanRun } from '../serializers/scan-run.ts';
+import type { serializeConnectedIntegration, serializePlaceholderIntegration } from '../serializers/integration.ts';
+import { PROVIDERS } from '../../integrations/providers.ts';
 
 /**
  * What the API answers, as zod schemas: the OpenAPI document's response schemas, and what the
@@ -393,6 +395,42 @@ export const reportEvidenceSchema = z
   })
   .meta({ id: 'ReportEvidence', description: 'A DSSE envelope signed with the instance key (GET /api/v1/signing-key)' });
 
+// ── integrations ─────────────────────────────────────────────────────────────────────────────
+
+const integrationStatus = z.enum(['connected', 'disconnected', 'syncing', 'error']);
+
+export const connectedIntegrationSchema = z
+  .object({
+    id: uuid,
+    org_id: uuid,
+    project_id: projectId,
+    provider: z.enum(PROVIDERS),
+    status: integrationStatus,
+    last_sync_at: timestamp.nullable(),
+    /** Beyond Krafter's row: why the last sync ended in `error`. */
+    last_error: z.string().nullable().meta({ description: 'Why the last sync failed (status `error`); null otherwise' }),
+    base_url: z.string().nullable().meta({ description: "The API base it was connected with; null: the provider's public API" }),
+    created_at: timestamp,
+    updated_at: timestamp,
+  })
+  .meta({ id: 'Integration', description: 'A connected (or once connected) provider; credentials are never returned' });
+
+export const placeholderIntegrationSchema = z
+  .object({
+    id: z.null(),
+    provider: z.enum(PROVIDERS),
+    status: z.literal('disconnected'),
+    credentials: z.object({}).strict(),
+    last_sync_at: z.null(),
+    inserted_at: z.null(),
+    updated_at: z.null(),
+  })
+  .meta({ id: 'IntegrationPlaceholder', description: "Krafter's never-connected row" });
+
+export const integrationListSchema = z
+  .object({ data: z.array(z.union([connectedIntegrationSchema, placeholderIntegrationSchema])).length(PROVIDERS.length), meta: z.object({ request_id: requestIdSchema }), error: z.null() })
+  .meta({ id: 'IntegrationList', description: 'Always one row per provider, in Krafter\'s order; not paginated' });
+
 // ── drift guards: each serializer's keys are exactly its schema's ────────────────────────────
 
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
@@ -405,3 +443,5 @@ keysMatch<KeysMatch<typeof serializePolicy, typeof policySchema>>();
 keysMatch<KeysMatch<typeof serializeTask, typeof taskSchema>>();
 keysMatch<KeysMatch<typeof serializeVerification, typeof verificationSchema>>();
 keysMatch<KeysMatch<typeof serializeReport, typeof reportSchema>>();
+keysMatch<KeysMatch<typeof serializeConnectedIntegration, typeof connectedIntegrationSchema>>();
+keysMatch<KeysMatch<typeof serializePlaceholderIntegration, typeof placeholderIntegrationSchema>>();

@@ -1,0 +1,44 @@
+import { startFakeServer, type FakeAnswer, type FakeTracker } from './server.ts';
+
+/**
+ * GitHub's REST API as @octokit/rest uses it for issues: GET /repos/{owner}/{repo},
+ * POST /repos/{owner}/{repo}/issues, PATCH /repos/{owner}/{repo}/issues/{number}. A token other
+ * than `token` gets GitHub's 401; another repository, its 404.
+ */
+export function startFakeGitHub(opts: { token: string; owner: string; repo: string }): Promise<FakeTracker> {
+  const fullName = `${opts.owner}/${opts.repo}`;
+  return startFakeServer(({ method, path, headers, body }, tickets): FakeAnswer => {
+    const auth = String(headers.authorization ?? '');
+    if (auth !== `token ${opts.token}` && auth !== `Bearer ${opts.token}`) {
+      return { status: 401, body: { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest', status: '401' } };
+    }
+    const m = /^\/repos\/([^/]+)\/([^/]+)(\/issues(?:\/(\d+))?)?$/.exec(path);
+    if (!m || `${m[1]}/${m[2]}`.toLowerCase() !== fullName.toLowerCase()) return { status: 404, body: { message: 'Not Found', status: '404' } };
+    const issue = (t: (typeof tickets)[number]) => ({
+      id: 1000 + Number(t.id),
+      number: Number(t.id),
+      title: t.title,
+      body: t.body,
+      state: t.state,
+      html_url: `https://github.example/${fullName}/issues/${t.id}`,
+    });
+    if (!m[3] && method === 'GET') return { status: 200, body: { id: 1, name: opts.repo, full_name: fullName, has_issues: true, owner: { login: opts.owner } } };
+    const input = (body ?? {}) as { title?: string; body?: string; state?: string };
+    if (m[3] && !m[4] && method === 'POST') {
+      if (!input.title) return { status: 422, body: { message: 'Validation Failed', errors: [{ field: 'title', code: 'missing_field' }] } };
+      const t = { id: String(tickets.length + 1), key: `${fullName}#${tickets.length + 1}`, title: input.title, body: input.body ?? '', state: 'open' as const };
+      tickets.push(t);
+      return { status: 201, body: issue(t) };
+    }
+    const t = m[4] ? tickets.find((x) => x.id === m[4]) : undefined;
+    if (!t) return { status: 404, body: { message: 'Not Found' } };
+    if (method === 'PATCH') {
+      if (input.title !== undefined) t.title = input.title;
+      if (input.body !== undefined) t.body = input.body;
+      if (input.state === 'closed' || input.state === 'open') t.state = input.state;
+      return { status: 200, body: issue(t) };
+    }
+    if (method === 'GET') return { status: 200, body: issue(t) };
+    return { status: 404, body: { message: 'Not Found' } };
+  });
+}
