@@ -1,5 +1,6 @@
 import type { ScanTimeouts } from '../domain/activity-timeouts.ts';
 import { healthScore, scoreFinding } from '../domain/scoring.ts';
+import { parseStoredGrade } from '../domain/security-grade.ts';
 import { SCANNERS, type ScannerName, type ScannerSlot, type ScannerStatus } from '../domain/scanners.ts';
 import type { Prisma } from '../generated/prisma/client.ts';
 import type { FindingDomain, Severity } from '../generated/prisma/enums.ts';
@@ -124,7 +125,9 @@ export function createScanRunActivities(
       });
       const status = finished.length > 0 ? 'completed' : 'failed';
       const stored = await prisma.scanRun.findUniqueOrThrow({ where: { id: scanRunId }, select: { summary: true } });
-      const summary = status === 'completed' ? { ...summarize(findings, finished), ...modelVerdict(stored.summary) } : null;
+      const summary = status === 'completed'
+        ? { ...summarize(findings, finished), ...modelVerdict(stored.summary), ...securityGradeOf(stored.summary, finished) }
+        : null;
       const closed = await prisma.$transaction(async (tx) => {
         const { count } = await tx.scanRun.updateMany({
           where: { id: scanRunId, status: 'running' },
@@ -182,6 +185,12 @@ function modelVerdict(stored: unknown): { health_score?: number; summary?: strin
     ...(typeof health_score === 'number' ? { health_score } : {}),
     ...(typeof summary === 'string' ? { summary } : {}),
   };
+}
+
+/** The security scanner's grade, kept when that scanner finished (a failed slot's grade would not be this run's). */
+function securityGradeOf(stored: unknown, finished: FindingDomain[]) {
+  const grade = finished.includes('security') ? parseStoredGrade((stored as Record<string, unknown> | null)?.security_grade) : undefined;
+  return grade ? { security_grade: grade } : {};
 }
 
 const SEVERITIES: Severity[] = ['critical', 'high', 'medium', 'low'];

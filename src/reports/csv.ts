@@ -1,6 +1,7 @@
 import { stringify } from 'csv-stringify/sync';
 import { fixFor, pageUrlsOf } from './catalogue.ts';
-import type { Finding } from './model.ts';
+import { movedByLines, type Finding } from './model.ts';
+import type { SecurityGrade } from '../domain/security-grade.ts';
 
 const COLUMNS = [
   'id',
@@ -22,6 +23,10 @@ const COLUMNS = [
   'last_seen_scan_id',
   'inserted_at',
   'updated_at',
+  // The report's security grade (the latest scan's, HTTP Observatory method), repeated on every row:
+  // a CSV has one table, and a spreadsheet filter keeps it beside each finding.
+  'security_grade',
+  'security_grade_moved_by',
 ] as const;
 
 /**
@@ -42,7 +47,9 @@ export function neutraliseFormula(cell: string): string {
  * doubled), so a line break inside a field, CRLF or a bare LF, never ends a record in any reader,
  * whatever it guesses. Every text cell is neutralised against formulas.
  */
-export async function* csvReport(findings: AsyncIterable<Finding>): AsyncGenerator<string> {
+export async function* csvReport(findings: AsyncIterable<Finding>, grade: SecurityGrade | null = null): AsyncGenerator<string> {
+  const gradeCell = grade ? `${grade.grade} (${grade.score})` : '';
+  const movedCell = grade ? movedByLines(grade).join('\n') : '';
   const options = { record_delimiter: 'windows' as const, quoted: true, quoted_empty: true };
   yield stringify([[...COLUMNS]], options);
   for await (const f of findings) {
@@ -69,6 +76,8 @@ export async function* csvReport(findings: AsyncIterable<Finding>): AsyncGenerat
       last_seen_scan_id: f.last_seen_scan_id ?? '',
       inserted_at: f.inserted_at.toISOString(),
       updated_at: f.updated_at.toISOString(),
+      security_grade: gradeCell,
+      security_grade_moved_by: movedCell,
     };
     yield stringify([COLUMNS.map((column) => (typeof row[column] === 'string' ? neutraliseFormula(row[column]) : String(row[column])))], options);
   }

@@ -1,5 +1,5 @@
 import { checkFor, fixFor, pageUrlsOf } from './catalogue.ts';
-import { DOMAINS, healthScoreOf, SEVERITIES, type Finding, type ReportContext, type Severity } from './model.ts';
+import { DOMAINS, healthScoreOf, movedByLines, securityGradeOf, SEVERITIES, type Finding, type ReportContext, type Severity } from './model.ts';
 
 /**
  * The HTML report: one self-contained page (inline CSS, no script, no external asset; its CSP
@@ -69,6 +69,7 @@ function summary(context: ReportContext): string {
     entries.map(([label, n, cls]) => `<li class="${cls}"><b>${n}</b> ${escapeHtml(label)}</li>`).join('');
   return `<section class="summary">
 <div class="score ${grade}"><b>${health ?? '—'}</b><span>health score</span></div>
+${securityGradeBox(context)}
 <div class="figures"><ul class="kpi">
 <li><b>${context.metrics.open_findings}</b> open findings</li>
 <li><b>${percent(context.metrics.verification_pass_rate)}</b> verification pass rate</li>
@@ -77,6 +78,17 @@ function summary(context: ReportContext): string {
 <ul class="counts">${counts(SEVERITIES.map((s) => [LABEL[s], context.findings.by_severity[s], `badge ${s}`]))}</ul>
 <ul class="counts">${counts(DOMAINS.map((d) => [d, context.findings.by_domain[d], 'domain']))}</ul>
 ${scanLine}${truncated}</div></section>\n`;
+}
+
+/** The security grade (HTTP Observatory method) beside the health score, with the results that moved it. */
+function securityGradeBox(context: ReportContext): string {
+  const grade = securityGradeOf(context);
+  if (!grade) return '';
+  const tone = grade.grade.startsWith('A') ? 'good' : grade.grade.startsWith('B') || grade.grade.startsWith('C') ? 'fair' : 'poor';
+  const lines = movedByLines(grade);
+  const moved = lines.length > 0 ? lines.map((l) => `<li>${escapeHtml(l)}</li>`).join('') : '<li>nothing: every test at its neutral result</li>';
+  return `<div class="score ${tone}"><b>${escapeHtml(grade.grade)}</b><span>security grade · ${grade.score}</span></div>
+<div class="grade-why"><p>Security grade by the HTTP Observatory's method (start at 100, bonuses from 90 up). Moved by:</p><ul>${moved}</ul></div>`;
 }
 
 /**
@@ -165,6 +177,7 @@ h1{font-size:24px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px;break-after
 .summary{display:flex;gap:24px;align-items:flex-start;border:1px solid var(--line);border-radius:8px;padding:16px;break-inside:avoid}
 .score{min-width:120px;text-align:center;border-radius:8px;padding:12px;color:#fff;background:#6b7280}
 .score b{display:block;font-size:40px;line-height:1.1}.score span{font-size:11px;text-transform:uppercase;letter-spacing:.06em}
+.grade-why{font-size:11px;color:var(--muted);max-width:260px}.grade-why ul{margin:4px 0;padding-left:16px}
 .score.good{background:#15803d}.score.fair{background:#b45309}.score.poor{background:#b91c1c}
 .figures{flex:1}.figures p{margin:6px 0}.note{font-weight:600}
 ul.kpi,ul.counts{list-style:none;padding:0;margin:0 0 8px;display:flex;flex-wrap:wrap;gap:6px 18px}

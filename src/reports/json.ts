@@ -1,16 +1,18 @@
 import { serializeFinding } from '../api/serializers/finding.ts';
-import { healthScoreOf, type Finding, type ReportContext } from './model.ts';
+import { healthScoreOf, securityGradeOf, securityGradeSummary, type Finding, type ReportContext } from './model.ts';
 
 /**
  * The JSON report: the report's context (summary, scan runs) and the findings in the API's own
  * shape, streamed one finding at a time.
  */
 export async function* jsonReport(context: ReportContext, findings: AsyncIterable<Finding>): AsyncGenerator<string> {
+  const grade = securityGradeOf(context);
   const head = {
     report: { ...context.report, generated_at: context.generated_at, period: context.period },
     project: context.project,
     summary: {
       health_score: healthScoreOf(context),
+      security_grade: grade ? securityGradeSummary(grade) : null,
       ...context.metrics,
       findings_in_report: context.findings.included,
       findings_total: context.findings.total,

@@ -1,5 +1,6 @@
 import type { Finding } from '../generated/prisma/client.ts';
 import type { FindingDomain, ReportFormat, Severity } from '../generated/prisma/enums.ts';
+import { movedBy, parseStoredGrade, type GradedTest, type SecurityGrade } from '../domain/security-grade.ts';
 
 export type { Finding, FindingDomain, ReportFormat, Severity };
 
@@ -69,3 +70,15 @@ export const healthScoreOf = (context: ReportContext): number | null => {
   const score = context.latest_scan?.summary.health_score;
   return typeof score === 'number' ? score : null;
 };
+
+/** The latest scan's security grade (the HTTP Observatory's method), when its security scanner ran. */
+export const securityGradeOf = (context: ReportContext): SecurityGrade | null => parseStoredGrade(context.latest_scan?.summary.security_grade) ?? null;
+
+/** What every report format says about the grade: the grade, its score, and the results that moved it. */
+export function securityGradeSummary(grade: SecurityGrade): { grade: string; score: number; method: string; moved_by: GradedTest[] } {
+  return { grade: grade.grade, score: grade.score, method: grade.method, moved_by: movedBy(grade) };
+}
+
+/** One line per result that moved the score, e.g. "content-security-policy: csp-not-implemented (-25)". */
+export const movedByLines = (grade: SecurityGrade): string[] =>
+  movedBy(grade).map((t) => `${t.test}: ${t.result} (${t.modifier > 0 ? '+' : '-'}${Math.abs(t.modifier)})`);

@@ -1,5 +1,6 @@
 import { checkFor, fixFor, helpUrlOf, pageUrlsOf } from './catalogue.ts';
 import type { Finding, FindingDomain, ReportContext, Severity } from './model.ts';
+import { securityGradeOf, securityGradeSummary } from './model.ts';
 
 /**
  * SARIF 2.1.0 (OASIS) as GitHub code scanning reads it: one run, one rule per check id from the
@@ -101,10 +102,16 @@ export function sarifResult(finding: Finding, ruleIndex: number) {
  */
 export async function* sarifReport(context: ReportContext, findings: AsyncIterable<Finding>): AsyncGenerator<string> {
   const rules = new Map<string, { index: number; source: RuleSource }>();
+  const grade = securityGradeOf(context);
   const run = {
     automationDetails: { id: `sitewarden/${context.project.id}/${context.report.id}` },
     invocations: [{ executionSuccessful: true, endTimeUtc: context.generated_at }],
-    properties: { report_id: context.report.id, project_id: context.project.id, findings_total: context.findings.total },
+    properties: {
+      report_id: context.report.id,
+      project_id: context.project.id,
+      findings_total: context.findings.total,
+      ...(grade ? { security_grade: securityGradeSummary(grade) } : {}),
+    },
   };
   const opening = JSON.stringify({ $schema: SARIF_SCHEMA, version: '2.1.0', runs: [run] });
   // Everything but the closing `}]}`, then the run's results.

@@ -5,7 +5,8 @@ import { call, eventually } from '../support/http.ts';
 import { startStack, type Stack } from '../support/stack.ts';
 import { createTenant, type Tenant } from '../support/tenants.ts';
 
-const STRICT_CSP = "default-src 'self'; script-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'";
+// form-action too: a CSP verification passes only when no CSP check reports, the low ones included.
+const STRICT_CSP = "default-src 'self'; script-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
 const PAGE = '<!doctype html><html lang="en"><head><title>Remediation fixture page</title></head><body><h1>Hello</h1></body></html>';
 
 /** A site whose headers the test fixes between runs. */

@@ -16,7 +16,7 @@ import { csvReport } from '../../reports/csv.ts';
 import { exportStatement, IN_TOTO_PAYLOAD_TYPE } from '../../reports/evidence.ts';
 import { htmlReport } from '../../reports/html.ts';
 import { jsonReport } from '../../reports/json.ts';
-import { artifactKey, artifactName, DOMAINS, evidenceKey, FORMATS, healthScoreOf, SEVERITIES, viewKey, type ReportContext, type ReportMetrics, type ReportScanRun } from '../../reports/model.ts';
+import { artifactKey, artifactName, DOMAINS, evidenceKey, FORMATS, healthScoreOf, securityGradeOf, SEVERITIES, viewKey, type ReportContext, type ReportMetrics, type ReportScanRun } from '../../reports/model.ts';
 import { sarifReport } from '../../reports/sarif.ts';
 import { REPORT_PDF_TIMEOUT_MS, REPORT_SNAPSHOT_TIMEOUT_MS } from '../../domain/activity-timeouts.ts';
 import { burnDownDates } from '../../domain/report-summary.ts';
@@ -227,7 +227,7 @@ function artifactContent(format: Exclude<ReportFormat, 'pdf'>, context: ReportCo
     case 'json':
       return jsonReport(context, source.all());
     case 'csv':
-      return csvReport(source.all());
+      return csvReport(source.all(), securityGradeOf(context));
     case 'html':
       return htmlReport(context, source.ofSeverity);
     case 'sarif':

@@ -1,4 +1,6 @@
 import { securityChecks } from '../../checks/security/index.ts';
+import { observatoryResults } from '../../checks/security/observatory-results.ts';
+import { securityGrade } from '../../domain/security-grade.ts';
 import { runChecks } from '../../checks/types.ts';
 import type { SafeFetcher } from '../../gather/safe-fetch.ts';
 import { gatherSecurityArtifacts } from '../../gather/site-probes.ts';
@@ -15,7 +17,14 @@ export function createSecurityScanner(prisma: Db, fetcher: SafeFetcher) {
       const page = await loadPageArtifact(prisma, snapshotId);
       const artifacts = await heartbeating(() => gatherSecurityArtifacts(fetcher, page));
       const detections = runChecks(securityChecks, artifacts);
-      return recordDetections(prisma, scan, 'security', page.finalUrl, detections);
+      const result = await recordDetections(prisma, scan, 'security', page.finalUrl, detections);
+      // The Observatory-method grade goes in the run's summary; finalizeScanRun keeps it. One
+      // jsonb_set, so it never overwrites what the AI stage writes beside it.
+      const grade = securityGrade(observatoryResults(artifacts));
+      await prisma.$executeRaw`
+        UPDATE scan_runs SET summary = jsonb_set(summary, '{security_grade}', ${JSON.stringify(grade)}::jsonb), updated_at = now()
+         WHERE id = ${scanRunId}::uuid AND status = 'running'`;
+      return result;
     },
   };
 }

@@ -17,6 +17,7 @@ import {
   VerificationResult,
 } from '../../generated/prisma/enums.ts';
 import { OPEN_TASK_STATUSES } from '../../domain/lifecycle.ts';
+import { storedSecurityGradeSchema } from '../../domain/security-grade.ts';
 import { ERROR_STATUS, type ErrorCode } from '../errors.ts';
 import type { serializeFinding, serializeRegression } from '../serializers/finding.ts';
 import type { serializePolicy } from '../serializers/policy.ts';
@@ -115,6 +116,25 @@ export const analysisStageSchema = z
   .object({ status: z.enum(['pending', 'running', 'done', 'failed', 'skipped']), reason: z.string().optional() })
   .meta({ id: 'AnalysisStage', description: 'The AI stage; null on runs older than it' });
 
+export const securityGradeSchema = storedSecurityGradeSchema
+  .extend({
+    score: z.int().min(0).meta({ description: 'Starts at 100; each test result adds its modifier; bonuses count only when the score is at least 90' }),
+    grade: storedSecurityGradeSchema.shape.grade.meta({ description: 'A+ … F, from the score rounded down to a multiple of 5' }),
+    tests: z
+      .array(storedSecurityGradeSchema.shape.tests.element)
+      .meta({ description: 'Every test with its result and modifier; `counted` is false for a bonus withheld under 90, and for a 0 modifier' }),
+  })
+  .meta({
+    id: 'SecurityGrade',
+    description: "The security domain graded with the HTTP Observatory's published method (docs/security-checks.md); present when the security scanner ran",
+    example: {
+      method: 'http-observatory',
+      score: 75,
+      grade: 'B',
+      tests: [{ test: 'content-security-policy', result: 'csp-not-implemented', modifier: -25, counted: true }],
+    },
+  });
+
 export const scanRunSchema = z
   .object({
     id: uuid,
@@ -131,8 +151,9 @@ export const scanRunSchema = z
         findings_total: z.int().optional(),
         counts: z.looseObject({ by_severity: severityCounts, by_domain: z.partialRecord(z.enum(FindingDomain), z.int()).meta({ description: 'The scanned domains' }) }).optional(),
         domain_scores: z.record(z.string(), z.number().nullable()).optional(),
+        security_grade: securityGradeSchema.optional(),
       })
-      .meta({ description: 'Empty until the scan completes' }),
+      .meta({ description: "Filled when the scan completes; security_grade (and the AI stage's verdict) appear as soon as they are recorded" }),
     analysis: analysisStageSchema.nullable(),
     failure_reason: z.string().nullable(),
     workflow_id: z.string().meta({ example: 'scan-0b6f9c1e-2d4a-4f5b-8c7d-9e0f1a2b3c4d' }),

@@ -1,8 +1,6 @@
 import { headerValues, type SecurityArtifacts } from '../artifacts.ts';
 import type { Check } from '../types.ts';
-import { cspPolicies, hasSource } from './parse.ts';
-
-const ANY_ANCESTOR = new Set(['*', 'http:', 'https:']);
+import { cspPolicies, hasSource, isBroadSource } from './parse.ts';
 
 export const clickjacking: Check<SecurityArtifacts> = {
   id: 'security.clickjacking',
@@ -33,7 +31,7 @@ export const clickjacking: Check<SecurityArtifacts> = {
     // names DENY or SAMEORIGIN blocks framing even when confused (e.g. "DENY, SAMEORIGIN").
     const tokens = new Set(xfo.flatMap((v) => v.split(',')).map((t) => t.trim().toLowerCase()));
     const framingBlocked = ancestors.length > 0
-      ? ancestors.some((sources) => !hasSource(sources, (s) => ANY_ANCESTOR.has(s)))
+      ? ancestors.some((sources) => !hasSource(sources, isBroadSource))
       : tokens.has('deny') || tokens.has('sameorigin');
     if (framingBlocked) return [];
     const facts = ancestors.length > 0

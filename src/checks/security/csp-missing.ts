@@ -16,7 +16,7 @@ export const cspMissing: Check<SecurityArtifacts> = {
   fix: {
     summary: 'Send a Content-Security-Policy header with a strict, nonce-based policy.',
     steps: [
-      "Start from: default-src 'self'; script-src 'nonce-{random}' 'strict-dynamic'; object-src 'none'; base-uri 'none'; frame-ancestors 'self'.",
+      "Start from: default-src 'self'; script-src 'nonce-{random}' 'strict-dynamic'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'self'.",
       'Generate a fresh random nonce per response and put it on every <script> tag.',
       'Roll it out as Content-Security-Policy-Report-Only first, fix the reported violations, then enforce it.',
     ],

@@ -1,14 +1,15 @@
 import type { SecurityArtifacts } from '../artifacts.ts';
 import type { Check } from '../types.ts';
-import { cspEvidence, cspPolicies, defectInEveryPolicy } from './parse.ts';
+import { cspEvidence, cspPolicies, defectInEveryPolicy, effectiveSources, isBroadSource } from './parse.ts';
 
 export const cspObjectSrc: Check<SecurityArtifacts> = {
   id: 'security.csp_object_src_missing',
   domain: 'security',
   title: 'CSP does not restrict plugins',
   description:
-    "The Content-Security-Policy has no object-src, and default-src is not 'none', so <object> and <embed> " +
-    'may load plugin content that can run script outside the script-src rules.',
+    'Neither object-src nor default-src restricts <object> and <embed>, or the one in force allows any host ' +
+    "(*, a whole scheme such as https:, or a wildcard host), so plugin content that runs script outside the " +
+    "script-src rules may load. object-src falls back to default-src; an empty source list matches nothing.",
   severity: 'medium',
   effort: 45,
   verificationKey: 'security_header_csp',
@@ -18,11 +19,12 @@ export const cspObjectSrc: Check<SecurityArtifacts> = {
   },
   evaluate({ page }) {
     const policies = cspPolicies(page);
-    const offending = defectInEveryPolicy(policies, ({ directives }) => {
-      const fallback = directives.get('default-src');
-      const noneFallback = fallback?.length === 1 && fallback[0]?.toLowerCase() === "'none'";
-      if (directives.has('object-src') || noneFallback) return undefined;
-      return fallback ? `default-src ${fallback.join(' ')} and no object-src` : 'no object-src or default-src';
+    const offending = defectInEveryPolicy(policies, (policy) => {
+      const sources = effectiveSources(policy, 'object-src');
+      if (sources === undefined) return 'no object-src or default-src';
+      const name = policy.directives.has('object-src') ? 'object-src' : 'default-src';
+      const broad = sources.filter((s) => isBroadSource(s) || s.toLowerCase() === 'data:');
+      return broad.length > 0 ? `${name} ${sources.join(' ')} allows ${broad.join(' ')}` : undefined;
     });
     if (offending.length === 0) return [];
     return [{ detail: `Content-Security-Policy leaves plugins unrestricted: ${offending.join('; ')}.`, evidence: cspEvidence(policies) }];

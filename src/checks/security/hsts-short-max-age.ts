@@ -2,7 +2,8 @@ import { headerValues, type SecurityArtifacts } from '../artifacts.ts';
 import type { Check } from '../types.ts';
 import { hstsMaxAge, isHttps } from './parse.ts';
 
-const SIX_MONTHS = 15_552_000;
+// Half a year of 365 days, the threshold the HTTP Observatory and hstspreload.org's guidance use.
+const SIX_MONTHS = 15_768_000;
 
 export const hstsShortMaxAge: Check<SecurityArtifacts> = {
   id: 'security.hsts_short_max_age',
@@ -10,7 +11,7 @@ export const hstsShortMaxAge: Check<SecurityArtifacts> = {
   title: 'HSTS max-age shorter than six months',
   description:
     'A short HSTS max-age lets the browser forget the host soon, reopening the plain-HTTP window; ' +
-    'six months (15552000 seconds) is the usual minimum, and the HSTS preload list asks for a year.',
+    'six months (15768000 seconds) is the usual minimum, and the HSTS preload list asks for a year.',
   severity: 'medium',
   effort: 15,
   verificationKey: 'security_header_hsts',
@@ -28,7 +29,7 @@ export const hstsShortMaxAge: Check<SecurityArtifacts> = {
     // Absent, invalid and zero are the missing check's findings.
     if (!maxAge || maxAge >= SIX_MONTHS) return [];
     return [{
-      detail: `Strict-Transport-Security max-age=${maxAge} (${Math.floor(maxAge / 86_400)} days) is below ${SIX_MONTHS} (180 days).`,
+      detail: `Strict-Transport-Security max-age=${maxAge} (${Math.floor(maxAge / 86_400)} days) is below ${SIX_MONTHS} (182 days).`,
       evidence: { header: 'strict-transport-security', value, maxAge },
     }];
   },

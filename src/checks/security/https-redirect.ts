@@ -9,8 +9,8 @@ export const httpsRedirect: Check<SecurityArtifacts> = {
   title: 'HTTP address does not redirect to HTTPS',
   description:
     'The http:// address of this HTTPS page should answer with a redirect to https://, so visitors who ' +
-    'type the bare host name or follow an old link end up on the encrypted site. A host that does not ' +
-    'answer on HTTP at all passes.',
+    'type the bare host name or follow an old link end up on the encrypted site, on the same host first (so the ' +
+    'HTTPS answer can set HSTS for it). A host that does not answer on HTTP at all passes.',
   severity: 'medium',
   effort: 30,
   verificationKey: 'security_https_redirect',
@@ -27,10 +27,15 @@ export const httpsRedirect: Check<SecurityArtifacts> = {
     if (!plainHttp || plainHttp.status === null) return [];
     const location = plainHttp.location ?? headerValues(plainHttp.headers, 'location')[0];
     const target = location ? URL.parse(location, plainHttp.url) : null;
-    if (REDIRECTS.has(plainHttp.status) && target?.protocol === 'https:') return [];
+    const toHttps = REDIRECTS.has(plainHttp.status) && target?.protocol === 'https:';
+    // HSTS is set by the HTTPS answer of the same host: a first hop to another host never sets it for this one.
+    const sameHost = target?.hostname === new URL(plainHttp.url).hostname;
+    if (toHttps && sameHost) return [];
     const answer = location ? `${plainHttp.status} to ${location}` : `${plainHttp.status}`;
     return [{
-      detail: `${plainHttp.url} answered ${answer} instead of redirecting to HTTPS.`,
+      detail: toHttps
+        ? `${plainHttp.url} redirects to HTTPS on another host (${answer}), so browsers never get this host's Strict-Transport-Security.`
+        : `${plainHttp.url} answered ${answer} instead of redirecting to HTTPS.`,
       evidence: { url: plainHttp.url, status: plainHttp.status, location: location ?? null },
     }];
   },

@@ -5,9 +5,11 @@ import { contentTypeOptions } from './content-type-options.ts';
 import { cookieHttpOnly } from './cookie-httponly.ts';
 import { cookieSameSite } from './cookie-samesite.ts';
 import { cookieSecure } from './cookie-secure.ts';
+import { corp } from './corp.ts';
 import { cors } from './cors.ts';
 import { cspBaseUri } from './csp-base-uri.ts';
 import { cspBroadScriptSources } from './csp-broad-script-sources.ts';
+import { cspFormAction } from './csp-form-action.ts';
 import { cspMissing } from './csp-missing.ts';
 import { cspObjectSrc } from './csp-object-src.ts';
 import { cspUnsafeEval } from './csp-unsafe-eval.ts';
@@ -37,6 +39,7 @@ export const securityChecks: readonly Check<SecurityArtifacts>[] = [
   cspBroadScriptSources,
   cspObjectSrc,
   cspBaseUri,
+  cspFormAction,
   clickjacking,
   contentTypeOptions,
   referrerPolicyMissing,
@@ -49,6 +52,7 @@ export const securityChecks: readonly Check<SecurityArtifacts>[] = [
   mixedContentPassive,
   sri,
   cors,
+  corp,
   versionDisclosure,
   stackDisclosure,
 ];

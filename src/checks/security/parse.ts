@@ -1,4 +1,5 @@
 import { parseSetCookie } from 'set-cookie-parser';
+import { getDomain } from 'tldts-icann';
 import { headerValues, type PageArtifact } from '../artifacts.ts';
 import type { Detection } from '../types.ts';
 
@@ -6,6 +7,17 @@ import type { Detection } from '../types.ts';
 
 export function isHttps(page: PageArtifact): boolean {
   return new URL(page.finalUrl).protocol === 'https:';
+}
+
+/**
+ * The site (scheme and registrable domain, per the ICANN public suffix list) of a URL, as HTML's
+ * "same site" uses it: www.example.com and example.com are one site. A host with no registrable
+ * domain (an IP address, localhost) stands for its origin: another port there may well be another
+ * party's service, and nothing says otherwise.
+ */
+export function siteOf(url: URL): string {
+  const domain = getDomain(url.hostname);
+  return domain ? `${url.protocol}//${domain}` : url.origin;
 }
 
 export interface CspPolicy {
@@ -31,14 +43,40 @@ export function cspPolicies(page: PageArtifact, { meta = true } = {}): CspPolicy
   ].filter((p) => p.directives.size > 0);
 }
 
+// CSP3 §3.3: a <meta> policy cannot carry these; browsers drop them (with a console warning).
+const HEADER_ONLY_DIRECTIVES = new Set(['frame-ancestors', 'report-uri', 'sandbox']);
+
 function parsePolicy(source: CspPolicy['source'], value: string): CspPolicy {
   const directives = new Map<string, string[]>();
   for (const directive of value.split(';')) {
-    const [name, ...sources] = directive.trim().split(/\s+/);
+    const [raw, ...sources] = directive.trim().split(/\s+/);
+    const name = raw?.toLowerCase();
+    if (!name || (source === 'meta' && HEADER_ONLY_DIRECTIVES.has(name))) continue;
     // Per CSP, a repeated directive is ignored: the first one wins.
-    if (name && !directives.has(name.toLowerCase())) directives.set(name.toLowerCase(), sources);
+    if (!directives.has(name)) directives.set(name, sources);
   }
   return { source, value: value.trim(), directives };
+}
+
+/** The sources a fetch directive is governed by: its own, else default-src; undefined when neither is set. */
+export function effectiveSources(policy: CspPolicy, name: string): string[] | undefined {
+  return policy.directives.get(name) ?? policy.directives.get('default-src');
+}
+
+/**
+ * Sources that let anyone serve the resource: any host ('*'), a whole scheme over the network
+ * (http:, https:, ftp:, ws:, wss:) or a wildcard host under a scheme (https://*, https://*.*).
+ * An empty list or 'none' matches nothing and is not broad.
+ */
+export function isBroadSource(source: string): boolean {
+  const s = source.toLowerCase();
+  if (s === '*' || /^(https?|ftp|wss?):$/.test(s)) return true;
+  return /^[a-z][a-z0-9+.-]*:\/\/\*(\.\*)?(:(\*|\d+))?\/?$/.test(s);
+}
+
+/** A source that lets the resource come over an unencrypted scheme (http:, http://host, ftp://host). */
+export function isInsecureSchemeSource(source: string): boolean {
+  return /^(http|ftp):/.test(source.toLowerCase());
 }
 
 /** The directive that governs scripts: script-src, else default-src. */
@@ -136,6 +174,8 @@ export interface CookieFlags {
   httpOnly: boolean;
   /** Lower-cased; undefined when absent or not one of strict, lax, none (browsers ignore those). */
   sameSite: 'strict' | 'lax' | 'none' | undefined;
+  /** The SameSite attribute as written, when present (an empty value included). */
+  sameSiteDeclared: string | undefined;
 }
 
 export function cookies(page: PageArtifact): CookieFlags[] {
@@ -146,6 +186,7 @@ export function cookies(page: PageArtifact): CookieFlags[] {
       secure: c.secure === true,
       httpOnly: c.httpOnly === true,
       sameSite: sameSite === 'strict' || sameSite === 'lax' || sameSite === 'none' ? sameSite : undefined,
+      sameSiteDeclared: c.sameSite,
     };
   });
 }

@@ -1,4 +1,4 @@
-import type { SecurityArtifacts } from '../artifacts.ts';
+import { headerValues, type SecurityArtifacts } from '../artifacts.ts';
 import type { Check } from '../types.ts';
 import { referrerPolicy } from './parse.ts';
 
@@ -9,7 +9,8 @@ export const referrerPolicyMissing: Check<SecurityArtifacts> = {
   description:
     'No valid Referrer-Policy header or <meta name="referrer"> sets how much of the page URL is sent to ' +
     'other sites. Current browsers default to strict-origin-when-cross-origin, older ones send the full URL, ' +
-    'which may carry tokens or personal data.',
+    'which may carry tokens or personal data. A ' +
+    'Referrer-Policy header with no valid value is reported as medium: it shows a policy meant but not applied.',
   severity: 'low',
   effort: 15,
   verificationKey: 'security_header_referrer',
@@ -26,6 +27,8 @@ export const referrerPolicyMissing: Check<SecurityArtifacts> = {
     const detail = declared.length > 0
       ? `No valid referrer policy among the declared values "${declared.join('", "')}".`
       : `${page.finalUrl} sends no Referrer-Policy header and has no <meta name="referrer">.`;
-    return [{ detail, evidence: { header: 'referrer-policy', declared } }];
+    // A header nobody can parse is a mistake to fix, not a choice: it ranks above a plain absence.
+    const invalidHeader = headerValues(page.headers, 'referrer-policy').length > 0;
+    return [{ detail, evidence: { header: 'referrer-policy', declared }, ...(invalidHeader ? { severity: 'medium' as const } : {}) }];
   },
 };

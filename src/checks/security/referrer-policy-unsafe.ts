@@ -2,7 +2,8 @@ import type { SecurityArtifacts } from '../artifacts.ts';
 import type { Check } from '../types.ts';
 import { referrerPolicy } from './parse.ts';
 
-const UNSAFE = new Set(['unsafe-url', 'no-referrer-when-downgrade']);
+// origin and origin-when-cross-origin send the origin on HTTPS→HTTP downgrades, which the default does not.
+const UNSAFE = new Set(['unsafe-url', 'no-referrer-when-downgrade', 'origin', 'origin-when-cross-origin']);
 
 export const referrerPolicyUnsafe: Check<SecurityArtifacts> = {
   id: 'security.referrer_policy_unsafe',
@@ -11,7 +12,8 @@ export const referrerPolicyUnsafe: Check<SecurityArtifacts> = {
   description:
     'The referrer policy in force (the last valid Referrer-Policy value, overridden by <meta name="referrer">) ' +
     'is unsafe-url or no-referrer-when-downgrade, so the full URL of the page, path and query included, ' +
-    'is sent to every other site it links to or loads from.',
+    'is sent to every other site it links to or loads from; or it is origin or origin-when-cross-origin, which ' +
+    'send the origin even from HTTPS to plain-HTTP sites, where the default policy sends nothing.',
   severity: 'medium',
   effort: 15,
   verificationKey: 'security_header_referrer',

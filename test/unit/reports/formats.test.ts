@@ -23,7 +23,7 @@ const multiLineFix = finding({
   recommended_fix: { summary: 'Do this', steps: ['first\nstill the first', 'second'] },
   evidence: { list: [1, -2], text: 'a;=cmd|/C calc', nested: { n: -3 } },
 });
-const COLUMN_COUNT = 19;
+const COLUMN_COUNT = 21;
 
 describe('CSV', () => {
   it('Python\'s csv module (no guessing) reads one record per finding, every field as written', async () => {

@@ -19,7 +19,7 @@ describe('security.clickjacking', () => {
     expect(finding?.evidence).toMatchObject({ value });
   });
 
-  test.each(['frame-ancestors *', 'frame-ancestors https:'])('reports %p, which allows any site and overrides X-Frame-Options', (value) => {
+  test.each(['frame-ancestors *', 'frame-ancestors https:', 'frame-ancestors http:', 'frame-ancestors https://*'])('reports %p, which allows any site and overrides X-Frame-Options', (value) => {
     const [finding] = run(clickjacking, page({ headers: { 'content-security-policy': value, 'x-frame-options': 'DENY' } }));
     expect(finding?.description).toContain(`${value} allows any site`);
     expect(finding?.evidence).toEqual({ header: 'x-frame-options', value: 'DENY', frameAncestors: [value.replace('frame-ancestors ', '')] });

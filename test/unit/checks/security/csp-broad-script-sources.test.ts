@@ -11,6 +11,12 @@ describe('security.csp_broad_script_sources', () => {
     "script-src 'self' HTTP:",
     "default-src 'self' data:",
     "script-src 'nonce-abc' https:",
+    "script-src https://*",
+    "script-src 'self' ftp:",
+    "script-src http://*.*:*",
+    // On an HTTPS page, a script over plain HTTP or FTP can be replaced by anyone on the network.
+    "default-src http://cdn.example.com",
+    "script-src 'self' ftp://files.example.com",
   ])('reports %p', (value) => {
     const [finding, ...rest] = run(cspBroadScriptSources, csp(value));
     expect(rest).toEqual([]);
@@ -31,6 +37,10 @@ describe('security.csp_broad_script_sources', () => {
     "img-src *",
   ])('passes %p', (value) => {
     expect(run(cspBroadScriptSources, csp(value))).toEqual([]);
+  });
+
+  test('a plain-HTTP host is no downgrade for a page served over HTTP', () => {
+    expect(run(cspBroadScriptSources, page({ url: 'http://example.com/', headers: { 'content-security-policy': 'script-src http://cdn.example.com' } }))).toEqual([]);
   });
 
   test('one narrow policy among several is enough', () => {

@@ -25,6 +25,11 @@ describe('security.csp_missing', () => {
     expect(run(cspMissing, page({ html: inBody }))).toHaveLength(1);
   });
 
+  test('a meta policy of only directives a meta cannot carry counts as missing', () => {
+    const meta = html(`<meta http-equiv="Content-Security-Policy" content="frame-ancestors 'none'; report-uri /r; sandbox">`);
+    expect(run(cspMissing, page({ html: meta }))).toHaveLength(1);
+  });
+
   test.each([
     ['a header', page({ headers: { 'content-security-policy': "default-src 'self'" } })],
     ['an http page with a header', page({ url: 'http://example.com/', headers: { 'content-security-policy': "script-src 'self'" } })],

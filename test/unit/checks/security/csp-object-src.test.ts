@@ -7,8 +7,10 @@ const csp = (value: string | string[]) => page({ headers: { 'content-security-po
 describe('security.csp_object_src_missing', () => {
   test.each([
     ["script-src 'self'", 'no object-src or default-src'],
-    ["default-src 'self'", "default-src 'self' and no object-src"],
-    ["default-src 'none' 'self'; script-src 'self'", "default-src 'none' 'self' and no object-src"],
+    ['default-src *', 'default-src * allows *'],
+    ["default-src 'self'; object-src https:", 'object-src https: allows https:'],
+    ["script-src 'none'; object-src https://*", 'object-src https://* allows https://*'],
+    ["default-src 'self' data:", "default-src 'self' data: allows data:"],
   ])('reports %p', (value, shown) => {
     const [finding, ...rest] = run(cspObjectSrc, csp(value));
     expect(rest).toEqual([]);
@@ -22,6 +24,12 @@ describe('security.csp_object_src_missing', () => {
     "OBJECT-SRC 'none'",
     "default-src 'none'; script-src 'self'",
     "default-src 'NONE'",
+    // object-src falls back to default-src, and an empty source list matches nothing.
+    "default-src 'self'",
+    "default-src 'none' 'self'; script-src 'self'",
+    'default-src https://cdn.example.net',
+    'default-src',
+    "default-src *; object-src 'none'",
   ])('passes %p', (value) => {
     expect(run(cspObjectSrc, csp(value))).toEqual([]);
   });

@@ -19,6 +19,16 @@ describe('security.http_not_redirected', () => {
     expect(finding?.evidence).toMatchObject({ url: twin, status: plain.status });
   });
 
+  test('reports a first hop to HTTPS on another host, which never sets this host’s HSTS', () => {
+    const [finding] = run(httpsRedirect, page(), probe(twin, 301, '', {}, 'https://www.example.com/'));
+    expect(finding?.description).toContain('redirects to HTTPS on another host (301 to https://www.example.com/)');
+    expect(finding?.evidence).toEqual({ url: twin, status: 301, location: 'https://www.example.com/' });
+  });
+
+  test('passes a redirect to HTTPS on the same host and another port', () => {
+    expect(run(httpsRedirect, page(), probe(twin, 301, '', {}, 'https://example.com:8443/'))).toEqual([]);
+  });
+
   test.each([301, 302, 307, 308])('passes a %i to https://', (status) => {
     expect(run(httpsRedirect, page(), probe(twin, status, '', {}, 'https://example.com/'))).toEqual([]);
   });

@@ -8,7 +8,7 @@ const clean = {
     url: 'https://example.com/',
     headers: {
       'strict-transport-security': 'max-age=63072000; includeSubDomains; preload',
-      'content-security-policy': "script-src 'nonce-r4nd0m' 'strict-dynamic' https: 'unsafe-inline'; object-src 'none'; base-uri 'none'; frame-ancestors 'self'",
+      'content-security-policy': "script-src 'nonce-r4nd0m' 'strict-dynamic' https: 'unsafe-inline'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'self'",
       'x-content-type-options': 'nosniff',
       'x-frame-options': 'SAMEORIGIN',
       'referrer-policy': 'strict-origin-when-cross-origin',
@@ -30,7 +30,7 @@ const weak = {
     url: 'https://example.com/',
     headers: {
       'strict-transport-security': 'max-age=3600',
-      'content-security-policy': "script-src 'self' 'unsafe-inline' 'unsafe-eval' https:",
+      'content-security-policy': "script-src 'self' 'unsafe-inline' 'unsafe-eval' https:; base-uri *",
       'x-content-type-options': 'sniff',
       'x-frame-options': 'ALLOW-FROM https://partner.example',
       'referrer-policy': 'unsafe-url',
@@ -39,6 +39,7 @@ const weak = {
       'x-powered-by': 'Express',
       'access-control-allow-origin': '*',
       'access-control-allow-credentials': 'true',
+      'cross-origin-resource-policy': 'same-origin, same-site',
     },
     html: html('<script src="https://cdn.example.net/lib.js"></script>', '<img src="http://img.example.net/a.png"><iframe src="http://widgets.example.org/w"></iframe>'),
   }),
@@ -68,6 +69,7 @@ describe('securityChecks', () => {
     expect([...new Set(securityChecks.map((c) => c.verificationKey))].sort()).toEqual([
       'security_cookie_flags',
       'security_cors',
+      'security_header_corp',
       'security_header_csp',
       'security_header_hsts',
       'security_header_permissions_policy',

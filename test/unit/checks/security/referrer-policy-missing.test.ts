@@ -17,6 +17,12 @@ describe('security.referrer_policy_missing', () => {
     expect(finding?.evidence).toEqual({ header: 'referrer-policy', declared: ['strict, none', 'bogus'] });
   });
 
+  test('an unparseable header is medium; an absent one, or only a bad meta, stays low', () => {
+    expect(run(referrerPolicyMissing, page({ headers: { 'referrer-policy': 'whimsy' } }))[0]?.severity).toBe('medium');
+    expect(run(referrerPolicyMissing, page())[0]?.severity).toBe('low');
+    expect(run(referrerPolicyMissing, page({ html: html('<meta name="referrer" content="no-referrer, same-origin">') }))[0]?.severity).toBe('low');
+  });
+
   test.each([
     ['a header', page({ headers: { 'referrer-policy': 'no-referrer' } })],
     ['a header with an unknown token first', page({ headers: { 'referrer-policy': 'future-policy, strict-origin' } })],

@@ -11,6 +11,9 @@ describe('security.referrer_policy_unsafe', () => {
     ['unsafe-url', page({ headers: { 'referrer-policy': ['no-referrer', 'unsafe-url'] } })],
     ['unsafe-url', page({ html: html('<meta name="referrer" content="always">') })],
     ['no-referrer-when-downgrade', page({ headers: { 'referrer-policy': 'no-referrer' }, html: html('<meta name="referrer" content="no-referrer-when-downgrade">') })],
+    // Both send the origin on an HTTPS→HTTP request, which the default policy does not.
+    ['origin', page({ headers: { 'referrer-policy': 'origin' } })],
+    ['origin-when-cross-origin', page({ headers: { 'referrer-policy': 'strict-origin, origin-when-cross-origin' } })],
   ])('reports %s in force', (policy, p) => {
     const [finding, ...rest] = run(referrerPolicyUnsafe, p);
     expect(rest).toEqual([]);
@@ -22,7 +25,7 @@ describe('security.referrer_policy_unsafe', () => {
   test.each([
     ['a safe header', page({ headers: { 'referrer-policy': 'strict-origin-when-cross-origin' } })],
     ['an unsafe value followed by a safe one', page({ headers: { 'referrer-policy': 'unsafe-url, same-origin' } })],
-    ['an unsafe header overridden by a safe meta', page({ headers: { 'referrer-policy': 'unsafe-url' }, html: html('<meta name="referrer" content="origin">') })],
+    ['an unsafe header overridden by a safe meta', page({ headers: { 'referrer-policy': 'unsafe-url' }, html: html('<meta name="referrer" content="strict-origin">') })],
     ['no policy (another check)', page()],
   ])('passes %s', (_, p) => {
     expect(run(referrerPolicyUnsafe, p)).toEqual([]);

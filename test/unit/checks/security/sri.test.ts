@@ -16,10 +16,22 @@ describe('security.sri_missing', () => {
     expect(finding?.description).toContain(urls.join(', '));
   });
 
-  test('another scheme, port or subdomain is another origin', () => {
-    const markup = html('<script src="http://example.com/a.js"></script><script src="https://example.com:8443/b.js"></script><script src="https://static.example.com/c.js"></script>');
+  test('another scheme or registrable domain is another site; a port or subdomain of the site is not', () => {
+    const markup = html(
+      '<script src="http://example.com/a.js"></script><script src="https://example.com:8443/b.js"></script>' +
+        '<script src="https://static.example.com/c.js"></script><script src="//www.example.com/d.js"></script>' +
+        '<script src="https://example.co.uk/e.js"></script><script src="https://other.github.io/f.js"></script>',
+    );
     const [finding] = run(sri, page({ url: 'https://example.com/', html: markup }));
-    expect(finding?.evidence).toEqual({ urls: ['http://example.com/a.js', 'https://example.com:8443/b.js', 'https://static.example.com/c.js'] });
+    expect(finding?.evidence).toEqual({ urls: ['http://example.com/a.js', 'https://example.co.uk/e.js', 'https://other.github.io/f.js'] });
+  });
+
+  test('sites are told apart by the public suffix list; hosts without a registrable domain by origin', () => {
+    const markup = html('<script src="https://b.example.co.uk/x.js"></script><script src="https://127.0.0.2/y.js"></script><script src="https://localhost/z.js"></script>');
+    const [finding] = run(sri, page({ url: 'https://a.example.co.uk/', html: markup }));
+    expect(finding?.evidence).toEqual({ urls: ['https://127.0.0.2/y.js', 'https://localhost/z.js'] });
+    const local = html('<script src="http://127.0.0.1:8443/x.js"></script><script src="http://127.0.0.1:8080/y.js"></script>');
+    expect(run(sri, page({ url: 'http://127.0.0.1:8080/', html: local }))[0]?.evidence).toEqual({ urls: ['http://127.0.0.1:8443/x.js'] });
   });
 
   test('passes same-origin files, files with integrity, inline scripts and other links', () => {
