@@ -5,6 +5,7 @@ import type { WorkerMetrics } from '../platform/metrics.ts';
 import type { SafeFetcher } from '../gather/safe-fetch.ts';
 import { createAnalysisActivities } from './analysis.ts';
 import type { BrowserShare } from './browser-share.ts';
+import { createNotificationActivities } from './notifications.ts';
 import { createPageCaptureActivities } from './page-capture.ts';
 import { createReportActivities } from './reports/index.ts';
 import { createScanRunActivities } from './scan-runs.ts';
@@ -43,5 +44,6 @@ export function createMainQueueActivities({ prisma, config, fetcher, metrics }: 
     ...createVerificationActivities(prisma, config, fetcher, browserShare),
     ...createReportActivities({ prisma, config, fetcher }),
     ...createSweeperActivities(prisma, metrics),
+    ...createNotificationActivities(prisma, config, fetcher),
   };
 }

@@ -13,6 +13,7 @@ import { docsRouter } from './routes/docs.ts';
 import { findingsRouter } from './routes/findings.ts';
 import { healthRouter } from './routes/health.ts';
 import { metricsRouter } from './routes/metrics.ts';
+import { notificationsRouter } from './routes/notifications.ts';
 import { policiesRouter } from './routes/policies.ts';
 import { publicRouter } from './routes/public.ts';
 import { reportsRouter } from './routes/reports.ts';
@@ -73,6 +74,7 @@ export function createApp(deps: ApiDeps): Express {
   audit.use(verificationsRouter(deps));
   audit.use(reportsRouter(deps));
   audit.use(commandCenterRouter(deps));
+  audit.use(notificationsRouter(deps));
   app.use(AUDIT_BASE, routeBase(AUDIT_BASE), audit);
 
   app.use(notFoundHandler);

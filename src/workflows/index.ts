@@ -3,3 +3,4 @@ export { ScanWorkflow } from './scan.ts';
 export { VerificationWorkflow } from './verification.ts';
 export { ReportExportWorkflow, ReportShareWorkflow } from './report-export.ts';
 export { SweeperWorkflow } from './sweeper.ts';
+export { NotificationWorkflow } from './notification.ts';
