@@ -32,6 +32,8 @@ const REQUIRED = [
   ...['json', 'csv', 'html', 'pdf', 'sarif', 'failed'].map((f) => `report-export/report-export-${f}`),
   'report-share/report-share-delivered',
   'report-share/report-share-failed',
+  'notification/notification-delivered',
+  'notification/notification-failed',
 ];
 
 function storedHistories(dir = ROOT): string[] {
