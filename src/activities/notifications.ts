@@ -62,7 +62,9 @@ export function createNotificationActivities(prisma: Db, config: Config, send: S
       const { status } = await send.fetchPage(url, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers }, followRedirects: false });
       return status;
     } catch (err) {
-      if (err instanceof SafeFetchError && err.permanent && err.code !== 'too_large') throw ApplicationFailure.nonRetryable(`the URL was refused: ${err.message}`, 'TargetRefused');
+      // It answered, with more body than we read: it got the request, so this is no refusal of the target.
+      if (err instanceof SafeFetchError && err.code === 'too_large') throw new Error(`the receiver answered with an oversized body: ${err.message}`);
+      if (err instanceof SafeFetchError && err.permanent) throw ApplicationFailure.nonRetryable(`the URL was refused: ${err.message}`, 'TargetRefused');
       throw err;
     }
   }

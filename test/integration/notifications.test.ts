@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { verifySignature } from '../../src/notifications/signature.ts';
+import { parseHostAllowlist } from '../../src/gather/ssrf/host-allowlist.ts';
+import { resolveInstanceSecret } from '../../src/platform/crypto.ts';
+import { createChannel } from '../../src/services/notification-channels.ts';
 import { recordNotificationEvent } from '../../src/services/notification-outbox.ts';
 import { recordSlaBreaches } from '../../src/services/task-sla.ts';
 import { migrate } from '../../src/platform/migrate.ts';
@@ -257,6 +260,22 @@ describe('delivery', () => {
     expect(second.body.meta.next_cursor).toBeNull();
     expect(new Set([...first.body.data, ...second.body.data].map((d: any) => d.event_id))).toEqual(new Set(ids));
     expect((await call('GET', `${t.audit}/notifications/deliveries?cursor=bogus`, { key: t.readKey })).status).toBe(422);
+  }, 60_000);
+
+  it('checks the URL again at send time: a channel stored under a wider allowlist is refused, nothing sent', async () => {
+    const t = await createTenant(stack.db.prisma, stack.baseUrl);
+    // As if SITEWARDEN_ALLOW_PRIVATE_HOSTS had named 10.0.0.0/8 when it was configured, and no longer does.
+    const { channel } = await createChannel(
+      stack.db.prisma,
+      t,
+      { type: 'webhook', name: 'inside', config: { url: 'http://10.1.2.3:8080/hook' } },
+      resolveInstanceSecret(stack.config),
+      parseHostAllowlist('10.0.0.0/8'),
+    );
+    await putPolicy(t, { alert_routing: { 'verification.failed': [channel.id] } });
+    await emit(t);
+    const [row] = await eventually(() => deliveries(t), (rows) => rows[0]?.status === 'failed', 30_000);
+    expect(row).toMatchObject({ status: 'failed', attempts: 1, response_code: null, last_error: expect.stringMatching(/^the URL was refused: .*private or reserved address range/) });
   }, 60_000);
 
   it('a re-dispatched event starts no second workflow and sends nothing twice', async () => {
