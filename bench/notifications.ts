@@ -7,9 +7,9 @@
  * 1 000 events (`scan.completed`, each written in its own transaction, as a state change writes
  * it) routed to three channels (webhook, slack, email): 3 000 deliveries. Printed: event →
  * delivered latency p50/p90/p99/max (outbox row created_at → receipt delivered_at) per channel and
- * overall, deliveries per second, and the duplicates the receivers saw (goal 0). Two runs: a burst
- * (all 1 000 committed at once) and a paced one (PACED_RATE events/s), which shows the latency
- * without a backlog.
+ * overall, deliveries per second, and the duplicates the receivers saw (goal 0). Three runs: 30
+ * events one a second (the pipeline's own latency, no backlog), 300 at PACED_RATE/s, and the burst
+ * (all `events` committed at once by four writers: the throughput).
  *
  *   source scripts/lib.sh && ensure_node && ensure_temporal
  *   node_modules/.bin/tsx bench/notifications.ts [events]
@@ -29,7 +29,7 @@ import { fixed, log, onCleanup, percentile, printTable, recreateDatabase, requir
 
 const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/sitewarden_bench_notifications';
 const EVENTS = Number(process.argv[2] ?? 1_000);
-const PACED_RATE = 50;
+const PACED_RATE = 5;
 const TASK_QUEUE = 'bench-notifications';
 
 /** Counts what arrives, by event id, so a second copy of anything shows. */
@@ -140,25 +140,30 @@ async function main(): Promise<void> {
     console.log(`${name}: ${delivered.length}/${rows.length} delivered in ${wallS.toFixed(1)} s = ${(delivered.length / wallS).toFixed(1)} deliveries/s; duplicates ${JSON.stringify(dupes)}; missing at receivers ${JSON.stringify(missing)}\n`);
   }
 
+  const paced = (count: number, perSecond: number, offset: number) => async () => {
+    const ids: string[] = [];
+    const t0 = Date.now();
+    for (let i = 0; i < count; i++) {
+      const due = t0 + (i * 1000) / perSecond;
+      if (due > Date.now()) await sleep(due - Date.now());
+      ids.push(await emit(offset + i));
+    }
+    return ids;
+  };
+  // Below capacity first (the pipeline's own latency), then at a steady rate, then all at once.
+  log('isolated: 30 events, one a second');
+  await run('isolated 1/s', paced(30, 1, 0));
+  log(`paced: 300 events at ${PACED_RATE}/s`);
+  await run(`paced ${PACED_RATE}/s`, paced(300, PACED_RATE, 100));
   log(`burst: ${EVENTS} events`);
   await run('burst', async () => {
     const ids: string[] = [];
     // Four writers at once, each event its own transaction.
-    await Promise.all(Array.from({ length: 4 }, async (_, w) => {
-      for (let i = w; i < EVENTS; i += 4) ids.push(await emit(i));
-    }));
-    return ids;
-  });
-  await sleep(2_000);
-  log(`paced: ${EVENTS} events at ${PACED_RATE}/s`);
-  await run(`paced ${PACED_RATE}/s`, async () => {
-    const ids: string[] = [];
-    const t0 = Date.now();
-    for (let i = 0; i < EVENTS; i++) {
-      const due = t0 + (i * 1000) / PACED_RATE;
-      if (due > Date.now()) await sleep(due - Date.now());
-      ids.push(await emit(EVENTS + i));
-    }
+    await Promise.all(
+      Array.from({ length: 4 }, async (_, w) => {
+        for (let i = w; i < EVENTS; i += 4) ids.push(await emit(1_000 + i));
+      }),
+    );
     return ids;
   });
 }

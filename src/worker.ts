@@ -67,9 +67,11 @@ runMain(async () => {
         });
   logger.info({ role, taskQueue: config.TEMPORAL_TASK_QUEUE, browserTaskQueue: config.TEMPORAL_BROWSER_TASK_QUEUE }, 'worker running');
   return async () => {
-    await dispatcher?.stop();
     // Shutdown cancels running activities: the browser scanners close Chromium on that signal.
+    // First and synchronously: the SDK drains the workers on the same signal, and shutdown() of a
+    // draining worker throws.
     for (const worker of workers) worker.shutdown();
+    await dispatcher?.stop();
     await running;
     await metricsServer.close();
     await connection.close();
