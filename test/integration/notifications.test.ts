@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { verifySignature } from '../../src/notifications/signature.ts';
 import { parseHostAllowlist } from '../../src/gather/ssrf/host-allowlist.ts';
 import { resolveInstanceSecret } from '../../src/platform/crypto.ts';
+import { activeSigningKey, rotateSigningKey, SigningKeyUnavailable } from '../../src/platform/signing.ts';
 import { createChannel } from '../../src/services/notification-channels.ts';
 import { recordNotificationEvent } from '../../src/services/notification-outbox.ts';
 import { recordSlaBreaches } from '../../src/services/task-sla.ts';
@@ -295,6 +296,53 @@ describe('delivery', () => {
 });
 
 describe('the outbox', () => {
+  it('a rescan writes no second critical event; a verification, its reopen (regression) and an export write theirs', async () => {
+    const t = await createTenant(stack.db.prisma, stack.baseUrl);
+    await putPolicy(t, { severity_rules: { security: 'low', 'security.csp_missing': 'critical' } });
+    const scan = async () => {
+      const started = await call('POST', `${t.audit}/scans/run`, { key: t.writeKey, body: { url: site.defectsUrl, scanners: ['security'] } });
+      await stack.temporal.client.workflow.getHandle(started.body.data.workflow_id).result();
+    };
+    await scan();
+    await scan();
+    const types = async () => (await stack.db.prisma.notificationEvent.findMany({ where: { org_id: t.orgId }, orderBy: { created_at: 'asc' } })).map((e) => e.type);
+    expect(await types()).toEqual(['finding.critical_detected', 'scan.completed', 'scan.completed']);
+
+    // A verification of the (still missing) CSP fails: verification.failed, in the transaction that sets the result.
+    const findings = await call('GET', `${t.audit}/findings?severity=critical`, { key: t.readKey });
+    const task = await call('POST', `${t.audit}/tasks`, { key: t.writeKey, body: { finding_id: findings.body.data[0].id } });
+    for (const status of ['in_progress', 'ready_verify']) await call('PATCH', `${t.audit}/tasks/${task.body.data.id}`, { key: t.writeKey, body: { status } });
+    const run = await call('POST', `${t.audit}/verifications/run`, { key: t.writeKey, body: { task_id: task.body.data.id } });
+    expect(run.status).toBe(202);
+    await eventually(() => call('GET', `${t.audit}/verifications/${run.body.data.id}`, { key: t.readKey }), (r) => r.body.data.result !== 'pending', 60_000);
+    const verificationEvent = await eventually(
+      () => stack.db.prisma.notificationEvent.findFirst({ where: { org_id: t.orgId, type: { startsWith: 'verification.' } } }),
+      (e) => e !== null,
+      10_000,
+    );
+    expect(verificationEvent).toMatchObject({ type: 'verification.failed', data: { verification_id: run.body.data.id, task_id: task.body.data.id, result: 'failed', cause: 'evaluated' } });
+
+    // Reopened: a regression opens, and finding.regressed with it (the result was failed already: no second verification event).
+    const reopened = await call('POST', `${t.audit}/verifications/${run.body.data.id}/reopen`, { key: t.writeKey });
+    expect(reopened.status).toBe(200);
+    const regressed = await stack.db.prisma.notificationEvent.findMany({ where: { org_id: t.orgId, type: 'finding.regressed' } });
+    expect(regressed).toEqual([expect.objectContaining({ severity: 'critical', data: expect.objectContaining({ finding_id: findings.body.data[0].id, trigger: 'verification_reopened' }) })]);
+    expect(await stack.db.prisma.notificationEvent.count({ where: { org_id: t.orgId, type: { startsWith: 'verification.' } } })).toBe(1);
+
+    // An export: report.exported, with the report's id and digest.
+    const secret = resolveInstanceSecret(stack.config);
+    await activeSigningKey(stack.db.prisma, secret).catch((err) => {
+      if (!(err instanceof SigningKeyUnavailable)) throw err;
+      return rotateSigningKey(stack.db.prisma, secret);
+    });
+    const exported = await call('POST', `${t.audit}/reports/export`, { key: t.writeKey, body: { format: 'json' } });
+    expect(exported.status).toBe(202);
+    await stack.temporal.client.workflow.getHandle(exported.body.data.workflow_id).result();
+    const report = await stack.db.prisma.report.findUniqueOrThrow({ where: { id: exported.body.data.id } });
+    const reportEvent = await stack.db.prisma.notificationEvent.findFirstOrThrow({ where: { org_id: t.orgId, type: 'report.exported' } });
+    expect(reportEvent.data).toMatchObject({ report_id: report.id, format: 'json', sha256: report.sha256 });
+  }, 120_000);
+
   it('holds an event only if its transaction committed', async () => {
     const t = await createTenant(stack.db.prisma, stack.baseUrl);
     await expect(
