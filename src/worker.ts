@@ -9,6 +9,7 @@ import { createWorkerMetrics, serveMetrics } from './platform/metrics.ts';
 import { ensureSearchAttributes, installTemporalRuntime } from './platform/temporal-runtime.ts';
 import { reserveOwnPort } from './gather/ssrf/own-endpoints.ts';
 import { runMain } from './platform/process.ts';
+import { startNotificationDispatcher } from './notifications/dispatcher.ts';
 import { ensureSweeperSchedule, SWEEPER_SCHEDULE_ID } from './services/sweeper-schedule.ts';
 import { createWorkers, workerRole } from './worker-setup.ts';
 
@@ -51,10 +52,26 @@ runMain(async () => {
     (state) => logger.info({ schedule: SWEEPER_SCHEDULE_ID, state }, 'sweeper schedule'),
     (err: Error) => logger.error({ err: { name: err.name, message: err.message } }, 'could not create the sweeper schedule'),
   );
+  // The outbox relay runs beside the main queue's workers (any number of them: docs/notifications.md).
+  const dispatcher =
+    role === 'browser'
+      ? undefined
+      : startNotificationDispatcher({
+          prisma: db.prisma,
+          client: workers[0]!.client!,
+          taskQueue: config.TEMPORAL_TASK_QUEUE,
+          listener: db.listener,
+          pollMs: config.NOTIFY_DISPATCH_POLL_MS,
+          slaSweepMs: config.NOTIFY_SLA_SWEEP_MS,
+          logger,
+        });
   logger.info({ role, taskQueue: config.TEMPORAL_TASK_QUEUE, browserTaskQueue: config.TEMPORAL_BROWSER_TASK_QUEUE }, 'worker running');
   return async () => {
     // Shutdown cancels running activities: the browser scanners close Chromium on that signal.
+    // First and synchronously: the SDK drains the workers on the same signal, and shutdown() of a
+    // draining worker throws.
     for (const worker of workers) worker.shutdown();
+    await dispatcher?.stop();
     await running;
     await metricsServer.close();
     await connection.close();

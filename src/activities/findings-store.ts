@@ -1,9 +1,10 @@
 import type { DetectedFinding } from '../checks/types.ts';
 import { statusOnRedetection } from '../domain/lifecycle.ts';
 import { severityFor, withCheckSeverity } from '../domain/policy.ts';
-import type { FindingDomain } from '../generated/prisma/enums.ts';
+import type { FindingDomain, Severity } from '../generated/prisma/enums.ts';
 import type { Prisma } from '../generated/prisma/client.ts';
 import type { Db } from '../platform/db.ts';
+import { recordNotificationEvent } from '../services/notification-outbox.ts';
 import { openRegression } from '../services/regressions.ts';
 
 export interface ScanContext {
@@ -96,6 +97,7 @@ async function upsertFinding(tx: Tx, scan: ScanContext, domain: FindingDomain, p
     await tx.findingEvent.create({
       data: { ...eventBase(created, actor), kind: 'detected', status: 'new', severity: assigned.severity },
     });
+    if (created.severity === 'critical') await recordCriticalDetected(tx, created, scan.scanRunId, pageUrl);
     return created.id;
   }
   if (existing.last_seen_scan_id === scan.scanRunId) return existing.id;
@@ -124,6 +126,7 @@ async function upsertFinding(tx: Tx, scan: ScanContext, domain: FindingDomain, p
     await tx.findingEvent.create({
       data: { ...eventBase(updated, actor), kind: 'severity_changed', from_severity: existing.severity, status, severity: updated.severity },
     });
+    if (updated.severity === 'critical') await recordCriticalDetected(tx, updated, scan.scanRunId, pageUrl);
   }
   if (redetectedStatus) {
     await openRegression(tx, { orgId: scan.orgId, projectId: scan.projectId, findingId: existing.id, trigger: 'scan_detected', scanRunId: scan.scanRunId });
@@ -132,6 +135,22 @@ async function upsertFinding(tx: Tx, scan: ScanContext, domain: FindingDomain, p
     });
   }
   return existing.id;
+}
+
+/** finding.critical_detected: a new critical finding, or one a rescan made critical. */
+function recordCriticalDetected(
+  tx: Tx,
+  f: { id: string; org_id: string; project_id: string; title: string; domain: FindingDomain; check_id: string; severity: Severity },
+  scanRunId: string,
+  pageUrl: string,
+) {
+  return recordNotificationEvent(tx, {
+    orgId: f.org_id,
+    projectId: f.project_id,
+    type: 'finding.critical_detected',
+    severity: f.severity,
+    data: { finding_id: f.id, title: f.title.slice(0, 300), domain: f.domain, check_id: f.check_id, severity: f.severity, scan_run_id: scanRunId, url: pageUrl },
+  });
 }
 
 function eventBase(f: { id: string; org_id: string; project_id: string; priority_score: number }, actor: string) {

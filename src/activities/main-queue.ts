@@ -6,6 +6,7 @@ import type { SafeFetcher } from '../gather/safe-fetch.ts';
 import { createAnalysisActivities } from './analysis.ts';
 import type { BrowserShare } from './browser-share.ts';
 import { createIntegrationActivities } from './integrations.ts';
+import { createNotificationActivities } from './notifications.ts';
 import { createPageCaptureActivities } from './page-capture.ts';
 import { resolveInstanceSecret } from '../platform/crypto.ts';
 import { createReportActivities } from './reports/index.ts';
@@ -50,5 +51,6 @@ export function createMainQueueActivities({ prisma, config, fetcher, metrics }: 
     ...createReportActivities({ prisma, config, fetcher }),
     ...createSweeperActivities(prisma, metrics),
     ...createIntegrationActivities({ prisma, config, secret: resolveInstanceSecret(config) }),
+    ...createNotificationActivities(prisma, config, fetcher),
   };
 }

@@ -7,6 +7,7 @@ import type { FindingDomain, Severity } from '../generated/prisma/enums.ts';
 import type { Db } from '../platform/db.ts';
 import { countFinished, type WorkerMetrics } from '../platform/metrics.ts';
 import { refundScanRunCharge } from '../services/ai-quota.ts';
+import { recordScanEnd } from '../services/notification-outbox.ts';
 import { appendEndEvent, appendScanEvent } from '../services/scan-events.ts';
 
 /** Characters of a failed slot's error that are kept (and streamed). */
@@ -139,7 +140,14 @@ export function createScanRunActivities(
             failure_reason: status === 'failed' ? 'every scanner failed' : null,
           },
         });
-        if (count) await appendEndEvent(tx, scanRunId, status);
+        if (count) {
+          await appendEndEvent(tx, scanRunId, status);
+          await recordScanEnd(tx, scanRunId, status, {
+            health_score: summary?.health_score ?? null,
+            findings: findings.length,
+            failure_reason: status === 'failed' ? 'every scanner failed' : null,
+          });
+        }
         await tx.pageSnapshot.deleteMany({ where: { scan_run_id: scanRunId } });
         return count;
       });
@@ -159,7 +167,10 @@ export function createScanRunActivities(
           where: { id: scanRunId, status: { in: ['queued', 'running'] } },
           data: { status: 'failed', failure_reason: reason.slice(0, 1_000), finished_at: new Date() },
         });
-        if (count) await appendEndEvent(tx, scanRunId, 'failed');
+        if (count) {
+          await appendEndEvent(tx, scanRunId, 'failed');
+          await recordScanEnd(tx, scanRunId, 'failed', { health_score: null, findings: 0, failure_reason: reason.slice(0, 300) });
+        }
         return count;
       });
       countFinished(metrics, 'failed', count);
@@ -213,3 +224,4 @@ function summarize(findings: { domain: FindingDomain; severity: Severity }[], fi
     domain_scores: domainScores,
   };
 }
+

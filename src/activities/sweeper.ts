@@ -3,6 +3,7 @@ import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Db } from '../platform/db.ts';
 import { countFinished, type WorkerMetrics } from '../platform/metrics.ts';
 import { refundScanRunCharge } from '../services/ai-quota.ts';
+import { recordScanEnd } from '../services/notification-outbox.ts';
 import { appendEndEvent } from '../services/scan-events.ts';
 import { failPendingVerification } from '../services/verification-decisions.ts';
 
@@ -51,7 +52,10 @@ export function createSweeperActivities(prisma: Db, metrics?: WorkerMetrics) {
             where: { id: run.id, status: { in: ['queued', 'running'] } },
             data: { status: 'failed', failure_reason: closedReason('scan', found), finished_at: new Date() },
           });
-          if (closed.count) await appendEndEvent(tx, run.id, 'failed');
+          if (closed.count) {
+            await appendEndEvent(tx, run.id, 'failed');
+            await recordScanEnd(tx, run.id, 'failed', { health_score: null, findings: 0, failure_reason: closedReason('scan', found) });
+          }
           return closed.count;
         });
         countFinished(metrics, 'failed', count);

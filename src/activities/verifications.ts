@@ -11,6 +11,7 @@ import type { SafeFetcher } from '../gather/safe-fetch.ts';
 import { gatherSecurityArtifacts, gatherSeoArtifacts } from '../gather/site-probes.ts';
 import type { Config } from '../platform/config.ts';
 import type { Db } from '../platform/db.ts';
+import { recordVerificationResult } from '../services/notification-outbox.ts';
 import { approveVerification, failPendingVerification, reopenVerification, type DecisionOutcome } from '../services/verification-decisions.ts';
 import type { BrowserShare } from './browser-share.ts';
 
@@ -72,7 +73,10 @@ export function createVerificationActivities(prisma: Db, config: Config, fetcher
         }
         return checks.every((c) => c.status === 'passed') ? 'passed' : 'failed';
       });
-      await prisma.verification.updateMany({ where: { id: verificationId, result: 'pending' }, data: { result } });
+      await prisma.$transaction(async (tx) => {
+        const { count } = await tx.verification.updateMany({ where: { id: verificationId, result: 'pending' }, data: { result } });
+        if (count) await recordVerificationResult(tx, verificationId, result, 'evaluated');
+      });
       return { result };
     },
 

@@ -14,6 +14,7 @@ import { findingsRouter } from './routes/findings.ts';
 import { healthRouter } from './routes/health.ts';
 import { integrationsRouter } from './routes/integrations.ts';
 import { metricsRouter } from './routes/metrics.ts';
+import { notificationsRouter } from './routes/notifications.ts';
 import { policiesRouter } from './routes/policies.ts';
 import { publicRouter } from './routes/public.ts';
 import { reportsRouter } from './routes/reports.ts';
@@ -75,6 +76,7 @@ export function createApp(deps: ApiDeps): Express {
   audit.use(reportsRouter(deps));
   audit.use(commandCenterRouter(deps));
   audit.use(integrationsRouter(deps));
+  audit.use(notificationsRouter(deps));
   app.use(AUDIT_BASE, routeBase(AUDIT_BASE), audit);
 
   app.use(notFoundHandler);

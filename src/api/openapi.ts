@@ -5,7 +5,9 @@ import { PROVIDERS } from '../integrations/providers.ts';
 import {
   bulkEditFindingsBody,
   connectIntegrationBody,
+  createChannelBody,
   createTaskBody,
+  deliveryListQuery,
   editFindingBody,
   exportReportBody,
   findingListQuery,
@@ -23,9 +25,12 @@ import {
 } from './schemas/requests.ts';
 import {
   bulkEditResultSchema,
+  channelSchema,
   commandCenterSchema,
   connectedIntegrationSchema,
   integrationListSchema,
+  createdChannelSchema,
+  deliverySchema,
   dataEnvelope,
   errorCodeSchema,
   errorEnvelope,
@@ -373,6 +378,48 @@ function auditPaths(): ZodOpenApiPathsObject {
         ok: ok(200, 'The envelope and its decoded statement', dataEnvelope(reportEvidenceSchema), 'audit'),
       }),
     },
+    [`${AUDIT_PATH}/channels`]: {
+      post: audit({
+        tag: 'Notifications',
+        summary: 'Add a notification channel (slack, email or webhook)',
+        description: "The config is encrypted at rest and never returned; a URL must pass the SSRF guard (and does again at every send). A webhook's signing secret is in this answer only.",
+        scope: 'audit:write',
+        body: createChannelBody,
+        ok: ok(201, 'The channel', dataEnvelope(createdChannelSchema), 'audit'),
+      }),
+      get: audit({ tag: 'Notifications', summary: "The project's channels", scope: 'audit:read', ok: ok(200, 'Every channel', listEnvelope(channelSchema), 'audit') }),
+    },
+    [`${AUDIT_PATH}/channels/{channel_id}`]: {
+      delete: audit({
+        tag: 'Notifications',
+        summary: 'Delete a channel',
+        description: 'Its deliveries stay as receipts; one still pending fails at its next attempt.',
+        scope: 'audit:write',
+        params: { channel_id: idParam('The channel') },
+        ok: ok(200, 'Deleted', dataEnvelope(z.object({ id: z.uuid(), deleted: z.literal(true) })), 'audit'),
+      }),
+    },
+    [`${AUDIT_PATH}/notifications/deliveries`]: {
+      get: audit({
+        tag: 'Notifications',
+        summary: 'Delivery receipts, newest first',
+        description: 'One per (event, channel) (and per report share): status, attempts, last error, response code.',
+        scope: 'audit:read',
+        query: deliveryListQuery,
+        ok: ok(200, 'A page of deliveries', listEnvelope(deliverySchema), 'audit'),
+      }),
+    },
+    [`${AUDIT_PATH}/notifications/deliveries/{delivery_id}/retry`]: {
+      post: audit({
+        tag: 'Notifications',
+        summary: 'Send a failed delivery again',
+        description: 'Starts a NotificationWorkflow for this delivery alone; only a failed event delivery (409 otherwise).',
+        scope: 'audit:write',
+        params: { delivery_id: idParam('The delivery') },
+        ok: ok(202, 'The delivery, and the workflow that sends it', dataEnvelope(deliverySchema.extend({ workflow_id: z.string() })), 'audit'),
+        errors: ['conflict'],
+      }),
+    },
     [`${AUDIT_PATH}/command-center`]: {
       get: audit({ tag: 'Command center', summary: 'The project at a glance', scope: 'audit:read', ok: ok(200, 'The blocks', dataEnvelope(commandCenterSchema), 'audit') }),
     },
@@ -570,6 +617,11 @@ const OPERATION_IDS: Record<string, string> = {
   'GET …/integrations': 'listIntegrations',
   'POST …/integrations/{provider}/connect': 'connectIntegration',
   'POST …/integrations/{provider}/sync': 'syncIntegration',
+  'POST …/channels': 'createChannel',
+  'GET …/channels': 'listChannels',
+  'DELETE …/channels/{channel_id}': 'deleteChannel',
+  'GET …/notifications/deliveries': 'listDeliveries',
+  'POST …/notifications/deliveries/{delivery_id}/retry': 'retryDelivery',
 };
 
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;

@@ -98,6 +98,14 @@ export const envSchema = z.object({
   /** smtp[s]://[user:pass@]host:port for `reports/share` by email; unset, that channel is refused. */
   SMTP_URL: z.string().regex(/^smtps?:\/\/[^/]/, 'must be an smtp:// or smtps:// URL').optional(),
   SMTP_FROM: z.string().min(3).default('Sitewarden <sitewarden@localhost>'),
+  /** Notifications (docs/notifications.md): the first retry's delay (doubling up to a minute) and the attempts per delivery. */
+  NOTIFY_RETRY_INITIAL_MS: positiveInt.min(10).max(60_000).default(2_000),
+  NOTIFY_MAX_ATTEMPTS: positiveInt.max(50).default(8),
+  /** Per attempt: the receiver's answer must come within this (a webhook, Slack, the SMTP session). */
+  NOTIFY_SEND_TIMEOUT_MS: positiveInt.min(100).max(120_000).default(10_000),
+  /** The dispatcher polls the outbox this often besides waking on NOTIFY; it sweeps task SLAs every NOTIFY_SLA_SWEEP_MS. */
+  NOTIFY_DISPATCH_POLL_MS: positiveInt.min(50).max(60_000).default(2_000),
+  NOTIFY_SLA_SWEEP_MS: positiveInt.min(100).max(3_600_000).default(60_000),
   /**
    * Prometheus text: the API serves it at GET /metrics, each worker on its own port (0: a free
    * one, logged). With a token set, both ask for `Authorization: Bearer <token>` (docs/deploy.md).

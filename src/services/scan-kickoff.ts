@@ -8,6 +8,7 @@ import { runSearchAttributes, summary } from '../platform/search-attributes.ts';
 import { startOnce } from '../platform/temporal.ts';
 import type { ScanWorkflow } from '../workflows/scan.ts';
 import { kickoff } from './kickoff.ts';
+import { recordScanEnd } from './notification-outbox.ts';
 import { appendEndEvent } from './scan-events.ts';
 
 export const scanWorkflowId = (scanRunId: string) => `scan-${scanRunId}`;
@@ -76,7 +77,10 @@ export function kickoffScan(prisma: Db, temporal: Client, config: ScanConfig, sc
         // The kickoff refunds the unit itself: the run no longer holds it.
         data: { status: 'failed', failure_reason: 'the scan could not be started', finished_at: new Date(), ai_charge_period: null },
       });
-      if (count) await appendEndEvent(tx, id, 'failed');
+      if (count) {
+        await appendEndEvent(tx, id, 'failed');
+        await recordScanEnd(tx, id, 'failed', { health_score: null, findings: 0, failure_reason: 'the scan could not be started' });
+      }
     },
     notStartedMessage: 'The scan could not be started; try again shortly',
   });

@@ -3,6 +3,7 @@ import { OPEN_REGRESSION_STATUS, OPEN_TASK_STATUSES } from '../domain/lifecycle.
 import type { Db } from '../platform/db.ts';
 import { refundAiUnit } from './ai-quota.ts';
 import { changeFinding } from './finding-changes.ts';
+import { recordVerificationResult } from './notification-outbox.ts';
 import { openRegression } from './regressions.ts';
 
 export type DecisionOutcome = { ok: true } | { ok: false; message: string };
@@ -75,6 +76,7 @@ export function reopenVerification(prisma: Db, verificationId: string, actor: { 
     if (other) return refuse(`the finding has another open task (${other.id}); continue the work there`);
     const now = new Date();
     const verification = await tx.verification.update({ where: { id: verificationId }, data: { result: 'failed', reopened_at: now } });
+    if (v.result === 'passed') await recordVerificationResult(tx, verificationId, 'failed', 'reopened');
     await tx.task.update({ where: { id: v.task_id }, data: { status: 'in_progress' } });
     const finding = await changeFinding(tx, v.finding_id, { status: 'in_progress' }, actor.label);
     await openRegression(tx, {
@@ -107,6 +109,7 @@ export async function failPendingVerification(prisma: Db, verificationId: string
     const { checks: stored } = await tx.verification.findUniqueOrThrow({ where: { id: verificationId }, select: { checks: true } });
     const checks = (stored as VerificationCheck[]).map((c) => (c.status === 'running' ? settledCheck(c.key, false, detail) : c));
     await tx.verification.update({ where: { id: verificationId }, data: { result: 'failed', checks, ai_charged_period: null } });
+    await recordVerificationResult(tx, verificationId, 'failed', 'evaluation_failed');
     if (row.ai_charged_period) await refundAiUnit(tx, { charged: true, orgId: row.org_id, periodStart: new Date(`${row.ai_charged_period}T00:00:00Z`) });
     return true;
   });

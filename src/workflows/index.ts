@@ -4,3 +4,4 @@ export { VerificationWorkflow } from './verification.ts';
 export { ReportExportWorkflow, ReportShareWorkflow } from './report-export.ts';
 export { SweeperWorkflow } from './sweeper.ts';
 export { IntegrationSyncWorkflow } from './integration-sync.ts';
+export { NotificationWorkflow } from './notification.ts';

@@ -9,6 +9,7 @@ import { activeSigningKey, rotateSigningKey, SigningKeyUnavailable } from '../..
 import { METHODS, responseProblems } from '../support/openapi-contract.ts';
 import { startStack, type Stack } from '../support/stack.ts';
 import { createTenant, type Tenant } from '../support/tenants.ts';
+import { startReceiver, type Receiver } from '../support/receivers.ts';
 import { startFakeGitHub } from '../support/trackers/github.ts';
 import type { FakeTracker } from '../support/trackers/server.ts';
 
@@ -54,6 +55,7 @@ async function startMutableSite(): Promise<MutableSite> {
 let stack: Stack;
 let site: MutableSite;
 let github: FakeTracker;
+let hook: Receiver;
 let storageDir: string;
 let t: Tenant;
 let client: any;
@@ -64,7 +66,11 @@ beforeAll(async () => {
   storageDir = await mkdtemp(join(tmpdir(), 'sitewarden-openapi-client-'));
   site = await startMutableSite();
   github = await startFakeGitHub({ token: 'ghp_genericClientToken1', owner: 'acme', repo: 'website' });
-  stack = await startStack({ STORAGE_DIR: storageDir, PUBLIC_BASE_URL, VERIFICATION_DECISION_WINDOW_SECONDS: '60' });
+  hook = await startReceiver('webhook');
+  stack = await startStack(
+    { STORAGE_DIR: storageDir, PUBLIC_BASE_URL, VERIFICATION_DECISION_WINDOW_SECONDS: '60', NOTIFY_RETRY_INITIAL_MS: '100', NOTIFY_DISPATCH_POLL_MS: '200' },
+    { dispatcher: true },
+  );
   const secret = resolveInstanceSecret(stack.config);
   await activeSigningKey(stack.db.prisma, secret).catch((err) => {
     if (!(err instanceof SigningKeyUnavailable)) throw err;
@@ -83,6 +89,7 @@ afterAll(async () => {
   await stack?.close();
   await site?.close();
   await github?.close();
+  await hook?.close();
   await rm(storageDir, { recursive: true, force: true });
 });
 
@@ -141,10 +148,13 @@ it('calls every operation of the document through a generic client, each answeri
   expect(data(await op('editFinding', { finding_id: others[0].id }, { status: 'triaged' })).status).toBe('triaged');
   await op('bulkEditFindings', {}, { ids: others.slice(0, 2).map((f: any) => f.id), severity: 'low' });
 
-  // The policy: read, replace with itself renamed, simulate.
+  // A webhook channel, and the policy: read, replace (exports routed to the webhook), simulate.
+  const channel = data(await op('createChannel', {}, { type: 'webhook', name: 'generic-hook', config: { url: hook.url } }));
+  expect(data(await op('listChannels')).map((c: any) => c.id)).toContain(channel.id);
   const policy = data(await op('getPolicy'));
-  await op('replacePolicy', {}, { name: 'Through a generic client', config: policy.config });
-  await op('testPolicy', {}, { config: policy.config });
+  const config = { ...policy.config, alert_routing: { 'report.exported': ['generic-hook'] } };
+  await op('replacePolicy', {}, { name: 'Through a generic client', config });
+  await op('testPolicy', {}, { config });
 
   // A task for the header finding; the page is fixed; a verification passes and is approved, then reopened.
   const task = data(await op('createTask', {}, { finding_id: xcto.id, priority: 'high' }));
@@ -162,6 +172,7 @@ it('calls every operation of the document through a generic client, each answeri
   // Reports: summary, an export followed to its file, its evidence, a share link and what it shows.
   await op('getReportSummary');
   await op('getCommandCenter');
+  hook.script = [410]; // the first delivery is refused for good, so it can be retried below
   const report = data(await op('exportReport', {}, { format: 'json' }));
   const exported = await until(async () => data(await op('getReport', { report_id: report.id })), (r) => r.status !== 'queued' && r.status !== 'exporting');
   expect(exported.status).toBe('exported');
@@ -174,6 +185,13 @@ it('calls every operation of the document through a generic client, each answeri
   const shareUrl: string = share.share_url;
   expect(shareUrl).toEqual(expect.stringContaining('/api/v1/shared/reports/'));
   await op('viewSharedReport', { token: new URL(shareUrl).pathname.split('/').pop() });
+
+  // Notifications: the export's delivery failed (410), is retried, and arrives.
+  const failed = await until(async () => data(await op('listDeliveries', { status: 'failed' })), (rows) => rows.length > 0);
+  await op('retryDelivery', { delivery_id: failed[0].id });
+  await until(async () => data(await op('listDeliveries', { status: 'delivered' })), (rows) => rows.some((d: any) => d.id === failed[0].id));
+  expect(hook.requests.map((r) => JSON.parse(r.body).type)).toEqual(['report.exported', 'report.exported']);
+  await op('deleteChannel', { channel_id: channel.id });
 
   // Integrations: the eight rows, GitHub connected (its local fake) and synced to its end.
   expect(data(await op('listIntegrations')).map((row: any) => row.provider)).toContain('github');

@@ -220,6 +220,8 @@ describe('POST policies/test', () => {
         { finding_id: title.id, title: title.title, domain: 'seo', check_id: 'seo.title_missing', from: 'critical', to: 'medium', rule: null },
         { finding_id: label.id, title: label.title, domain: 'accessibility', check_id: 'accessibility.axe.label', from: 'high', to: 'medium', rule: 'severity_rules.accessibility.axe' },
       ],
+      // No alert_routing in this config: no event reaches a channel (docs/notifications.md).
+      alert_routing: { routes: [], unmatched_entries: [], unknown_keys: [] },
     });
     expect(await snapshot(t)).toEqual(before);
   });

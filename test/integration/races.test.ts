@@ -189,6 +189,9 @@ describe('a workflow that does not start', () => {
     expect(scanAnswer.body).toMatchObject({ data: null, error: { code: 'unavailable', message: 'The scan could not be started; try again shortly' } });
     const runs = await stack.db.prisma.scanRun.findMany({ where: { org_id: t.orgId }, orderBy: { inserted_at: 'desc' } });
     expect(runs[0]).toMatchObject({ status: 'failed', failure_reason: 'the scan could not be started' });
+    // Its scan.failed event, written with the compensation (docs/notifications.md).
+    const failedEvents = await stack.db.prisma.notificationEvent.findMany({ where: { org_id: t.orgId, type: 'scan.failed' } });
+    expect(failedEvents.map((e) => (e.data as { scan_run_id: string }).scan_run_id)).toEqual([runs[0]!.id]);
 
     const verification = await call('POST', `${broken}/verifications/run`, { key: t.writeKey, body: { task_id: task.body.data.id } });
     expect(verification.status).toBe(503);

@@ -13,7 +13,7 @@
  * (`temporal workflow show --output json`). Record with the code that is deployed, before changing
  * a workflow: the histories stand for the runs in flight during the next deploy.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type OutgoingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -28,6 +28,8 @@ import { activeSigningKey, rotateSigningKey, SigningKeyUnavailable } from '../..
 import { reportShareWorkflowId } from '../../src/reports/kickoff.ts';
 import { integrationSyncWorkflowId } from '../../src/services/integrations.ts';
 import { startFakeGitHub } from '../support/trackers/github.ts';
+import { recordNotificationEvent } from '../../src/services/notification-outbox.ts';
+import { startReceiver } from '../support/receivers.ts';
 import { startFakeAnthropic, type FakeLlm } from '../support/fake-llm.ts';
 import { historyToJson } from '../support/histories.ts';
 import { startFixtureSite, type FixtureSite } from '../support/fixture-site.ts';
@@ -371,6 +373,43 @@ async function recordIntegrations(databaseUrl: string) {
   }
 }
 
+/** Stack C: the outbox relay and a NotificationWorkflow per event, against local receivers. */
+async function recordNotifications(databaseUrl: string) {
+  if (!wanted('notification')) return;
+  const stack = await startStack({ DATABASE_URL: databaseUrl, NOTIFY_RETRY_INITIAL_MS: '100', NOTIFY_DISPATCH_POLL_MS: '200' }, { dispatcher: true });
+  const [hook, slack] = await Promise.all([startReceiver('webhook'), startReceiver('slack')]);
+  try {
+    const t = await createTenant(stack.db.prisma, stack.baseUrl);
+    for (const [type, name, config] of [
+      ['webhook', 'hook', { url: hook.url }],
+      ['slack', 'slack', { webhook_url: slack.url }],
+    ] as const) {
+      const res = await call('POST', `${t.audit}/channels`, { key: t.writeKey, body: { type, name, config } });
+      if (res.status !== 201) throw new Error(`channel refused: ${res.status} ${res.text}`);
+    }
+    await call('PUT', `${t.audit}/policies/current`, { key: t.writeKey, body: { name: 'notify', config: { alert_routing: { 'verification.failed': ['webhook', 'slack'] } } } });
+    const emit = () =>
+      stack.db.prisma.$transaction((tx) =>
+        recordNotificationEvent(tx, { orgId: t.orgId, projectId: t.projectId, type: 'verification.failed', data: { verification_id: randomUUID(), result: 'failed', cause: 'evaluated' } }),
+      );
+    const settled = async (eventId: string) => {
+      const handle = stack.temporal.client.workflow.getHandle(`notification-${eventId}`);
+      await eventually(() => handle.describe().then((d) => d.status.name, () => 'NOT_FOUND'), (status) => status === 'COMPLETED', 60_000);
+      return handle;
+    };
+    // The webhook answers 500 once (a retry with backoff), Slack at once: both delivered.
+    hook.script = [500];
+    await save('notification-delivered', await settled(await emit()));
+    // A revoked Slack hook (404, permanent) and a webhook that refuses (410): both failed.
+    hook.script = [410];
+    slack.script = [404];
+    await save('notification-failed', await settled(await emit()));
+  } finally {
+    await stack.close();
+    await Promise.all([hook.close(), slack.close()]);
+  }
+}
+
 async function main() {
   if (!process.env.TEMPORAL_CLI) throw new Error('run it through ./scripts/record-histories (TEMPORAL_CLI, CHROME_PATH, DATABASE_URL)');
   const work = mkdtempSync(join(tmpdir(), 'sitewarden-record-'));
@@ -386,6 +425,7 @@ async function main() {
     await recordIntegrations(databaseUrl);
     await recordMain(databaseUrl, site, anthropic, smtp, join(work, 'storage'));
     await recordFailures(databaseUrl, site, work);
+    await recordNotifications(databaseUrl);
   } finally {
     await Promise.all([site.close(), anthropic.close(), smtp.close()]);
     await dropDatabase(databaseUrl);

@@ -12,6 +12,7 @@ import { createLogger, type Logger } from '../../src/platform/logger.ts';
 import { serializeScanRun } from '../../src/api/serializers/scan-run.ts';
 import { createScanEventHub, type ScanEventHub } from '../../src/services/scan-event-hub.ts';
 import { createWorkers } from '../../src/worker-setup.ts';
+import { startNotificationDispatcher, type Dispatcher } from '../../src/notifications/dispatcher.ts';
 import { startTemporal, workflowBundle } from './temporal.ts';
 
 export interface Stack {
@@ -31,7 +32,7 @@ export interface Stack {
  * Each stack has its own task queues; env overrides tune limits. Fixture sites on 127.0.0.1
  * are allowlisted.
  */
-export async function startStack(env: Record<string, string> = {}, options: { worker?: boolean; logger?: Logger } = {}): Promise<Stack> {
+export async function startStack(env: Record<string, string> = {}, options: { worker?: boolean; logger?: Logger; dispatcher?: boolean } = {}): Promise<Stack> {
   const temporal = await startTemporal();
   const queue = `test-${randomUUID()}`;
   const config = loadConfig({
@@ -71,6 +72,20 @@ export async function startStack(env: Record<string, string> = {}, options: { wo
     workers = await createWorkers({ connection: temporal.nativeConnection, config, prisma: db.prisma, fetcher, workflowBundle: workflowBundle() });
     running = Promise.all(workers.map((w) => w.run()));
   }
+  // The outbox relay, as a main worker process runs it (src/worker.ts). Only when asked: test files
+  // share one database but not one Temporal, and a relay dispatches every stack's events to its own.
+  const dispatcher: Dispatcher | undefined =
+    options.dispatcher
+      ? startNotificationDispatcher({
+          prisma: db.prisma,
+          client: temporal.client,
+          taskQueue: queue,
+          listener: db.listener,
+          pollMs: config.NOTIFY_DISPATCH_POLL_MS,
+          slaSweepMs: config.NOTIFY_SLA_SWEEP_MS,
+          logger,
+        })
+      : undefined;
 
   return {
     baseUrl,
@@ -80,6 +95,7 @@ export async function startStack(env: Record<string, string> = {}, options: { wo
     scanEvents: hubs[0]!,
     startAnotherApi: listen,
     async close() {
+      await dispatcher?.stop();
       for (const worker of workers) worker.shutdown();
       await running;
       for (const hub of hubs) hub.close();

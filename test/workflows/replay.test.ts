@@ -39,6 +39,8 @@ const REQUIRED = [
   'integration-sync/integration-sync-connected',
   'integration-sync/integration-sync-resync',
   'integration-sync/integration-sync-error',
+  'notification/notification-delivered',
+  'notification/notification-failed',
 ];
 
 function storedHistories(dir = ROOT): string[] {

@@ -23,6 +23,7 @@ import { burnDownDates } from '../../domain/report-summary.ts';
 import { loadMetrics } from '../../reports/summary-queries.ts';
 import { heartbeating } from '../heartbeat.ts';
 import { copyFindingSource, openFindingSource, type FindingSource } from './finding-source.ts';
+import { recordNotificationEvent } from '../../services/notification-outbox.ts';
 
 export interface ExportPlan {
   format: ReportFormat;
@@ -118,26 +119,36 @@ export function createReportExportActivities({ prisma, config, storage, secret }
         if (err instanceof StorageError && err.permanent) throw ApplicationFailure.nonRetryable(err.message, 'StorageRefused');
         throw err;
       }
-      await prisma.report.updateMany({
-        where: { id: reportId, status: 'exporting' },
-        data: {
-          status: 'exported',
-          storage_key: artifact.storageKey,
-          sha256: artifact.sha256,
-          evidence: envelope as unknown as Prisma.InputJsonObject,
-          failure_reason: null,
-          snapshot: {
-            ...(report.snapshot as Prisma.JsonObject),
-            ...artifact.metrics,
-            health_score: artifact.healthScore,
-            exported_at: artifact.exportedAt,
-            finding_count: artifact.findingCount,
-            findings_total: artifact.findingsTotal,
-            size_bytes: artifact.bytes,
-            content_type: artifact.contentType,
-            scan_run_ids: artifact.scanRuns.map((run) => run.id),
+      await prisma.$transaction(async (tx) => {
+        const { count } = await tx.report.updateMany({
+          where: { id: reportId, status: 'exporting' },
+          data: {
+            status: 'exported',
+            storage_key: artifact.storageKey,
+            sha256: artifact.sha256,
+            evidence: envelope as unknown as Prisma.InputJsonObject,
+            failure_reason: null,
+            snapshot: {
+              ...(report.snapshot as Prisma.JsonObject),
+              ...artifact.metrics,
+              health_score: artifact.healthScore,
+              exported_at: artifact.exportedAt,
+              finding_count: artifact.findingCount,
+              findings_total: artifact.findingsTotal,
+              size_bytes: artifact.bytes,
+              content_type: artifact.contentType,
+              scan_run_ids: artifact.scanRuns.map((run) => run.id),
+            },
           },
-        },
+        });
+        if (count) {
+          await recordNotificationEvent(tx, {
+            orgId: report.org_id,
+            projectId: report.project_id,
+            type: 'report.exported',
+            data: { report_id: reportId, format: report.format, sha256: artifact.sha256, finding_count: artifact.findingCount, size_bytes: artifact.bytes },
+          });
+        }
       });
     },
 

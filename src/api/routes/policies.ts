@@ -1,5 +1,7 @@
 import { Router } from 'express';
+import { routingPreview } from '../../domain/notifications.ts';
 import { simulatePolicy } from '../../domain/policy.ts';
+import { listChannels } from '../../services/notification-channels.ts';
 import { currentPolicy, openFindingsForSimulation, replaceCurrentPolicy } from '../../services/current-policy.ts';
 import type { ApiDeps } from '../deps.ts';
 import { sendData } from '../envelope.ts';
@@ -26,8 +28,8 @@ export function policiesRouter({ db }: ApiDeps): Router {
   // A what-if that writes nothing, so a read key may ask it.
   router.post('/policies/test', requireScope('audit:read'), async (req, res) => {
     const { config } = parseBody(req, testPolicyBody);
-    const findings = await openFindingsForSimulation(prisma, res.locals.tenant);
-    sendData(res, 200, simulatePolicy(findings, config));
+    const [findings, channels] = await Promise.all([openFindingsForSimulation(prisma, res.locals.tenant), listChannels(prisma, res.locals.tenant)]);
+    sendData(res, 200, { ...simulatePolicy(findings, config), alert_routing: routingPreview(config, channels) });
   });
 
   return router;

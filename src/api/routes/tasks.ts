@@ -77,7 +77,7 @@ export function tasksRouter({ db }: ApiDeps): Router {
       }
       return tx.task.update({
         where: { id: task.id },
-        data: { ...fields, ...(status ? { status } : {}), ...(slaDueAt !== undefined ? { sla_due_at: date(slaDueAt) } : {}) },
+        data: { ...fields, ...(status ? { status } : {}), ...(slaDueAt !== undefined ? { sla_due_at: date(slaDueAt), sla_breached_at: null } : {}) },
       });
     });
     sendData(res, 200, serializeTask(updated));

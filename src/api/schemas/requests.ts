@@ -3,6 +3,7 @@ import { MAX_RULE_KEY_CHARS, MAX_SEVERITY_RULES } from '../../domain/policy.ts';
 import { SCANNERS } from '../../domain/scanners.ts';
 import type { FindingEdit } from '../../domain/finding-edits.ts';
 import { FindingDomain, FindingStatus, ReportFormat, Severity, TaskPriority, TaskStatus } from '../../generated/prisma/enums.ts';
+import { channelConfigSchemas } from '../../domain/notifications.ts';
 import { cursorPageQuery, storedJsonObject } from '../validation.ts';
 
 /**
@@ -214,3 +215,26 @@ export const connectIntegrationBody = z
     }),
   })
   .meta({ id: 'ConnectIntegrationRequest' });
+// ── notifications ───────────────────────────────────────────────────────────────────────────
+
+const channelName = z.string().trim().min(1).max(100);
+
+/** One member per type; the service checks a URL against the SSRF guard besides (services/notification-channels.ts). */
+export const createChannelBody = z
+  .discriminatedUnion('type', [
+    z.strictObject({ type: z.literal('slack'), name: channelName, config: channelConfigSchemas.slack }),
+    z.strictObject({ type: z.literal('webhook'), name: channelName, config: channelConfigSchemas.webhook }),
+    z.strictObject({ type: z.literal('email'), name: channelName, config: channelConfigSchemas.email }),
+  ])
+  .meta({
+    id: 'CreateChannelRequest',
+    description: 'slack {webhook_url}, webhook {url}, email {to}; encrypted at rest, never returned',
+    example: { type: 'webhook', name: 'ops-hook', config: { url: 'https://hooks.example.com/sitewarden' } },
+  });
+
+export const deliveryListQuery = cursorPageQuery.extend({
+  status: z.enum(['pending', 'sending', 'delivered', 'failed']).optional(),
+  channel_id: z.uuid().optional(),
+  event_id: z.uuid().optional(),
+  event_type: z.string().min(1).max(64).optional(),
+});

@@ -22,6 +22,7 @@ import { ERROR_STATUS, type ErrorCode } from '../errors.ts';
 import type { serializeFinding, serializeRegression } from '../serializers/finding.ts';
 import type { serializePolicy } from '../serializers/policy.ts';
 import type { serializeTask, serializeVerification } from '../serializers/remediation.ts';
+import type { serializeChannel, serializeDelivery } from '../serializers/notification.ts';
 import type { serializeReport } from '../serializers/report.ts';
 import type { serializeScanRun } from '../serializers/scan-run.ts';
 import type { serializeConnectedIntegration, serializePlaceholderIntegration } from '../serializers/integration.ts';
@@ -292,6 +293,59 @@ export const policySchema = z
   })
   .meta({ id: 'Policy' });
 
+// ── notifications ───────────────────────────────────────────────────────────────────────────
+
+export const channelSchema = z
+  .object({
+    id: uuid,
+    type: z.enum(['slack', 'email', 'webhook']),
+    name: z.string(),
+    target: z.string().meta({ description: 'Where it goes, redacted (scheme and host, or the number of recipients)' }),
+    created_at: timestamp,
+    updated_at: timestamp,
+  })
+  .meta({ id: 'NotificationChannel' });
+
+export const createdChannelSchema = channelSchema
+  .extend({
+    signing_secret: z.string().nullable().meta({ description: 'Webhook only, and only in this answer: the key of Sitewarden-Signature' }),
+  })
+  .meta({ id: 'CreatedNotificationChannel' });
+
+export const deliverySchema = z
+  .object({
+    id: uuid,
+    event_id: uuid.nullable(),
+    event_type: z.string().nullable(),
+    channel_id: uuid.nullable(),
+    channel: z.enum(['slack', 'email', 'webhook']),
+    idempotency_key: z.string(),
+    target: z.string(),
+    status: z.enum(['pending', 'sending', 'delivered', 'failed']),
+    attempts: z.int(),
+    last_error: z.string().nullable(),
+    response_code: z.int().nullable(),
+    delivered_at: timestamp.nullable(),
+    created_at: timestamp,
+    updated_at: timestamp,
+  })
+  .meta({ id: 'NotificationDelivery' });
+
+export const routingPreviewSchema = z
+  .object({
+    routes: z.array(
+      z.object({
+        event_type: z.string(),
+        severity: z.enum(Severity).nullable(),
+        channels: z.array(z.object({ id: uuid, name: z.string(), type: z.enum(['slack', 'email', 'webhook']) })),
+        trace: z.array(z.object({ key: z.string(), entry: z.string(), channel_ids: z.array(uuid) })),
+      }),
+    ),
+    unmatched_entries: z.array(z.object({ key: z.string(), entry: z.string() })),
+    unknown_keys: z.array(z.string()),
+  })
+  .meta({ id: 'AlertRoutingPreview', description: "Which of the project's channels each event would reach under this config's alert_routing" });
+
 export const policySimulationSchema = z
   .object({
     simulated_findings: z.int(),
@@ -310,6 +364,7 @@ export const policySimulationSchema = z
         rule: z.string().nullable().meta({ description: 'The deciding key as a path, or null when no rule covers the finding any more' }),
       }),
     ),
+    alert_routing: routingPreviewSchema,
   })
   .meta({ id: 'PolicySimulation' });
 
@@ -466,3 +521,5 @@ keysMatch<KeysMatch<typeof serializeVerification, typeof verificationSchema>>();
 keysMatch<KeysMatch<typeof serializeReport, typeof reportSchema>>();
 keysMatch<KeysMatch<typeof serializeConnectedIntegration, typeof connectedIntegrationSchema>>();
 keysMatch<KeysMatch<typeof serializePlaceholderIntegration, typeof placeholderIntegrationSchema>>();
+keysMatch<KeysMatch<typeof serializeChannel, typeof channelSchema>>();
+keysMatch<KeysMatch<typeof serializeDelivery, typeof deliverySchema>>();
