@@ -18,7 +18,8 @@ export function LineChart({ title, xs, ys, yLabel, format }: { title: string; xs
         height: 200,
         legend: { show: false },
         cursor: { show: false },
-        scales: { x: { time: true } },
+        // One point alone would stretch the axis over years: a day either side instead.
+        scales: { x: { time: true, range: (_u, min, max) => (min === max ? [min - 86_400, max + 86_400] : [min, max]) } },
         axes: [{ stroke: '#333' }, { stroke: '#333', label: yLabel }],
         series: [{}, { label: yLabel, stroke: '#1f5fa8', width: 2, points: { show: true, size: 6 } }],
       },
