@@ -188,8 +188,17 @@ describe('the dashboard page and assets', () => {
   });
 
   it('serves only the files the build wrote, with a long cache', async () => {
-    const js = await fetch(`${base}/built/assets/index-Ab1.js`);
-    expect([js.status, js.headers.get('content-type'), js.headers.get('cache-control'), await js.text()]).toEqual([200, 'text/javascript; charset=utf-8', 'public, max-age=31536000, immutable', 'console.log(1)']);
+    const js = await fetch(`${base}/built/assets/index-Ab1.js`, { headers: { 'accept-encoding': 'identity' } });
+    expect([js.status, js.headers.get('content-type'), js.headers.get('cache-control'), js.headers.get('content-encoding'), await js.text()]).toEqual([
+      200,
+      'text/javascript; charset=utf-8',
+      'public, max-age=31536000, immutable',
+      null,
+      'console.log(1)',
+    ]);
+    // fetch asks for gzip and decodes it: the header says it was sent compressed.
+    const gz = await fetch(`${base}/built/assets/index-Ab1.js`);
+    expect([gz.headers.get('content-encoding'), gz.headers.get('vary'), await gz.text()]).toEqual(['gzip', 'accept-encoding', 'console.log(1)']);
     for (const probe of ['assets/nope.js', 'assets/..%2Fsecret.txt', 'assets/%2e%2e%2findex.html', 'assets/index-Ab1.js.map']) {
       const res = await fetch(`${base}/built/${probe}`);
       expect([probe, res.status]).toEqual([probe, 404]);

@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import path from 'node:path';
 import { Router, type Response } from 'express';
 import { ApiError, notFound } from '../errors.ts';
@@ -38,9 +39,15 @@ const ASSET_TYPES: Record<string, string> = { '.js': 'text/javascript; charset=u
 /** Vite's hashed names: a name the build did not write is a 404 before the disk is asked. */
 const ASSET_NAME = /^[A-Za-z0-9_-]+\.(?:js|css)$/;
 
+interface Asset {
+  body: Buffer;
+  /** Gzipped once, on first use: a third of the bytes for the bundle (docs/dashboard.md). */
+  gzip?: Buffer;
+}
+
 interface Built {
   index: Buffer;
-  assets: Set<string>;
+  assets: Map<string, Asset>;
 }
 
 function setSecurityHeaders(res: Response) {
@@ -49,14 +56,15 @@ function setSecurityHeaders(res: Response) {
 
 export function dashboardRouter(webDist = WEB_DIST): Router {
   const router = Router();
-  // Read on the first request: an API nobody opens the dashboard of never reads it, and a build
-  // made while the API runs (the set-up's) is picked up once a request finds it.
+  // Read on the first request (the files, ~130 KiB, are kept): an API nobody opens the dashboard
+  // of never reads them, and a build made while the API runs is picked up once a request finds it.
   let built: Built | undefined;
   const load = (): Built => {
     if (built) return built;
     try {
       const index = readFileSync(path.join(webDist, 'index.html'));
-      const assets = new Set(readdirSync(path.join(webDist, 'assets')).filter((name) => ASSET_NAME.test(name)));
+      const names = readdirSync(path.join(webDist, 'assets')).filter((name) => ASSET_NAME.test(name));
+      const assets = new Map(names.map((name) => [name, { body: readFileSync(path.join(webDist, 'assets', name)) } as Asset]));
       return (built = { index, assets });
     } catch {
       throw new ApiError('unavailable', 'The dashboard is not built: run the set-up (./scripts/dev) or npm run build');
@@ -73,11 +81,18 @@ export function dashboardRouter(webDist = WEB_DIST): Router {
 
   router.get('/assets/:file', (req, res) => {
     const file = req.params.file;
-    if (!ASSET_NAME.test(file) || !load().assets.has(file)) throw notFound();
+    const asset = ASSET_NAME.test(file) ? load().assets.get(file) : undefined;
+    if (!asset) throw notFound();
     setSecurityHeaders(res);
     res.setHeader('cache-control', 'public, max-age=31536000, immutable');
+    res.setHeader('vary', 'accept-encoding');
     res.type(ASSET_TYPES[path.extname(file)]!);
-    res.sendFile(path.join(webDist, 'assets', file));
+    if (/\bgzip\b/.test(req.get('accept-encoding') ?? '')) {
+      asset.gzip ??= gzipSync(asset.body, { level: 9 });
+      res.setHeader('content-encoding', 'gzip');
+      return void res.send(asset.gzip);
+    }
+    res.send(asset.body);
   });
 
   return router;

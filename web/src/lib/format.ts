@@ -21,3 +21,14 @@ export const label = (value: string) => value.replace(/_/g, ' ');
 export function percent(ratio: number): string {
   return `${(ratio * 100).toFixed(ratio > 0 && ratio < 0.1 ? 1 : 0)} %`;
 }
+
+const WEEK_MS = 7 * 86_400_000;
+
+/** Open tasks whose SLA falls due within a week from now (not already past it), soonest first. */
+export function dueSoon<T extends { status: string; sla_due_at: string | null }>(tasks: readonly T[], now: number): T[] {
+  return tasks
+    .map((t) => ({ t, due: t.sla_due_at ? Date.parse(t.sla_due_at) : Number.NaN }))
+    .filter(({ t, due }) => t.status !== 'done' && due >= now && due - now <= WEEK_MS)
+    .sort((a, b) => a.due - b.due)
+    .map(({ t }) => t);
+}

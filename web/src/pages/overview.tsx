@@ -1,5 +1,5 @@
 import { Bars, LineChart } from '../chart';
-import { dueLabel, formatDate, percent } from '../lib/format';
+import { dueLabel, dueSoon, formatDate, percent } from '../lib/format';
 import { href } from '../lib/route';
 import { Empty, PageTitle, Show, useApp, useLoad, useTenant } from '../ui';
 
@@ -8,6 +8,7 @@ export function OverviewPage() {
   const path = useTenant();
   const [center, retry] = useLoad((signal) => api.client.GET('/api/v1/orgs/{org_id}/projects/{project_id}/audit/command-center', { params: { path }, signal }), []);
   const [summary, retrySummary] = useLoad((signal) => api.client.GET('/api/v1/orgs/{org_id}/projects/{project_id}/audit/reports/summary', { params: { path }, signal }), []);
+  const [tasks, retryTasks] = useLoad((signal) => api.client.GET('/api/v1/orgs/{org_id}/projects/{project_id}/audit/tasks', { params: { path, query: { limit: 200 } }, signal }), []);
   const [scans, retryScans] = useLoad((signal) => api.client.GET('/api/v1/orgs/{org_id}/projects/{project_id}/audit/scans', { params: { path, query: { limit: 30 } }, signal }), []);
   const now = Date.now();
   const day = (ms: number) => new Date(ms * 1000).toLocaleDateString();
@@ -95,6 +96,25 @@ export function OverviewPage() {
                   ))}
                 </ul>
               )}
+            </section>
+            <section aria-labelledby="soon">
+              <h2 id="soon">Tasks due in the next 7 days</h2>
+              <Show value={tasks} what="tasks" retry={retryTasks}>
+                {(list) => {
+                  const soon = dueSoon(list, now);
+                  return soon.length === 0 ? (
+                    <Empty>No open task falls due this week.</Empty>
+                  ) : (
+                    <ul>
+                      {soon.map((t) => (
+                        <li key={t.id}>
+                          <a href={href(`tasks/${t.id}`)}>{t.title}</a> <span class="muted">{dueLabel(t.sla_due_at, now).text}</span>
+                        </li>
+                      ))}
+                    </ul>
+                  );
+                }}
+              </Show>
             </section>
             <section aria-labelledby="top">
               <h2 id="top">Top findings</h2>

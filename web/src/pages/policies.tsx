@@ -1,18 +1,8 @@
 import { useState } from 'preact/hooks';
 import { errorMessage, type Schemas } from '../api/client';
 import { label } from '../lib/format';
+import { parseConfig } from '../lib/policy';
 import { Empty, ErrorNote, Notice, PageTitle, Show, useApp, useLoad, useTenant } from '../ui';
-
-/** A config is a JSON object: the editor says where the text is not one before anything is sent. */
-export function parseConfig(text: string): { ok: true; config: Record<string, unknown> } | { ok: false; message: string } {
-  try {
-    const value: unknown = JSON.parse(text);
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) return { ok: false, message: 'The config must be a JSON object ({ … }).' };
-    return { ok: true, config: value as Record<string, unknown> };
-  } catch (err) {
-    return { ok: false, message: `Not JSON: ${err instanceof Error ? err.message : 'syntax error'}` };
-  }
-}
 
 export function PoliciesPage() {
   const { api } = useApp();
