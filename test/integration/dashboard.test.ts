@@ -102,8 +102,25 @@ it('signs in, scans, triages, verifies, approves and exports, accessibly', async
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByText('An API key starts with kr_live_.').waitFor();
   await audit('02-sign-in-error');
-  await page.getByLabel('API key').fill(t.writeKey);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  // With the keyboard alone: from a fresh load, Tab to the field, type, Enter; then from the
+  // new view's heading (focused for screen readers) back to a nav link, and Enter.
+  await page.reload();
+  await heading('Sign in to Sitewarden').waitFor();
+  await page.keyboard.press('Tab');
+  expect(await page.evaluate('document.activeElement.id')).toBe('api-key');
+  await page.keyboard.type(t.writeKey);
+  await page.keyboard.press('Enter');
+  await heading('Command center').waitFor();
+  expect(await page.evaluate('document.activeElement.tagName')).toBe('H1');
+  const reached: string[] = [];
+  for (let i = 0; i < 10 && reached.at(-1) !== 'Scans'; i++) {
+    await page.keyboard.press('Shift+Tab');
+    reached.push(String(await page.evaluate('document.activeElement.textContent')).trim());
+  }
+  expect(reached).toEqual(['Sign out', expect.stringContaining('production-website'), 'Reports', 'Policies', 'Tasks', 'Findings', 'Scans']);
+  await page.keyboard.press('Enter');
+  await heading('Scans').waitFor();
+  await page.getByRole('link', { name: 'Overview' }).click();
   await heading('Command center').waitFor();
   expect(page.url()).not.toContain(t.writeKey);
   expect(await page.getByRole('combobox', { name: 'Project' }).inputValue()).toBe(t.projectId);
