@@ -9,7 +9,7 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY . .
-# prisma generate (offline), tsc to dist/, the workflow bundle (scripts/build.mjs).
+# prisma generate (offline), tsc to dist/, the workflow bundle, the dashboard (scripts/build.mjs).
 RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 
 # ---- what both images run: dist/, the runtime node_modules, the migrations
@@ -19,6 +19,8 @@ ENV NODE_ENV=production
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+# The dashboard's built assets, served at / (src/api/routes/dashboard.ts finds them beside dist/).
+COPY --from=build /app/web/dist ./web/dist
 # `node dist/cli/main.js migrate` reads prisma/migrations (src/platform/migrate.ts).
 COPY --from=build /app/prisma ./prisma
 

@@ -3,7 +3,8 @@
 //   1. the Prisma client into src/generated/ (offline: the schema engine is not needed to generate);
 //   2. tsc -p tsconfig.build.json: src/ → dist/, CommonJS, `.ts` import specifiers rewritten to `.js`;
 //   3. the workflow bundle, dist/workflow-bundle.js, which a worker from dist/ loads instead of
-//      running webpack at start (src/worker-setup.ts).
+//      running webpack at start (src/worker-setup.ts);
+//   4. the dashboard, type-checked then built by Vite into web/dist/ (served at /, docs/dashboard.md).
 import { execFileSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -25,4 +26,8 @@ const { bundleWorkflowCode } = await import('@temporalio/worker');
 const quiet = { log() {}, trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error };
 const { code } = await bundleWorkflowCode({ workflowsPath: path.join(root, 'dist/workflows/index.js'), logger: quiet });
 writeFileSync(path.join(root, 'dist/workflow-bundle.js'), code);
-step(`done: dist/ (workflow bundle ${(code.length / 1024).toFixed(0)} KiB)`);
+
+step('dashboard: tsc -p web/tsconfig.json, vite build → web/dist/');
+run(bin('tsc'), ['-p', 'web/tsconfig.json']);
+run(bin('vite'), ['build', '--config', 'web/vite.config.mts', '--logLevel', 'warn']);
+step(`done: dist/ (workflow bundle ${(code.length / 1024).toFixed(0)} KiB), web/dist/`);

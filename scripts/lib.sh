@@ -102,6 +102,15 @@ ensure_prisma_client() {
   echo "$want" > "$stamp"
 }
 
+# The dashboard's assets (web/dist/, served at /): built when a source is newer than the build,
+# or the lock file changed (a new Vite or Preact). Vite needs no network (docs/dashboard.md).
+ensure_web_assets() {
+  local out="web/dist/index.html"
+  if [ -f "$out" ] && [ -z "$(find web/index.html web/vite.config.mts web/src package-lock.json -newer "$out" -print -quit)" ]; then return; fi
+  log "building the dashboard (web/dist)"
+  node_modules/.bin/vite build --config web/vite.config.mts --logLevel error >&2 || die "the dashboard build failed (node_modules/.bin/vite build --config web/vite.config.mts)"
+}
+
 # What running Sitewarden needs (./scripts/dev).
 setup_run() {
   ensure_node
@@ -109,6 +118,7 @@ setup_run() {
   ensure_temporal
   ensure_chromium
   ensure_prisma_client
+  ensure_web_assets
 }
 
 # That, and what only the tests need: MinIO (the S3 tests) and pdftoppm (the PDF tests).

@@ -8,6 +8,8 @@ import { errorHandler, notFoundHandler } from './middleware/errors.ts';
 import { rateLimit } from './middleware/rate-limit.ts';
 import { requestId } from './middleware/request-id.ts';
 import { resolveTenant } from './middleware/tenant.ts';
+import { accountRouter } from './routes/account.ts';
+import { dashboardRouter } from './routes/dashboard.ts';
 import { commandCenterRouter } from './routes/command-center.ts';
 import { docsRouter } from './routes/docs.ts';
 import { findingsRouter } from './routes/findings.ts';
@@ -57,7 +59,9 @@ export function createApp(deps: ApiDeps): Express {
   app.use(healthRouter(deps));
   app.use(metricsRouter(config, metrics));
   app.use(docsRouter());
+  app.use(dashboardRouter());
   app.use(publicRouter(deps));
+  app.use(accountRouter(deps));
 
   // Order matters: who you are (401), your org's budget (429), whether the path is yours (404),
   // then the body. Scope (403) is checked per route, after the 404.

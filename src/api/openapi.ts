@@ -6,11 +6,14 @@ import {
   bulkEditFindingsBody,
   connectIntegrationBody,
   createChannelBody,
+  createProjectBody,
   createTaskBody,
   deliveryListQuery,
   editFindingBody,
   exportReportBody,
+  findingEventListQuery,
   findingListQuery,
+  projectListQuery,
   replacePolicyBody,
   reportListQuery,
   reportSummaryQuery,
@@ -35,11 +38,14 @@ import {
   errorCodeSchema,
   errorEnvelope,
   findingDetailSchema,
+  findingEventSchema,
   findingSchema,
   healthSchema,
   listEnvelope,
+  meSchema,
   policySchema,
   policySimulationSchema,
+  projectSchema,
   rateLimitedSchema,
   readinessSchema,
   reportEvidenceSchema,
@@ -272,6 +278,16 @@ function auditPaths(): ZodOpenApiPathsObject {
         errors: ['conflict'],
       }),
     },
+    [`${AUDIT_PATH}/findings/{finding_id}/events`]: {
+      get: audit({
+        tag: 'Findings',
+        summary: "A finding's history (status, severity and owner changes, detections), newest first",
+        scope: 'audit:read',
+        params: finding,
+        query: findingEventListQuery,
+        ok: ok(200, 'A page of events', listEnvelope(findingEventSchema), 'audit'),
+      }),
+    },
     [`${AUDIT_PATH}/findings/bulk`]: {
       post: audit({
         tag: 'Findings',
@@ -489,6 +505,41 @@ function otherPaths(): ZodOpenApiPathsObject {
         responses: { ...ok(200, 'The active key', dataEnvelope(signingKeySchema), 'keyed'), ...errorResponses(['unauthorized', 'internal'], 'keyed') },
       },
     },
+    '/api/v1/me': {
+      get: {
+        tags: ['Account'],
+        summary: 'The calling key: its org, prefix and scopes',
+        description: 'What a client (the dashboard) needs after sign-in to find its org and what it may do.',
+        security: [{ apiKey: [] }],
+        responses: { ...ok(200, 'The key', dataEnvelope(meSchema), 'keyed'), ...errorResponses(['unauthorized', 'internal'], 'keyed') },
+      },
+    },
+    '/api/v1/orgs/{org_id}/projects': {
+      get: {
+        tags: ['Account'],
+        summary: "The org's projects, by slug",
+        'x-required-scope': 'audit:read',
+        security: [{ apiKey: [] }],
+        requestParams: { path: z.object({ org_id: orgProjectParams.org_id }), query: projectListQuery },
+        responses: {
+          ...ok(200, 'A page of projects', listEnvelope(projectSchema), 'keyed'),
+          ...errorResponses(['unauthorized', 'forbidden', 'not_found', 'invalid_params', 'internal'], 'keyed'),
+        },
+      },
+      post: {
+        tags: ['Account'],
+        summary: 'Create a project in the org',
+        description: 'A slug the org already has is a 409.',
+        'x-required-scope': 'audit:write',
+        security: [{ apiKey: [] }],
+        requestParams: { path: z.object({ org_id: orgProjectParams.org_id }) },
+        requestBody: { required: true, content: { 'application/json': { schema: createProjectBody } } },
+        responses: {
+          ...ok(201, 'The project', dataEnvelope(projectSchema), 'keyed'),
+          ...errorResponses(['bad_request', 'unauthorized', 'forbidden', 'not_found', 'conflict', 'payload_too_large', 'unsupported_media_type', 'invalid_params', 'internal'], 'keyed'),
+        },
+      },
+    },
     '/api/v1/exports/{token}': {
       get: {
         tags: ['Public links'],
@@ -550,6 +601,27 @@ function otherPaths(): ZodOpenApiPathsObject {
           '200': plain('The reference page', 'text/html', { type: 'string' }),
           '301': { description: '`/docs/` → `/docs` (the page\'s URLs are relative to it)', headers: { location: { required: true, schema: { type: 'string' } } } },
           ...errorResponses(['internal'], 'public'),
+        },
+      },
+    },
+    '/': {
+      get: {
+        tags: ['Meta'],
+        summary: 'The web dashboard (docs/dashboard.md)',
+        description: "One page under a strict CSP (no inline script, nothing from another origin); its views are hash routes. 503 when the dashboard's assets are not built.",
+        security: [],
+        responses: { '200': plain('The dashboard page', 'text/html', { type: 'string' }), ...errorResponses(['unavailable', 'internal'], 'public') },
+      },
+    },
+    '/assets/{file}': {
+      get: {
+        tags: ['Meta'],
+        summary: "The dashboard's scripts and styles (hashed names, cached for a year)",
+        security: [],
+        requestParams: { path: z.object({ file: z.string().meta({ description: 'A file the build wrote; any other name is a 404' }) }) },
+        responses: {
+          '200': { description: 'The asset', content: { 'text/javascript': { schema: { type: 'string' } }, 'text/css': { schema: { type: 'string' } } } },
+          ...errorResponses(['not_found', 'unavailable', 'internal'], 'public'),
         },
       },
     },
@@ -617,6 +689,12 @@ const OPERATION_IDS: Record<string, string> = {
   'GET …/integrations': 'listIntegrations',
   'POST …/integrations/{provider}/connect': 'connectIntegration',
   'POST …/integrations/{provider}/sync': 'syncIntegration',
+  'GET /': 'getDashboard',
+  'GET /assets/{file}': 'getDashboardAsset',
+  'GET /api/v1/me': 'getMe',
+  'GET /api/v1/orgs/{org_id}/projects': 'listProjects',
+  'POST /api/v1/orgs/{org_id}/projects': 'createProject',
+  'GET …/findings/{finding_id}/events': 'listFindingEvents',
   'POST …/channels': 'createChannel',
   'GET …/channels': 'listChannels',
   'DELETE …/channels/{channel_id}': 'deleteChannel',
@@ -663,7 +741,7 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
     },
     servers: [{ url: '/', description: 'This instance' }],
     security: [{ apiKey: [] }],
-    tags: ['Health', 'Scans', 'Findings', 'Policies', 'Tasks', 'Verifications', 'Reports', 'Command center', 'Integrations', 'Public links', 'Meta'].map((name) => ({ name })),
+    tags: ['Health', 'Account', 'Scans', 'Findings', 'Policies', 'Tasks', 'Verifications', 'Reports', 'Command center', 'Integrations', 'Notifications', 'Public links', 'Meta'].map((name) => ({ name })),
     paths: withOperationIds({ ...otherPaths(), ...auditPaths() }),
     components: {
       // Every code in one list; each error response pins its own (Error_<code>).

@@ -14,7 +14,7 @@ export interface FindingChange {
  * Applies one change to a finding inside the caller's transaction and writes a FindingEvent for
  * each of status, severity and owner that actually changed. Returns the updated finding.
  */
-export async function changeFinding(tx: Tx, findingId: string, change: FindingChange, actor: string) {
+export async function changeFinding(tx: Tx, findingId: string, change: FindingChange, actor: string, reason?: string) {
   const before = await tx.finding.findUniqueOrThrow({ where: { id: findingId } });
   const after = await tx.finding.update({
     where: { id: findingId },
@@ -39,6 +39,7 @@ export async function changeFinding(tx: Tx, findingId: string, change: FindingCh
         severity: after.severity,
         priority_score: after.priority_score,
         actor,
+        ...(reason !== undefined ? { reason } : {}),
       },
     });
   }

@@ -26,14 +26,14 @@ function lockFindings(tx: Tx, tenant: Tenant, ids: readonly string[]): Promise<L
 export type EditOutcome = { ok: true; finding: Finding } | { ok: false; notFound: true } | { ok: false; notFound: false; reason: string };
 
 /** One finding's edit, checked and applied under its row lock. */
-export function editFinding(prisma: Db, tenant: Tenant, id: string, edit: FindingEdit, actor: string): Promise<EditOutcome> {
+export function editFinding(prisma: Db, tenant: Tenant, id: string, edit: FindingEdit, actor: string, reason?: string): Promise<EditOutcome> {
   return prisma.$transaction(async (tx) => {
     const [current] = await lockFindings(tx, tenant, [id]);
     if (!current) return { ok: false, notFound: true };
     const plan = planFindingEdit(current, edit);
     if (!plan.ok) return { ok: false, notFound: false, reason: plan.reason };
     const finding = plan.change
-      ? await changeFinding(tx, id, plan.change, actor)
+      ? await changeFinding(tx, id, plan.change, actor, reason)
       : await tx.finding.findUniqueOrThrow({ where: { id } });
     return { ok: true, finding };
   });
@@ -68,17 +68,17 @@ const BULK_ATTEMPTS = 3;
  * only when each one can take the edit is anything written. Run again if PostgreSQL picked it as
  * a deadlock's victim.
  */
-export async function editFindings(prisma: Db, tenant: Tenant, ids: readonly string[], edit: FindingEdit, actor: string): Promise<BulkOutcome> {
+export async function editFindings(prisma: Db, tenant: Tenant, ids: readonly string[], edit: FindingEdit, actor: string, reason?: string): Promise<BulkOutcome> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await editFindingsOnce(prisma, tenant, ids, edit, actor);
+      return await editFindingsOnce(prisma, tenant, ids, edit, actor, reason);
     } catch (err) {
       if (attempt === BULK_ATTEMPTS || !isLockCycleVictim(err)) throw err;
     }
   }
 }
 
-function editFindingsOnce(prisma: Db, tenant: Tenant, ids: readonly string[], edit: FindingEdit, actor: string): Promise<BulkOutcome> {
+function editFindingsOnce(prisma: Db, tenant: Tenant, ids: readonly string[], edit: FindingEdit, actor: string, reason?: string): Promise<BulkOutcome> {
   return prisma.$transaction(
     async (tx) => {
       const locked = new Map((await lockFindings(tx, tenant, ids)).map((row) => [row.id, row]));
@@ -95,7 +95,7 @@ function editFindingsOnce(prisma: Db, tenant: Tenant, ids: readonly string[], ed
 
       const results: BulkResult[] = [];
       for (const { current, change } of accepted) {
-        const after = change ? await changeFinding(tx, current.id, change, actor) : current;
+        const after = change ? await changeFinding(tx, current.id, change, actor, reason) : current;
         results.push({ id: current.id, status: after.status, severity: after.severity, owner_id: after.owner_id });
       }
       return { ok: true, updated: accepted.filter((a) => a.change).length, results };

@@ -130,6 +130,14 @@ it('calls every operation of the document through a generic client, each answeri
   // Meta and health.
   for (const id of ['getHealth', 'getReadiness', 'getSigningKey', 'getMetrics', 'getOpenApiDocument', 'getDocsPage']) await op(id);
   await op('getDocsAsset', { file: 'swagger-ui.css' });
+  // The dashboard's page (built by the set-up), one of its assets, and what it asks about the key.
+  const page = await op('getDashboard');
+  const asset = /\/assets\/([^"'?]+)/.exec(page.text)?.[1];
+  expect(asset).toBeDefined();
+  await op('getDashboardAsset', { file: asset });
+  expect(data(await op('getMe')).org_id).toBe(t.orgId);
+  await op('createProject', { org_id: t.orgId }, { id: 'generic-client', name: 'Generic client' });
+  expect(data(await op('listProjects', { org_id: t.orgId })).map((p: any) => p.id)).toEqual(expect.arrayContaining([t.projectId, 'generic-client']));
 
   // A scan of the defective page, followed to its end.
   const scan = data(await op('runScan', {}, { url: site.url, scanners: ['security', 'seo'] }));
@@ -146,6 +154,7 @@ it('calls every operation of the document through a generic client, each answeri
   expect(others.length).toBeGreaterThan(1);
   expect(data(await op('getFinding', { finding_id: xcto.id })).id).toBe(xcto.id);
   expect(data(await op('editFinding', { finding_id: others[0].id }, { status: 'triaged' })).status).toBe('triaged');
+  expect(data(await op('listFindingEvents', { finding_id: others[0].id })).map((e: any) => e.status)).toContain('triaged');
   await op('bulkEditFindings', {}, { ids: others.slice(0, 2).map((f: any) => f.id), severity: 'low' });
 
   // A webhook channel, and the policy: read, replace (exports routed to the webhook), simulate.

@@ -1,11 +1,13 @@
 import { Router } from 'express';
 import { editFinding, editFindings } from '../../services/finding-edits.ts';
+import { listFindingEvents } from '../../services/finding-history.ts';
 import type { ApiDeps } from '../deps.ts';
 import { sendData } from '../envelope.ts';
 import { ApiError, notFound } from '../errors.ts';
 import { requireScope } from '../middleware/auth.ts';
-import { bulkEditFindingsBody, editFindingBody, findingListQuery } from '../schemas/requests.ts';
-import { serializeFinding, serializeRegression } from '../serializers/finding.ts';
+import { afterCursor, orderNewestFirst, toPage } from '../pagination.ts';
+import { bulkEditFindingsBody, editFindingBody, findingEventListQuery, findingListQuery } from '../schemas/requests.ts';
+import { serializeFinding, serializeFindingEvent, serializeRegression } from '../serializers/finding.ts';
 import { parseBody, parseQuery, uuidParam } from '../validation.ts';
 
 export function findingsRouter({ db }: ApiDeps): Router {
@@ -40,19 +42,29 @@ export function findingsRouter({ db }: ApiDeps): Router {
     sendData(res, 200, { ...serializeFinding(finding), regressions: finding.regressions.map(serializeRegression) });
   });
 
+  router.get('/findings/:finding_id/events', requireScope('audit:read'), async (req, res) => {
+    const id = uuidParam.safeParse(req.params.finding_id);
+    if (!id.success) throw notFound();
+    const { cursor, limit } = parseQuery(req, findingEventListQuery);
+    const history = await listFindingEvents(prisma, res.locals.tenant, id.data, { where: afterCursor(cursor, 'created_at'), orderBy: orderNewestFirst('created_at'), take: limit + 1 });
+    if (!history) throw notFound();
+    const page = toPage(history.rows, limit, (row) => row.created_at);
+    sendData(res, 200, page.items.map(serializeFindingEvent), { total: history.total, next_cursor: page.nextCursor });
+  });
+
   router.patch('/findings/:finding_id', requireScope('audit:write'), async (req, res) => {
     const id = uuidParam.safeParse(req.params.finding_id);
     if (!id.success) throw notFound();
-    const edit = parseBody(req, editFindingBody);
-    const outcome = await editFinding(prisma, res.locals.tenant, id.data, edit, `api_key:${res.locals.apiKey.keyId}`);
+    const { reason, ...edit } = parseBody(req, editFindingBody);
+    const outcome = await editFinding(prisma, res.locals.tenant, id.data, edit, `api_key:${res.locals.apiKey.keyId}`, reason);
     if (!outcome.ok && outcome.notFound) throw notFound();
     if (!outcome.ok) throw new ApiError('conflict', `Illegal status change: ${outcome.reason}`, { status: [outcome.reason] });
     sendData(res, 200, serializeFinding(outcome.finding));
   });
 
   router.post('/findings/bulk', requireScope('audit:write'), async (req, res) => {
-    const { ids, ...edit } = parseBody(req, bulkEditFindingsBody);
-    const outcome = await editFindings(prisma, res.locals.tenant, ids, edit, `api_key:${res.locals.apiKey.keyId}`);
+    const { ids, reason, ...edit } = parseBody(req, bulkEditFindingsBody);
+    const outcome = await editFindings(prisma, res.locals.tenant, ids, edit, `api_key:${res.locals.apiKey.keyId}`, reason);
     if (!outcome.ok) {
       const refused = Object.keys(outcome.failures).length;
       throw new ApiError('conflict', `Nothing was changed: ${refused} of ${ids.length} findings cannot take this change`, outcome.failures);

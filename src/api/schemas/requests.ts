@@ -52,6 +52,7 @@ const editFields = {
   status: z.enum(FindingStatus).optional(),
   severity: z.enum(Severity).optional(),
   owner_id: anyUuid.nullable().optional(),
+  reason: z.string().trim().min(1).max(500).optional().meta({ description: "Why: kept on the change's history events (GET findings/{finding_id}/events)" }),
 };
 const changesSomething = (edit: FindingEdit) => edit.status !== undefined || edit.severity !== undefined || edit.owner_id !== undefined;
 const NOTHING_TO_CHANGE = 'give at least one of status, severity, owner_id';
@@ -60,6 +61,8 @@ export const editFindingBody = z
   .strictObject(editFields)
   .refine(changesSomething, NOTHING_TO_CHANGE)
   .meta({ id: 'EditFindingRequest', description: 'At least one of status, severity, owner_id', example: { status: 'triaged', severity: 'high' } });
+
+export const findingEventListQuery = cursorPageQuery;
 
 export const BULK_EDIT_MAX_IDS = 500;
 export const bulkEditFindingsBody = z
@@ -215,6 +218,7 @@ export const connectIntegrationBody = z
     }),
   })
   .meta({ id: 'ConnectIntegrationRequest' });
+
 // ── notifications ───────────────────────────────────────────────────────────────────────────
 
 const channelName = z.string().trim().min(1).max(100);
@@ -238,3 +242,17 @@ export const deliveryListQuery = cursorPageQuery.extend({
   event_id: z.uuid().optional(),
   event_type: z.string().min(1).max(64).optional(),
 });
+
+// ── account and projects ─────────────────────────────────────────────────────────────────────
+
+export const projectListQuery = cursorPageQuery;
+
+export const createProjectBody = z
+  .strictObject({
+    id: z
+      .string()
+      .regex(/^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/, 'must be lowercase letters, digits and dashes (at most 64), starting and ending with a letter or digit')
+      .meta({ description: "The project's slug, its id in every audit path", example: 'marketing-site' }),
+    name: z.string().trim().min(1).max(200).optional().meta({ description: 'Display name; the slug when absent', example: 'Marketing site' }),
+  })
+  .meta({ id: 'CreateProjectRequest', example: { id: 'marketing-site', name: 'Marketing site' } });

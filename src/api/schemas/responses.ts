@@ -1,7 +1,9 @@
 import { z } from 'zod';
+import { SCOPES } from '../../domain/api-keys.ts';
 import { SCANNERS } from '../../domain/scanners.ts';
 import {
   FindingDomain,
+  FindingEventKind,
   FindingStatus,
   RegressionStatus,
   RegressionTrigger,
@@ -19,7 +21,7 @@ import {
 import { OPEN_TASK_STATUSES } from '../../domain/lifecycle.ts';
 import { storedSecurityGradeSchema } from '../../domain/security-grade.ts';
 import { ERROR_STATUS, type ErrorCode } from '../errors.ts';
-import type { serializeFinding, serializeRegression } from '../serializers/finding.ts';
+import type { serializeFinding, serializeFindingEvent, serializeRegression } from '../serializers/finding.ts';
 import type { serializePolicy } from '../serializers/policy.ts';
 import type { serializeTask, serializeVerification } from '../serializers/remediation.ts';
 import type { serializeChannel, serializeDelivery } from '../serializers/notification.ts';
@@ -241,6 +243,22 @@ export const regressionSchema = z
   .meta({ id: 'Regression' });
 
 export const findingDetailSchema = findingSchema.extend({ regressions: z.array(regressionSchema) }).meta({ id: 'FindingDetail' });
+
+export const findingEventSchema = z
+  .object({
+    id: uuid,
+    finding_id: uuid,
+    kind: z.enum(FindingEventKind),
+    from_status: z.enum(FindingStatus).nullable(),
+    status: z.enum(FindingStatus),
+    from_severity: z.enum(Severity).nullable(),
+    severity: z.enum(Severity),
+    priority_score: z.int(),
+    actor: z.string().meta({ description: 'Who: `api_key:<id>`, `scan:<id>`, `verification:<id>` or `policy`' }),
+    reason: z.string().nullable().meta({ description: 'The `reason` sent with the edit, if any' }),
+    created_at: timestamp,
+  })
+  .meta({ id: 'FindingEvent' });
 
 export const bulkEditResultSchema = z
   .object({
@@ -515,6 +533,7 @@ const keysMatch = <T extends true>(): T | undefined => undefined;
 keysMatch<KeysMatch<typeof serializeScanRun, typeof scanRunSchema>>();
 keysMatch<KeysMatch<typeof serializeFinding, typeof findingSchema>>();
 keysMatch<KeysMatch<typeof serializeRegression, typeof regressionSchema>>();
+keysMatch<KeysMatch<typeof serializeFindingEvent, typeof findingEventSchema>>();
 keysMatch<KeysMatch<typeof serializePolicy, typeof policySchema>>();
 keysMatch<KeysMatch<typeof serializeTask, typeof taskSchema>>();
 keysMatch<KeysMatch<typeof serializeVerification, typeof verificationSchema>>();
@@ -523,3 +542,15 @@ keysMatch<KeysMatch<typeof serializeConnectedIntegration, typeof connectedIntegr
 keysMatch<KeysMatch<typeof serializePlaceholderIntegration, typeof placeholderIntegrationSchema>>();
 keysMatch<KeysMatch<typeof serializeChannel, typeof channelSchema>>();
 keysMatch<KeysMatch<typeof serializeDelivery, typeof deliverySchema>>();
+
+// ── account and projects ─────────────────────────────────────────────────────────────────────
+
+export const meSchema = z
+  .object({
+    org_id: z.uuid(),
+    key_prefix: z.string().meta({ description: "The key's first characters, as `admin keys list` shows them; never the key" }),
+    scopes: z.array(z.enum(SCOPES)),
+  })
+  .meta({ id: 'Me' });
+
+export const projectSchema = z.object({ id: z.string(), org_id: z.uuid(), name: z.string(), created_at: timestamp }).meta({ id: 'Project' });

@@ -1,4 +1,4 @@
-import type { Finding, Regression } from '../../generated/prisma/client.ts';
+import type { Finding, FindingEvent, Regression } from '../../generated/prisma/client.ts';
 import { iso } from './time.ts';
 
 export function serializeFinding(f: Finding) {
@@ -40,5 +40,21 @@ export function serializeRegression(r: Regression) {
     verification_id: r.verification_id,
     opened_at: iso(r.opened_at),
     closed_at: iso(r.closed_at),
+  };
+}
+
+export function serializeFindingEvent(e: FindingEvent) {
+  return {
+    id: e.id,
+    finding_id: e.finding_id,
+    kind: e.kind,
+    from_status: e.from_status,
+    status: e.status,
+    from_severity: e.from_severity,
+    severity: e.severity,
+    priority_score: e.priority_score,
+    actor: e.actor,
+    reason: e.reason,
+    created_at: iso(e.created_at),
   };
 }

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "finding_events" ADD COLUMN     "reason" VARCHAR(500);
