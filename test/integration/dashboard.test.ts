@@ -23,7 +23,7 @@ import { createTenant, type Tenant } from '../support/tenants.ts';
 const chromePath = process.env.CHROME_PATH ?? '/usr/bin/chromium';
 const SHOTS = path.resolve(__dirname, '../../test-output/dashboard');
 const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
-const STRICT_CSP = "default-src 'self'; script-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'";
+const STRICT_CSP = "default-src 'self'; script-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
 const SITE_PAGE =
   '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Fixture shop</title><meta name="description" content="A fixture page for the dashboard test">' +
   '<meta name="viewport" content="width=device-width, initial-scale=1"></head><body><main><h1>Fixture shop</h1><p>Hello.</p><img src="/a.png"></main></body></html>';

@@ -71,7 +71,8 @@ it('a step that exhausts its retries closes the run failed with the reason, dele
   const t = await createTenant(stack.db.prisma, stack.baseUrl);
   let snapshotsWhileRunning = 0;
   const { id, outcome, history } = await scanWith(t, {
-    async scoreScanFindings(scanRunId) {
+    // The closing step (scores, AI plan, close: one local activity since scan-fewer-round-trips).
+    async closeScanRun(scanRunId) {
       snapshotsWhileRunning = await stack.db.prisma.pageSnapshot.count({ where: { scan_run_id: scanRunId } });
       throw ApplicationFailure.nonRetryable('the scores could not be written', 'ScoresRefused');
     },
@@ -91,13 +92,14 @@ it('a step that exhausts its retries closes the run failed with the reason, dele
   const patches = history
     .events!.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch')
     .map((e) => JSON.parse(Buffer.from(e.markerRecordedEventAttributes!.details!['patch-data']!.payloads![0]!.data!).toString()).id);
-  expect(patches).toEqual([SCAN_PATCHES.failurePath]);
+  expect(patches).toEqual([SCAN_PATCHES.fewerRoundTrips, SCAN_PATCHES.failurePath]);
 }, 60_000);
 
 it('a run whose start step fails for good leaves no queued row behind', async () => {
   const t = await createTenant(stack.db.prisma, stack.baseUrl);
   const { id, outcome } = await scanWith(t, {
-    async startScanRun() {
+    // The opening step (the plan and the slots: one local activity since scan-fewer-round-trips).
+    async openScanRun() {
       throw ApplicationFailure.nonRetryable('the run could not be read', 'RunUnreadable');
     },
   });

@@ -3,6 +3,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import type { Activities } from '../../src/activities/index.ts';
+import { createScanClosingActivities } from '../../src/activities/scan-closing.ts';
 import type { ScanPlan } from '../../src/activities/scan-runs.ts';
 import type { AnalysisStage } from '../../src/domain/analysis.ts';
 import { SCANNERS, type ScannerName, type ScannerSlot, type ScannerStatus } from '../../src/domain/scanners.ts';
@@ -34,9 +35,16 @@ async function runScan(options: {
   const analysisStages: AnalysisStage[] = [];
   const ok: ScannerBehaviour = async () => ({ findings: 1, findingIds: ['f-1'] });
   const behaviour = (name: ScannerName) => options.scanners?.[name] ?? ok;
+  const plan = (): ScanPlan => ({ scanners: [...SCANNERS], performanceSource: 'lighthouse', browserTaskQueue: `${taskQueue}-browser`, ...options.plan });
   const activities: Partial<Activities> = {
     async startScanRun() {
-      return { scanners: [...SCANNERS], performanceSource: 'lighthouse', browserTaskQueue: `${taskQueue}-browser`, ...options.plan };
+      return plan();
+    },
+    // As the real one: the plan, and every planned slot running.
+    async openScanRun() {
+      const opened = plan();
+      for (const name of opened.scanners) slots.push([name, { status: 'running' }]);
+      return opened;
     },
     async recordScannerSlot(_id, name, slot) {
       slots.push([name, slot]);
@@ -76,6 +84,8 @@ async function runScan(options: {
       return { status: done ? 'completed' : 'failed', healthScore: done ? 90 : null, findings: 0 };
     },
   };
+  // The real composition of the closing step, over the mocks above.
+  activities.closeScanRun = createScanClosingActivities(activities as Activities, activities as Activities).closeScanRun;
   const [main, browser] = await Promise.all([
     Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: workflowBundle(), activities }),
     Worker.create({ connection: env.nativeConnection, taskQueue: `${taskQueue}-browser`, activities }),
