@@ -260,7 +260,7 @@ function auditPaths(): ZodOpenApiPathsObject {
       get: audit({
         tag: 'Findings',
         summary: 'List findings',
-        description: "Krafter's offset paging: `meta.next_cursor` is always null. Ordered by priority_score, newest first.",
+        description: "Krafter's offset paging: `meta.next_cursor` is always null. Ordered by priority_score, newest first, unless `sort` names another order.",
         scope: 'audit:read',
         query: findingListQuery,
         ok: ok(200, 'A page of findings', listEnvelope(findingSchema), 'audit'),

@@ -9,19 +9,20 @@ import { afterCursor, orderNewestFirst, toPage } from '../pagination.ts';
 import { bulkEditFindingsBody, editFindingBody, findingEventListQuery, findingListQuery } from '../schemas/requests.ts';
 import { serializeFinding, serializeFindingEvent, serializeRegression } from '../serializers/finding.ts';
 import { parseBody, parseQuery, uuidParam } from '../validation.ts';
+import { findingOrderBy } from '../../domain/finding-order.ts';
 
 export function findingsRouter({ db }: ApiDeps): Router {
   const { prisma } = db;
   const router = Router({ mergeParams: true });
 
   router.get('/findings', requireScope('audit:read'), async (req, res) => {
-    const { limit, offset, scan_id, ...filters } = parseQuery(req, findingListQuery);
+    const { limit, offset, scan_id, sort, ...filters } = parseQuery(req, findingListQuery);
     const { orgId, projectId } = res.locals.tenant;
     const where = { org_id: orgId, project_id: projectId, ...filters, ...(scan_id ? { last_seen_scan_id: scan_id } : {}) };
     const [rows, total] = await Promise.all([
       prisma.finding.findMany({
         where,
-        orderBy: [{ priority_score: 'desc' }, { inserted_at: 'desc' }, { id: 'desc' }],
+        orderBy: findingOrderBy(sort),
         take: limit,
         skip: offset,
       }),

@@ -3,6 +3,7 @@ import { MAX_RULE_KEY_CHARS, MAX_SEVERITY_RULES } from '../../domain/policy.ts';
 import { SCANNERS } from '../../domain/scanners.ts';
 import type { FindingEdit } from '../../domain/finding-edits.ts';
 import { FindingDomain, FindingStatus, ReportFormat, Severity, TaskPriority, TaskStatus } from '../../generated/prisma/enums.ts';
+import { FINDING_SORTS } from '../../domain/finding-order.ts';
 import { channelConfigSchemas } from '../../domain/notifications.ts';
 import { cursorPageQuery, storedJsonObject } from '../validation.ts';
 
@@ -41,6 +42,14 @@ export const findingListQuery = z.strictObject({
     .transform((id) => id.toLowerCase())
     .optional()
     .meta({ description: 'Only the findings this scan saw last (`last_seen_scan_id`)' }),
+  sort: z
+    .enum(FINDING_SORTS)
+    .default('-priority_score')
+    .meta({
+      description:
+        'The order of the whole list, before paging: a field, descending with a leading `-`. `-severity` puts critical first, `status` follows the workflow ' +
+        '(new → dismissed), `domain` the order security, performance, accessibility, seo. Ties: newest first. Default `-priority_score` (Krafter\'s order).',
+    }),
   limit: z.coerce.number().int().min(1).max(200).default(50),
   offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
 });

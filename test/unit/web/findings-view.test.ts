@@ -1,15 +1,4 @@
-import { apiQuery, pageInfo, PAGE_SIZE, sortFindings, viewFromQuery, viewToQuery, type SortableFinding } from '../../../web/src/lib/findings.ts';
-
-const row = (id: string, over: Partial<SortableFinding>): SortableFinding => ({
-  id,
-  title: id,
-  severity: 'low',
-  status: 'new',
-  domain: 'seo',
-  priority_score: 0,
-  updated_at: '2026-12-01T00:00:00.000Z',
-  ...over,
-});
+import { apiQuery, pageInfo, PAGE_SIZE, viewFromQuery, viewToQuery } from '../../../web/src/lib/findings.ts';
 
 describe('findings table state', () => {
   it('reads the hash query, dropping what the API would refuse', () => {
@@ -24,18 +13,13 @@ describe('findings table state', () => {
     expect(viewToQuery(view)).toEqual({ severity: undefined, status: 'triaged', domain: undefined, scan_id: undefined, offset: '100', sort: undefined, dir: undefined });
   });
 
-  it('sends filters and the page to the API, not the sort', () => {
-    const view = viewFromQuery(new URLSearchParams('severity=critical&sort=title&offset=50'));
-    expect(apiQuery(view)).toEqual({ severity: 'critical', limit: PAGE_SIZE, offset: 50 });
-  });
-
-  it('sorts by rank for severity and status, stably', () => {
-    const rows = [row('a', { severity: 'low' }), row('b', { severity: 'critical' }), row('c', { severity: 'medium' }), row('d', { severity: 'critical' })];
-    expect(sortFindings(rows, 'severity', 'desc').map((r) => r.id)).toEqual(['b', 'd', 'c', 'a']);
-    expect(sortFindings(rows, 'severity', 'asc').map((r) => r.id)).toEqual(['a', 'c', 'b', 'd']);
-    const statuses = [row('x', { status: 'dismissed' }), row('y', { status: 'new' }), row('z', { status: 'in_progress' })];
-    expect(sortFindings(statuses, 'status', 'asc').map((r) => r.id)).toEqual(['y', 'z', 'x']);
-    expect(sortFindings([row('B', {}), row('a', {})], 'title', 'asc').map((r) => r.id)).toEqual(['a', 'B']);
+  it('sends filters, the order and the page to the API: the whole list is sorted before paging', () => {
+    const view = viewFromQuery(new URLSearchParams('severity=critical&sort=title&dir=asc&offset=50'));
+    expect(apiQuery(view)).toEqual({ severity: 'critical', sort: 'title', limit: PAGE_SIZE, offset: 50 });
+    // Descending is the API's leading "-"; the default view is Krafter's order.
+    expect(apiQuery(viewFromQuery(new URLSearchParams('sort=severity')))).toEqual({ sort: '-severity', limit: PAGE_SIZE, offset: 0 });
+    expect(apiQuery(viewFromQuery(new URLSearchParams('sort=updated&dir=asc')))).toEqual({ sort: 'updated_at', limit: PAGE_SIZE, offset: 0 });
+    expect(apiQuery(viewFromQuery(new URLSearchParams('')))).toEqual({ sort: '-priority_score', limit: PAGE_SIZE, offset: 0 });
   });
 
   it('pages: first, middle, last and empty', () => {

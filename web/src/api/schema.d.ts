@@ -145,7 +145,7 @@ export interface paths {
         };
         /**
          * List findings
-         * @description Krafter's offset paging: `meta.next_cursor` is always null. Ordered by priority_score, newest first.
+         * @description Krafter's offset paging: `meta.next_cursor` is always null. Ordered by priority_score, newest first, unless `sort` names another order.
          */
         get: operations["listFindings"];
         put?: never;
@@ -2984,6 +2984,8 @@ export interface operations {
                 /** @description Only the findings this scan saw last (`last_seen_scan_id`) */
                 scan_id?: string;
                 severity?: "critical" | "high" | "medium" | "low";
+                /** @description The order of the whole list, before paging: a field, descending with a leading `-`. `-severity` puts critical first, `status` follows the workflow (new → dismissed), `domain` the order security, performance, accessibility, seo. Ties: newest first. Default `-priority_score` (Krafter's order). */
+                sort?: "priority_score" | "-priority_score" | "severity" | "-severity" | "status" | "-status" | "domain" | "-domain" | "title" | "-title" | "updated_at" | "-updated_at";
                 status?: "new" | "triaged" | "in_progress" | "ready_verify" | "resolved" | "dismissed";
             };
             header?: never;

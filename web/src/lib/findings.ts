@@ -1,7 +1,7 @@
 /**
- * The findings table's state: filters that go to the API (severity, status, domain, scan), an
- * offset page (the API pages findings by offset, as Krafter does), and a sort of the rows on
- * screen. Kept in the hash (#/findings?severity=high&offset=50), so a view can be shared or
+ * The findings table's state: filters, the order and an offset page (the API pages findings by
+ * offset, as Krafter does), all of them the API's: the whole list is sorted before it is paged.
+ * Kept in the hash (#/findings?severity=high&offset=50), so a view can be shared or
  * reloaded.
  */
 import type { components } from '../api/schema';
@@ -57,54 +57,28 @@ export function viewToQuery(view: FindingsView): Record<string, string | undefin
   };
 }
 
-/** The API's query for the view: filters and the page; sorting is not the API's. */
+/** The API's field for each column. */
+const SORT_FIELDS = {
+  priority: 'priority_score',
+  severity: 'severity',
+  title: 'title',
+  status: 'status',
+  domain: 'domain',
+  updated: 'updated_at',
+} as const satisfies Record<SortKey, string>;
+
+/** The API's query for the view: filters, the order (`-field` descending) and the page. */
 export function apiQuery(view: FindingsView) {
+  const field = SORT_FIELDS[view.sort];
   return {
     ...(view.severity ? { severity: view.severity } : {}),
     ...(view.status ? { status: view.status } : {}),
     ...(view.domain ? { domain: view.domain } : {}),
     ...(view.scan_id ? { scan_id: view.scan_id } : {}),
+    sort: view.dir === 'desc' ? (`-${field}` as const) : field,
     limit: PAGE_SIZE,
     offset: view.offset,
   };
-}
-
-export interface SortableFinding {
-  id: string;
-  title: string;
-  severity: string;
-  status: string;
-  domain: string;
-  priority_score: number;
-  updated_at: string;
-}
-
-const SEVERITY_RANK: Record<string, number> = { critical: 4, high: 3, medium: 2, low: 1 };
-const STATUS_RANK: Record<string, number> = Object.fromEntries(STATUSES.map((s, i) => [s, i]));
-
-/** A stable sort (ties keep the API's order: priority, then newest). */
-export function sortFindings<T extends SortableFinding>(rows: readonly T[], key: SortKey, dir: 'asc' | 'desc'): T[] {
-  const value = (row: T): number | string => {
-    switch (key) {
-      case 'priority':
-        return row.priority_score;
-      case 'severity':
-        return SEVERITY_RANK[row.severity] ?? -1;
-      case 'status':
-        return STATUS_RANK[row.status] ?? -1;
-      case 'title':
-        return row.title.toLocaleLowerCase();
-      case 'domain':
-        return row.domain;
-      case 'updated':
-        return row.updated_at;
-    }
-  };
-  const sign = dir === 'asc' ? 1 : -1;
-  return rows
-    .map((row, index) => ({ row, index, v: value(row) }))
-    .sort((a, b) => (a.v < b.v ? -sign : a.v > b.v ? sign : a.index - b.index))
-    .map((x) => x.row);
 }
 
 /** Page arithmetic for the pager: "51–100 of 10 000". */

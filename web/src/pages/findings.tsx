@@ -2,7 +2,7 @@ import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
 import { errorMessage, type Finding } from '../api/client';
 import { formatDate, label } from '../lib/format';
-import { apiQuery, BULK_TARGETS, DOMAINS, pageInfo, SEVERITIES, sortFindings, STATUSES, viewFromQuery, viewToQuery, type FindingsView, type SortKey } from '../lib/findings';
+import { apiQuery, BULK_TARGETS, DOMAINS, pageInfo, SEVERITIES, STATUSES, viewFromQuery, viewToQuery, type FindingsView, type SortKey } from '../lib/findings';
 import { evidenceTree, type EvidenceNode } from '../lib/evidence';
 import { href } from '../lib/route';
 import { Badge, Empty, ErrorNote, Notice, PageTitle, Show, useApp, useLoad, useTenant } from '../ui';
@@ -66,7 +66,6 @@ export function FindingsPage({ query }: { query: URLSearchParams }) {
         {(rows, meta) => {
           const total = meta?.total ?? rows.length;
           const page = pageInfo(view.offset, rows.length, total);
-          const sorted = sortFindings(rows, view.sort, view.dir);
           if (rows.length === 0) return <Empty>No finding matches these filters.</Empty>;
           const allChecked = rows.every((r) => selected.has(r.id));
           return (
@@ -85,7 +84,7 @@ export function FindingsPage({ query }: { query: URLSearchParams }) {
               )}
               <div class="table-wrap">
                 <table class="findings">
-                  <caption class="sr-only">Findings; sorting orders the rows of this page</caption>
+                  <caption class="sr-only">Findings; a column's sort orders every page</caption>
                   <thead>
                     <tr>
                       {canWrite && (
@@ -107,7 +106,7 @@ export function FindingsPage({ query }: { query: URLSearchParams }) {
                     </tr>
                   </thead>
                   <tbody>
-                    {sorted.map((f) => (
+                    {rows.map((f) => (
                       <tr key={f.id}>
                         {canWrite && (
                           <td>
