@@ -5,10 +5,10 @@ import { migrate } from '../../src/platform/migrate.ts';
 import { setOrgQuota } from '../../src/services/ai-quota.ts';
 import { startFakeAnthropic, startFakeOpenAi, type FakeLlm, type RecordedRequest } from '../support/fake-llm.ts';
 import { startFixtureSite, type FixtureSite } from '../support/fixture-site.ts';
-import { call, eventually } from '../support/http.ts';
 import { createScratchDatabase, dropDatabase } from '../support/scratch-database.ts';
 import { startStack, type Stack } from '../support/stack.ts';
 import { createTenant, type Tenant } from '../support/tenants.ts';
+import { scanToEnd } from '../support/scans.ts';
 
 // What one scan's AI stage may cost (docs/ai.md, "What a scan costs"): at most
 // AI_ANALYSIS_MAX_FINDINGS findings, highest priority first; one unit per
@@ -51,16 +51,7 @@ beforeEach(() => {
   openai.reset();
 });
 
-async function scan(tenant: Tenant) {
-  const started = await call('POST', `${tenant.audit}/scans/run`, { key: tenant.writeKey, body: { url: site.defectsUrl, scanners: ['security', 'seo'] } });
-  expect(started.status).toBe(202);
-  const done = await eventually(
-    () => call('GET', `${tenant.audit}/scans/${started.body.data.id}`, { key: tenant.readKey }),
-    (r) => ['completed', 'failed'].includes(r.body.data.status),
-    60_000,
-  );
-  return done.body.data;
-}
+const scan = (tenant: Tenant) => scanToEnd(tenant, site.defectsUrl, ['security', 'seo']);
 
 const unitsUsed = async (orgId: string) => (await stack.db.prisma.aiQuota.findMany({ where: { org_id: orgId } })).reduce((n, q) => n + q.units_used, 0);
 

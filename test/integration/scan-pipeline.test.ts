@@ -1,7 +1,8 @@
-import { call, eventually } from '../support/http.ts';
+import { call } from '../support/http.ts';
 import { startFixtureSite, type FixtureSite } from '../support/fixture-site.ts';
 import { startStack, type Stack } from '../support/stack.ts';
 import { createTenant, type Tenant } from '../support/tenants.ts';
+import { scanToEnd } from '../support/scans.ts';
 
 let stack: Stack;
 let site: FixtureSite;
@@ -18,16 +19,7 @@ afterAll(async () => {
 
 const LIGHT = ['security', 'seo', 'accessibility'];
 
-async function scan(tenant: Tenant, url: string, scanners = LIGHT) {
-  const started = await call('POST', `${tenant.audit}/scans/run`, { key: tenant.writeKey, body: { url, scanners } });
-  expect(started.status).toBe(202);
-  const done = await eventually(
-    () => call('GET', `${tenant.audit}/scans/${started.body.data.id}`, { key: tenant.readKey }),
-    (r) => ['completed', 'failed'].includes(r.body.data.status),
-    90_000,
-  );
-  return done.body.data;
-}
+const scan = (tenant: Tenant, url: string, scanners = LIGHT) => scanToEnd(tenant, url, scanners, { timeoutMs: 90_000 });
 
 async function findings(tenant: Tenant, query = '') {
   const res = await call('GET', `${tenant.audit}/findings?limit=200${query}`, { key: tenant.readKey });

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { call, eventually } from '../support/http.ts';
 import { startStack, type Stack } from '../support/stack.ts';
 import { createTenant, type Tenant } from '../support/tenants.ts';
+import { scanToEnd } from '../support/scans.ts';
 
 /**
  * The security grade through the API: a security-only scan of fixture responses on 127.0.0.1, read back
@@ -45,16 +46,7 @@ afterAll(async () => {
   await new Promise((resolve) => server.close(resolve));
 });
 
-async function securityScan(path: string) {
-  const started = await call('POST', `${tenant.audit}/scans/run`, { key: tenant.writeKey, body: { url: `${origin}${path}`, scanners: ['security'] } });
-  expect(started.status).toBe(202);
-  const done = await eventually(
-    () => call('GET', `${tenant.audit}/scans/${started.body.data.id}`, { key: tenant.readKey }),
-    (r) => ['completed', 'failed'].includes(r.body.data.status),
-    60_000,
-  );
-  return done.body.data;
-}
+const securityScan = (path: string) => scanToEnd(tenant, `${origin}${path}`, ['security']);
 
 const moved = (grade: { tests: { test: string; modifier: number; counted: boolean }[] }) =>
   grade.tests.filter((t) => t.counted).map((t) => [t.test, t.modifier]);
