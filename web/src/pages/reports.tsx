@@ -12,6 +12,8 @@ export function ReportsPage() {
   const [reports, retry] = useLoad((signal) => api.client.GET('/api/v1/orgs/{org_id}/projects/{project_id}/audit/reports', { params: { path, query: { limit: 50 } }, signal }), []);
   const [format, setFormat] = useState<(typeof FORMATS)[number]>('pdf');
   const [notice, setNotice] = useState<{ text: string; tone: 'ok' | 'bad' } | null>(null);
+  // The link is shown once, as a link a person can open or copy: the API never shows it again.
+  const [shared, setShared] = useState<{ url: string; expiresAt: string | null } | null>(null);
   const working = reports.state === 'ready' && reports.data.some((r) => r.status === 'queued' || r.status === 'exporting');
 
   // Progress of an export: its workflow renders and signs it in seconds.
@@ -52,8 +54,13 @@ export function ReportsPage() {
               type="button"
               onClick={async () => {
                 const res = await api.client.POST('/api/v1/orgs/{org_id}/projects/{project_id}/audit/reports/share', { params: { path }, body: { channel: 'link' } });
-                if (res.data?.data.share_url) setNotice({ text: `Share link (valid until ${formatDate(res.data.data.share_expires_at)}): ${res.data.data.share_url}`, tone: 'ok' });
-                else setNotice({ text: errorMessage(res.error, res.response.status), tone: 'bad' });
+                if (res.data?.data.share_url) {
+                  setShared({ url: res.data.data.share_url, expiresAt: res.data.data.share_expires_at });
+                  setNotice({ text: 'Share link created: copy it now, it is shown only once.', tone: 'ok' });
+                } else {
+                  setShared(null);
+                  setNotice({ text: errorMessage(res.error, res.response.status), tone: 'bad' });
+                }
                 retry();
               }}
             >
@@ -63,6 +70,14 @@ export function ReportsPage() {
         </form>
       )}
       <Notice message={notice?.text ?? null} tone={notice?.tone ?? 'ok'} />
+      {shared && (
+        <p class="share-link">
+          Share link, valid until {formatDate(shared.expiresAt)}:{' '}
+          <a href={shared.url} rel="noreferrer noopener" target="_blank">
+            {shared.url}
+          </a>
+        </p>
+      )}
       <Show value={reports} what="reports" retry={retry}>
         {(list) =>
           list.length === 0 ? (
