@@ -20,6 +20,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { createTrackerClient } from '../src/integrations/trackers.ts';
+import { parseHostAllowlist } from '../src/gather/ssrf/host-allowlist.ts';
 import type { Tracker } from '../src/integrations/providers.ts';
 import { migrate } from '../src/platform/migrate.ts';
 import { integrationSyncWorkflowId } from '../src/services/integrations.ts';
@@ -51,7 +52,7 @@ async function sdkLoadCost(): Promise<void> {
     global.gc?.();
     const rss = process.memoryUsage().rss;
     const t0 = performance.now();
-    await createTrackerClient(provider, credentials as never, base(fake.url));
+    await (await createTrackerClient(provider, credentials as never, base(fake.url), { allowlist: parseHostAllowlist('127.0.0.1') })).dispose();
     const ms = performance.now() - t0;
     console.log(`  ${provider.padEnd(7)} ${ms.toFixed(0).padStart(6)} ms   +${((process.memoryUsage().rss - rss) / MB).toFixed(1)} MB RSS`);
     await fake.close();
