@@ -85,7 +85,7 @@ export function createTrackerTransport({ allowlist, resolve = defaultResolve }: 
 
   const transport: TrackerTransport = {
     fetch: guardedFetch,
-    dispatcher: dispatcher as unknown as Dispatcher,
+    dispatcher,
     scope: (fn) => {
       ensureRouted();
       return scoped.run(transport, fn);
