@@ -33,23 +33,26 @@ export interface TrackerTransport {
 }
 
 const scoped = new AsyncLocalStorage<TrackerTransport>();
-let installed: { routed: typeof fetch; base: typeof fetch } | undefined;
+/** Marks a routing wrapper, and holds the fetch it wraps. */
+const ROUTED = Symbol.for('sitewarden.trackerTransport.routedFetch');
+type Routed = typeof fetch & { [ROUTED]?: typeof fetch };
 
 /**
- * Routes globalThis.fetch through the transport of the current scope, if any. Checked before
- * each scoped call: should anything replace globalThis.fetch later, it is wrapped again rather
- * than letting a scoped call out unguarded.
+ * Routes globalThis.fetch through the transport of the current scope, if any, and answers the
+ * fetch it wraps. Checked before each scoped call: should anything replace globalThis.fetch later,
+ * it is wrapped again rather than letting a scoped call out unguarded.
  */
 function ensureRouted(): typeof fetch {
-  if (installed && globalThis.fetch === installed.routed) return installed.base;
-  const base = globalThis.fetch;
-  const routed = ((input: Parameters<typeof fetch>[0], init?: RequestInit) => {
+  const current = globalThis.fetch as Routed;
+  const wrapped = current[ROUTED];
+  if (wrapped) return wrapped;
+  const routed: Routed = (input, init) => {
     const transport = scoped.getStore();
-    return transport ? transport.fetch(input, init) : base(input, init);
-  }) as typeof fetch;
+    return transport ? transport.fetch(input, init) : current(input, init);
+  };
+  routed[ROUTED] = current;
   globalThis.fetch = routed;
-  installed = { routed, base };
-  return base;
+  return current;
 }
 
 /** An AbortSignal that fires after `ms` on an unref'd timer (AbortSignal.timeout keeps a process open while fetch listens). */
@@ -80,7 +83,9 @@ export function createTrackerTransport({ allowlist, resolve = defaultResolve }: 
 
   const guardedFetch = ((input: Parameters<typeof fetch>[0], init: RequestInit = {}) => {
     const signals = [deadline(requestTimeoutMs), ...[init.signal, input instanceof Request ? input.signal : undefined].filter((s): s is AbortSignal => !!s)];
-    return base(input, { ...init, redirect: 'manual', signal: AbortSignal.any(signals), dispatcher } as RequestInit);
+    // Outside the scope: a fetch that something put in front of ours, and that calls back into
+    // the routed one, must reach Node's fetch (with the guarded dispatcher), not come back here.
+    return scoped.exit(() => base(input, { ...init, redirect: 'manual', signal: AbortSignal.any(signals), dispatcher } as RequestInit));
   }) as typeof fetch;
 
   const transport: TrackerTransport = {
