@@ -191,11 +191,12 @@ const loaders: { [T in Tracker]: Loader<T> } = {
       async verify() {
         const { data } = await octokit.rest.repos.get({ owner, repo });
         if (data.has_issues === false) throw new TrackerError('rejected', `GitHub repository ${owner}/${repo} has issues turned off`);
-        // GitHub drops the labels of a create silently for a token that may not label (below
-        // triage): the ticket would lack its marker, and a lost answer could make a second one.
+        // GitHub drops the labels of a create silently for a token that may not set them, and
+        // making a new label takes write access: the ticket would lack its marker, and a lost
+        // answer could make a second one.
         const p = data.permissions;
-        if (p && !(p.admin || p.maintain || p.push || p.triage)) {
-          throw new TrackerError('rejected', `the token cannot label issues in GitHub repository ${owner}/${repo}: it needs triage or write access (the tickets carry a sitewarden:<task id> label)`);
+        if (p && !(p.admin || p.maintain || p.push)) {
+          throw new TrackerError('rejected', `the token cannot label issues in GitHub repository ${owner}/${repo}: it needs write access (each ticket carries a new sitewarden:<task id> label)`);
         }
       },
       async find(taskId) {

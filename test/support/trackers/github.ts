@@ -5,9 +5,9 @@ import { startFakeServer, type FakeAnswer, type FakeTracker } from './server.ts'
  * POST /repos/{owner}/{repo}/issues (labels), GET /repos/{owner}/{repo}/issues (the list, filtered
  * by `labels` and `state`, sorted by `sort`/`direction`), PATCH /repos/{owner}/{repo}/issues/{number}
  * (`state` open or closed). A token other than `token` gets GitHub's 401; another repository, its 404;
- * `readOnly`, the repository's `permissions` of a token with read access only.
+ * `role` sets the repository's `permissions` the token's user has (write by default).
  */
-export function startFakeGitHub(opts: { token: string; owner: string; repo: string; readOnly?: boolean }): Promise<FakeTracker> {
+export function startFakeGitHub(opts: { token: string; owner: string; repo: string; role?: 'write' | 'triage' | 'read' }): Promise<FakeTracker> {
   const fullName = `${opts.owner}/${opts.repo}`;
   return startFakeServer(({ method, path, headers, body, query }, tickets): FakeAnswer => {
     const auth = String(headers.authorization ?? '');
@@ -25,7 +25,7 @@ export function startFakeGitHub(opts: { token: string; owner: string; repo: stri
       labels: (t.labels ?? []).map((name, i) => ({ id: i + 1, name, color: 'ededed', default: false })),
       html_url: `https://github.example/${fullName}/issues/${t.id}`,
     });
-    if (!m[3] && method === 'GET') return { status: 200, body: { id: 1, name: opts.repo, full_name: fullName, has_issues: true, owner: { login: opts.owner }, permissions: { admin: false, maintain: false, push: !opts.readOnly, triage: !opts.readOnly, pull: true } } };
+    if (!m[3] && method === 'GET') return { status: 200, body: { id: 1, name: opts.repo, full_name: fullName, has_issues: true, owner: { login: opts.owner }, permissions: { admin: false, maintain: false, push: (opts.role ?? 'write') === 'write', triage: opts.role !== 'read', pull: true } } };
     const input = (body ?? {}) as { title?: string; body?: string; state?: string; labels?: string[] };
     if (m[3] && !m[4] && method === 'GET') {
       const wanted = (query.get('labels') ?? '').split(',').filter(Boolean);

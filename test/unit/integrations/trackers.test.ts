@@ -185,14 +185,14 @@ describe.each(CASES)('$provider', ({ provider, start, good, bad, otherProject, b
   });
 });
 
-it('refuses a GitHub token that cannot label issues: its tickets would lack their marker', async () => {
-  const fake = await startFakeGitHub({ token: 'ghp_readonlytoken1', owner: 'acme', repo: 'web', readOnly: true });
+it('refuses a GitHub token without write access (triage cannot make labels): its tickets would lack their marker', async () => {
+  const fake = await startFakeGitHub({ token: 'ghp_readonlytoken1', owner: 'acme', repo: 'web', role: 'triage' });
   try {
     const tracker = await createTrackerClient('github', { token: 'ghp_readonlytoken1', owner: 'acme', repo: 'web' }, fake.url, { allowlist: parseHostAllowlist('127.0.0.1') });
     clients.push(tracker);
     const err = await tracker.verify().then(() => null, (e: unknown) => e);
     expect((err as TrackerError).kind).toBe('rejected');
-    expect((err as Error).message).toMatch(/cannot label issues .* triage or write access/);
+    expect((err as Error).message).toMatch(/cannot label issues .* needs write access/);
   } finally {
     await fake.close();
   }
