@@ -8,7 +8,7 @@ import type { Db } from './platform/db.ts';
 import type { Logger } from './platform/logger.ts';
 import { scannerMetricsInterceptor, type WorkerMetrics } from './platform/metrics.ts';
 import { bundleWorkflows } from './platform/temporal-runtime.ts';
-import type { SafeFetcher } from './gather/safe-fetch.ts';
+import type { Resolver, SafeFetcher } from './gather/safe-fetch.ts';
 
 /**
  * What one worker process polls: `main` the main queue (workflows and light activities), `browser`
@@ -57,6 +57,8 @@ export interface WorkerDeps {
   /** With a logger, the workflows are bundled quietly (platform/temporal-runtime.ts). */
   logger?: Logger;
   role?: WorkerRole;
+  /** The DNS resolver behind the SSRF guard of the tracker SDKs' connections; the system's by default (tests inject one). */
+  resolve?: Resolver;
 }
 
 /**
@@ -64,8 +66,8 @@ export interface WorkerDeps {
  * BROWSER_CONCURRENCY at a time (activities/browser-share.ts, which also shares them fairly between
  * orgs), so a light scan never waits behind a Chromium run. One process may run both (role `all`).
  */
-export async function createWorkers({ connection, config, prisma, fetcher, workflowBundle, metrics, logger, role = 'all' }: WorkerDeps): Promise<Worker[]> {
-  const deps = { prisma, config, fetcher, metrics };
+export async function createWorkers({ connection, config, prisma, fetcher, workflowBundle, metrics, logger, role = 'all', resolve }: WorkerDeps): Promise<Worker[]> {
+  const deps = { prisma, config, fetcher, metrics, resolve };
   // One per process: its Chromium slots are shared by the scanners and the verifications.
   const browserShare = createBrowserShare(prisma, config, metrics);
   const common = {

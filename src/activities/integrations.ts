@@ -14,7 +14,10 @@ export const MAX_TASKS_PER_SYNC = 500;
 /** Tasks per activity: one scheduling round trip per task cost ~0.1 s on 2 busy cores (bench/integration-sync.ts). */
 export const TASKS_PER_BATCH = 25;
 
-export type TicketOutcome = 'created' | 'updated' | 'unchanged' | 'closed' | 'skipped';
+/** `adopted`: a ticket made by an earlier attempt whose answer was lost, found by its marker and recorded instead of made again. */
+export type TicketOutcome = 'created' | 'adopted' | 'updated' | 'unchanged' | 'closed' | 'reopened' | 'skipped';
+
+export const NO_TICKETS = (): Record<TicketOutcome, number> => ({ created: 0, adopted: 0, updated: 0, unchanged: 0, closed: 0, reopened: 0, skipped: 0 });
 
 export interface IntegrationSyncPlan {
   provider: string;
@@ -49,7 +52,8 @@ export function createIntegrationActivities({ prisma, config, secret, resolve }:
     // Again at every sync: the name may resolve elsewhere now, or the allowlist may have changed.
     const base = await checkTrackerBaseUrl(connection.baseUrl, config.allowlist, resolve);
     if (!base.ok) throw ApplicationFailure.nonRetryable(`base_url refused: ${base.reason}`, 'IntegrationUnusable');
-    return createTrackerClient(connection.provider, connection.credentials as never, base.url);
+    // The SDK's connections pass the same guard again at connect time (DNS rebinding).
+    return createTrackerClient(connection.provider, connection.credentials as never, base.url, { allowlist: config.allowlist, resolve });
   }
 
   const asFailure = (err: unknown): unknown =>
@@ -57,9 +61,10 @@ export function createIntegrationActivities({ prisma, config, secret, resolve }:
 
   /**
    * One task's ticket, made to match the task: created once (its key recorded), updated when the
-   * content changed, closed when the task is done. The ticket row is written right after the
-   * tracker answered; a crash in between (or a lost answer) can leave one extra ticket, see
-   * docs/integrations.md.
+   * content changed, closed when the task is done, reopened when a done task is open again.
+   * Before a create, the tracker is asked for a ticket carrying the task's marker: a create whose
+   * answer was lost (a timeout, a worker killed before the row was committed) is adopted on the
+   * retry instead of made twice (docs/integrations.md says exactly what that guarantees).
    */
   async function syncOne(integrationId: string, taskId: string, client: () => Promise<TrackerClient>): Promise<TicketOutcome> {
     const task = await prisma.task.findUnique({ where: { id: taskId }, include: { finding: true, tickets: { where: { integration_id: integrationId } } } });
@@ -80,26 +85,36 @@ export function createIntegrationActivities({ prisma, config, secret, resolve }:
       const content = ticketContent({ task, finding: task.finding });
       const digest = contentDigest(content);
       if (ticket) {
-        if (ticket.content_sha256 === digest) return 'unchanged';
+        if (ticket.state === 'open' && ticket.content_sha256 === digest) return 'unchanged';
         try {
-          await (await client()).update(ref!, content);
-          await prisma.integrationTicket.update({ where: { id: ticket.id }, data: { content_sha256: digest } });
-          return 'updated';
+          // Reopened (a verification sent it back, or a person moved it out of done): the
+          // ticket closed with it opens again, the way closing went.
+          if (ticket.state === 'closed') await (await client()).reopen(ref!);
+          if (ticket.content_sha256 !== digest) await (await client()).update(ref!, content);
+          await prisma.integrationTicket.update({ where: { id: ticket.id }, data: { content_sha256: digest, state: 'open' } });
+          return ticket.state === 'closed' ? 'reopened' : 'updated';
         } catch (err) {
           // Deleted in the tracker while the task is still open: the task gets a new ticket.
           if (!gone(err)) throw err;
           await prisma.integrationTicket.delete({ where: { id: ticket.id } });
         }
       }
-      const created = await (await client()).create(content);
+      const tracker = await client();
+      const found = await tracker.find(taskId);
+      if (found) {
+        // Made by an attempt whose answer never came back: bring it to the task's state.
+        if (found.state === 'closed') await tracker.reopen(found);
+        await tracker.update(found, content);
+      }
+      const made = found ?? (await tracker.create(content, taskId));
       await prisma.$transaction([
         prisma.integrationTicket.create({
-          data: { integration_id: integrationId, task_id: taskId, external_key: created.key, external_id: created.externalId, external_url: created.url, content_sha256: digest },
+          data: { integration_id: integrationId, task_id: taskId, external_key: made.key, external_id: made.externalId, external_url: made.url, content_sha256: digest },
         }),
         // Krafter's task field: the first tracker's key, unless someone set one by hand.
-        prisma.task.updateMany({ where: { id: taskId, external_ticket_key: null }, data: { external_ticket_key: created.key } }),
+        prisma.task.updateMany({ where: { id: taskId, external_ticket_key: null }, data: { external_ticket_key: made.key } }),
       ]);
-      return 'created';
+      return found ? 'adopted' : 'created';
     } catch (err) {
       throw asFailure(err);
     }
@@ -131,15 +146,20 @@ export function createIntegrationActivities({ prisma, config, secret, resolve }:
      * each task's ticket row is checked first.
      */
     async syncTaskTickets(integrationId: string, taskIds: string[]): Promise<Record<TicketOutcome, number>> {
-      const counts: Record<TicketOutcome, number> = { created: 0, updated: 0, unchanged: 0, closed: 0, skipped: 0 };
+      const counts = NO_TICKETS();
       let tracker: Promise<TrackerClient> | undefined;
       const client = () => (tracker ??= trackerFor(integrationId));
-      await heartbeating(async (signal) => {
-        for (const taskId of taskIds) {
-          signal.throwIfAborted();
-          counts[await syncOne(integrationId, taskId, client)] += 1;
-        }
-      });
+      try {
+        await heartbeating(async (signal) => {
+          for (const taskId of taskIds) {
+            signal.throwIfAborted();
+            counts[await syncOne(integrationId, taskId, client)] += 1;
+          }
+        });
+      } finally {
+        // Its connection pool: the next batch (or retry) makes its own.
+        await tracker?.then((t) => t.dispose()).catch(() => undefined);
+      }
       return counts;
     },
 

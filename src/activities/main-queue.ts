@@ -2,7 +2,7 @@ import { scanTimeouts } from '../domain/activity-timeouts.ts';
 import type { Config } from '../platform/config.ts';
 import type { Db } from '../platform/db.ts';
 import type { WorkerMetrics } from '../platform/metrics.ts';
-import type { SafeFetcher } from '../gather/safe-fetch.ts';
+import type { Resolver, SafeFetcher } from '../gather/safe-fetch.ts';
 import { createAnalysisActivities } from './analysis.ts';
 import type { BrowserShare } from './browser-share.ts';
 import { createIntegrationActivities } from './integrations.ts';
@@ -23,6 +23,8 @@ export interface ActivityDeps {
   fetcher: SafeFetcher;
   /** Where scans started and finished and browser queue waits are counted (the worker's registry). */
   metrics?: WorkerMetrics;
+  /** The resolver behind the tracker SDKs' SSRF guard; the system's by default (tests inject one). */
+  resolve?: Resolver;
 }
 
 /**
@@ -32,7 +34,7 @@ export interface ActivityDeps {
  * also run on the browser queue (evaluateVerification, writeReportArtifact) load the browser code
  * on first use there.
  */
-export function createMainQueueActivities({ prisma, config, fetcher, metrics }: ActivityDeps, browserShare: BrowserShare) {
+export function createMainQueueActivities({ prisma, config, fetcher, metrics, resolve }: ActivityDeps, browserShare: BrowserShare) {
   const scanRuns = createScanRunActivities(prisma, {
     pageSpeedConfigured: Boolean(config.PAGESPEED_API_URL || config.PAGESPEED_API_KEY),
     browserTaskQueue: config.TEMPORAL_BROWSER_TASK_QUEUE,
@@ -50,7 +52,7 @@ export function createMainQueueActivities({ prisma, config, fetcher, metrics }: 
     ...createVerificationActivities(prisma, config, fetcher, browserShare),
     ...createReportActivities({ prisma, config, fetcher }),
     ...createSweeperActivities(prisma, metrics),
-    ...createIntegrationActivities({ prisma, config, secret: resolveInstanceSecret(config) }),
+    ...createIntegrationActivities({ prisma, config, secret: resolveInstanceSecret(config), resolve }),
     ...createNotificationActivities(prisma, config, fetcher),
   };
 }

@@ -130,7 +130,12 @@ export function createSafeFetcher(options: SafeFetcherOptions): SafeFetcher {
   return { fetchPage, close: () => agent.close() };
 }
 
-function guardedLookup(allowlist: HostAllowlist, resolve: Resolver): LookupFunction {
+/**
+ * A `lookup` for net.connect (an undici Agent's `connect.lookup`): resolves the name, refuses it
+ * with a SafeFetchError `refused` when any address is forbidden, else hands over exactly the
+ * addresses it judged. The tracker SDKs' transport uses it too (src/integrations/transport.ts).
+ */
+export function guardedLookup(allowlist: HostAllowlist, resolve: Resolver): LookupFunction {
   return (hostname, options, callback) => {
     checkedAddresses(hostname, allowlist, resolve).then(
       (addresses) => {

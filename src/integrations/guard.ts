@@ -15,9 +15,9 @@ export type BaseUrlCheck = { ok: true; url: string } | { ok: false; reason: stri
  *   fake): a token must not cross the internet in clear text.
  * - No query or fragment: the SDKs append paths to it.
  *
- * The SDKs open their own connections afterwards (their transports take no DNS hook), so a name
- * that answers a public address here and a private one a moment later (DNS rebinding) is not
- * caught; docs/integrations.md says so.
+ * The SDKs' connections afterwards pass the same address check again at connect time
+ * (transport.ts), so a name that answers a public address here and a private one a moment later
+ * (DNS rebinding) is refused there.
  */
 export async function checkTrackerBaseUrl(input: string, allowlist: HostAllowlist, resolve: Resolver = defaultResolve): Promise<BaseUrlCheck> {
   const check = checkTargetUrl(input, allowlist);

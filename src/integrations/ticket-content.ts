@@ -29,7 +29,8 @@ const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0
 /**
  * The ticket a task becomes, the same text in every tracker. Finding text came from scanned
  * pages and the LLM: it is clipped, and put where trackers render it as text (no HTML is built).
- * The task id closes the body, so a person (or a later import) can tell the ticket's origin.
+ * The task id closes the body, so a person (or a later import) can tell the ticket's origin, and
+ * Linear's lookup by marker finds it.
  */
 export function ticketContent({ task, finding }: TicketSource): TicketContent {
   const fix = recommendedFix.parse(finding.recommended_fix);
@@ -46,8 +47,9 @@ export function ticketContent({ task, finding }: TicketSource): TicketContent {
     for (const [i, step] of (fix.steps ?? []).slice(0, MAX_STEPS).entries()) lines.push(`${i + 1}. ${clip(step.replace(/\s+/g, ' ').trim(), 500)}`);
   }
   if (urls.length) lines.push('', '### Affected', '', ...urls.map((url) => `- ${clip(url, 500)}`));
-  lines.push('', `_Pushed by Sitewarden · task ${task.id} · finding ${finding.id}_`);
-  return { title: clip(task.title.replace(/\s+/g, ' ').trim(), MAX_TITLE), body: clip(lines.join('\n'), MAX_BODY) };
+  // Never clipped away: on Linear this line is the ticket's idempotency marker (trackers.ts ticketMarker).
+  const footer = `\n\n_Pushed by Sitewarden · task ${task.id} · finding ${finding.id}_`;
+  return { title: clip(task.title.replace(/\s+/g, ' ').trim(), MAX_TITLE), body: clip(lines.join('\n'), MAX_BODY - footer.length) + footer };
 }
 
 /** What decides whether a re-sync writes the ticket again. */

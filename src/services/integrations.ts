@@ -69,12 +69,14 @@ export async function connectIntegration(
   const base = await checkTrackerBaseUrl(wanted, deps.allowlist, deps.resolve);
   if (!base.ok) throw new IntegrationRefused('base_url', base.reason);
 
-  const client = await createTrackerClient(provider, parsed.data as never, base.url);
+  const client = await createTrackerClient(provider, parsed.data as never, base.url, { allowlist: deps.allowlist, resolve: deps.resolve });
   try {
     await client.verify();
   } catch (err) {
-    if (err instanceof TrackerError) throw new IntegrationRefused(err.kind === 'unavailable' ? 'base_url' : 'credentials', err.message);
+    if (err instanceof TrackerError) throw new IntegrationRefused(err.kind === 'unavailable' || err.kind === 'blocked' ? 'base_url' : 'credentials', err.message);
     throw err;
+  } finally {
+    await client.dispose();
   }
 
   const scope = { org_id: tenant.orgId, project_id: tenant.projectId, provider };

@@ -29,18 +29,20 @@ const ticketPushing = proxyActivities<Activities>({
 });
 
 /**
- * One sync of an integration (its row is `syncing`): each planned task's ticket is created,
- * updated or closed in turn, a batch of tasks per activity, then the row is `connected` with last_sync_at. Any failure left after
+ * One sync of an integration (its row is `syncing`): each planned task's ticket is created (or
+ * adopted), updated, closed or reopened in turn, a batch of tasks per activity, then the row is `connected` with last_sync_at. Any failure left after
  * retries stops the sync and sets `error` with the reason; tickets already pushed stay recorded,
  * so the next sync goes on from there without duplicates.
  */
 export async function IntegrationSyncWorkflow({ integrationId }: IntegrationSyncInput): Promise<IntegrationSyncOutcome> {
-  const tickets: Record<TicketOutcome, number> = { created: 0, updated: 0, unchanged: 0, closed: 0, skipped: 0 };
+  // adopted and reopened came later: the same commands, only the result counts more outcomes
+  // (an activity result recorded before counts none of them, hence the ?? 0).
+  const tickets: Record<TicketOutcome, number> = { created: 0, adopted: 0, updated: 0, unchanged: 0, closed: 0, reopened: 0, skipped: 0 };
   try {
     const plan = await bookkeeping.planIntegrationSync(integrationId);
     for (const batch of plan.batches) {
       const counts = await ticketPushing.syncTaskTickets(integrationId, batch);
-      for (const outcome of Object.keys(tickets) as TicketOutcome[]) tickets[outcome] += counts[outcome];
+      for (const outcome of Object.keys(tickets) as TicketOutcome[]) tickets[outcome] += counts[outcome] ?? 0;
     }
     await bookkeeping.finishIntegrationSync(integrationId);
     return { status: 'connected', tickets };

@@ -1,10 +1,14 @@
 import { randomUUID } from 'node:crypto';
+import { createServer, type AddressInfo } from 'node:net';
+import { sealCredentials } from '../../src/integrations/connection.ts';
 import type { Provider } from '../../src/integrations/providers.ts';
+import { resolveInstanceSecret } from '../../src/platform/crypto.ts';
 import { integrationSyncWorkflowId } from '../../src/services/integrations.ts';
+import { reopenVerification } from '../../src/services/verification-decisions.ts';
 import { call, eventually } from '../support/http.ts';
 import { startStack, type Stack } from '../support/stack.ts';
 import { createTenant, type Tenant } from '../support/tenants.ts';
-import type { FakeTracker } from '../support/trackers/server.ts';
+import type { FakeRequest, FakeTracker } from '../support/trackers/server.ts';
 import { startFakeGitHub } from '../support/trackers/github.ts';
 import { startFakeGitLab } from '../support/trackers/gitlab.ts';
 import { startFakeJira } from '../support/trackers/jira.ts';
@@ -13,9 +17,22 @@ import { startFakeLinear } from '../support/trackers/linear.ts';
 // POST integrations/:provider/connect and /sync end to end: the API, the sync workflow on a real
 // Temporal server and PostgreSQL, each tracker's SDK against a fake of its API on 127.0.0.1.
 
+/**
+ * The worker's DNS, for the tracker SDKs' guard: a name answers its list of answers in turn, the
+ * last one from then on. Names not listed fail (the base URLs of the other tests are IP literals).
+ */
+const dns = new Map<string, string[][]>();
+const questions: string[] = [];
+async function resolve(host: string): Promise<string[]> {
+  questions.push(host);
+  const answers = dns.get(host);
+  if (!answers) throw new Error(`test resolver: ${host} is not listed`);
+  return answers.length > 1 ? answers.shift()! : answers[0]!;
+}
+
 let stack: Stack;
 beforeAll(async () => {
-  stack = await startStack();
+  stack = await startStack({}, { resolve });
 });
 afterAll(() => stack.close());
 
@@ -26,6 +43,8 @@ interface TrackerCase {
   wrong: Record<string, unknown>;
   baseUrl(url: string): string;
   secret: string;
+  /** Picks the request that creates a ticket. */
+  isCreate(req: FakeRequest): boolean;
 }
 
 const CASES: TrackerCase[] = [
@@ -36,6 +55,7 @@ const CASES: TrackerCase[] = [
     wrong: { token: 'ghp_revokedToken00000', owner: 'acme', repo: 'website' },
     baseUrl: (url) => url,
     secret: 'ghp_integrationToken1',
+    isCreate: (req) => req.method === 'POST' && req.path.endsWith('/issues'),
   },
   {
     provider: 'gitlab',
@@ -44,6 +64,7 @@ const CASES: TrackerCase[] = [
     wrong: { token: 'glpat-revokedToken000', project_id: 7 },
     baseUrl: (url) => url,
     secret: 'glpat-integrationToken',
+    isCreate: (req) => req.method === 'POST' && req.path.endsWith('/issues'),
   },
   {
     provider: 'jira',
@@ -52,6 +73,7 @@ const CASES: TrackerCase[] = [
     wrong: { email: 'ops@acme.test', api_token: 'jira-revokedToken0000', project_key: 'WEB' },
     baseUrl: (url) => url,
     secret: 'jira-integrationToken',
+    isCreate: (req) => req.method === 'POST' && req.path === '/rest/api/3/issue',
   },
   {
     provider: 'linear',
@@ -60,6 +82,7 @@ const CASES: TrackerCase[] = [
     wrong: { api_key: 'lin_api_revokedKey0000', team_id: 'team-web' },
     baseUrl: (url) => `${url}/graphql`,
     secret: 'lin_api_integrationKey',
+    isCreate: (req) => String((req.body as { query?: string } | undefined)?.query).includes('mutation createIssue'),
   },
 ];
 
@@ -111,7 +134,13 @@ it('lists the eight providers, never-connected ones as Krafter placeholders', as
   }
 });
 
-describe.each(CASES)('$provider', ({ provider, start, credentials, wrong, baseUrl, secret }) => {
+const connect = async (t: Tenant, provider: string, credentials: Record<string, unknown>, base: string) => {
+  const res = await call('POST', `${t.audit}/integrations/${provider}/connect`, { key: t.writeKey, body: { credentials, base_url: base } });
+  expect(res.status).toBe(200);
+  return res.body.data.id as string;
+};
+
+describe.each(CASES)('$provider', ({ provider, start, credentials, wrong, baseUrl, secret, isCreate }) => {
   let fake: FakeTracker;
   beforeEach(async () => (fake = await start()));
   afterEach(() => fake.close());
@@ -168,11 +197,11 @@ describe.each(CASES)('$provider', ({ provider, start, credentials, wrong, baseUr
     expect((await ticketOf(second!)).ticket).toMatchObject({ title: 'Renamed by a person', state: 'open' });
     expect((await ticketOf(third!)).ticket.state).toBe('open');
     expect(fake.requests.length).toBeGreaterThan(writesBefore);
-    expect(await lastOutcome(stored.id)).toEqual({ status: 'connected', tickets: { created: 0, updated: 1, unchanged: 1, closed: 1, skipped: 0 } });
+    expect(await lastOutcome(stored.id)).toEqual({ status: 'connected', tickets: { created: 0, adopted: 0, updated: 1, unchanged: 1, closed: 1, reopened: 0, skipped: 0 } });
 
     // A third sync finds nothing to change: no ticket is written, none made.
     expect((await syncToEnd(t, provider)).status).toBe('connected');
-    expect(await lastOutcome(stored.id)).toEqual({ status: 'connected', tickets: { created: 0, updated: 0, unchanged: 2, closed: 0, skipped: 0 } });
+    expect(await lastOutcome(stored.id)).toEqual({ status: 'connected', tickets: { created: 0, adopted: 0, updated: 0, unchanged: 2, closed: 0, reopened: 0, skipped: 0 } });
     expect(fake.tickets).toHaveLength(3);
 
     // Someone deletes the third ticket in the tracker; the task changes: it gets a new ticket.
@@ -180,9 +209,105 @@ describe.each(CASES)('$provider', ({ provider, start, credentials, wrong, baseUr
     fake.tickets.splice(fake.tickets.indexOf(deleted), 1);
     expect((await call('PATCH', `${t.audit}/tasks/${third}`, { key: t.writeKey, body: { title: 'Renamed after the ticket was deleted' } })).status).toBe(200);
     expect((await syncToEnd(t, provider)).status).toBe('connected');
-    expect(await lastOutcome(stored.id)).toEqual({ status: 'connected', tickets: { created: 1, updated: 0, unchanged: 1, closed: 0, skipped: 0 } });
+    expect(await lastOutcome(stored.id)).toEqual({ status: 'connected', tickets: { created: 1, adopted: 0, updated: 0, unchanged: 1, closed: 0, reopened: 0, skipped: 0 } });
     expect(fake.tickets).toHaveLength(3);
     expect((await ticketOf(third!)).ticket).toMatchObject({ title: 'Renamed after the ticket was deleted', state: 'open' });
+  });
+
+  it('makes exactly one ticket when the tracker made it but its answer was lost, and links the task to it', async () => {
+    const t = await createTenant(stack.db.prisma, stack.baseUrl);
+    const integrationId = await connect(t, provider, credentials, baseUrl(fake.url));
+    const [taskId] = await tasks(t, 1);
+    // The tracker creates the issue, then the connection drops before the answer: the activity
+    // fails (retryable), and its retry finds the issue by the task's marker instead of making another.
+    fake.loseNextAnswer(isCreate);
+    const row = await syncToEnd(t, provider);
+    expect(row).toMatchObject({ status: 'connected', last_error: null });
+    expect(fake.tickets).toHaveLength(1);
+    expect(await lastOutcome(integrationId)).toEqual({ status: 'connected', tickets: { created: 0, adopted: 1, updated: 0, unchanged: 0, closed: 0, reopened: 0, skipped: 0 } });
+    const recorded = await stack.db.prisma.integrationTicket.findUniqueOrThrow({ where: { integration_id_task_id: { integration_id: integrationId, task_id: taskId! } } });
+    expect(recorded.external_key).toBe(fake.tickets[0]!.key);
+    expect((await call('GET', `${t.audit}/tasks/${taskId}`, { key: t.readKey })).body.data.external_ticket_key).toBe(fake.tickets[0]!.key);
+
+    // The next sync sees the recorded ticket: nothing new.
+    expect((await syncToEnd(t, provider)).status).toBe('connected');
+    expect(await lastOutcome(integrationId)).toMatchObject({ tickets: { created: 0, adopted: 0, unchanged: 1 } });
+    expect(fake.tickets).toHaveLength(1);
+  });
+
+  it('reopens the ticket of a task reopened after it was done, and closes it again when done', async () => {
+    const t = await createTenant(stack.db.prisma, stack.baseUrl);
+    const integrationId = await connect(t, provider, credentials, baseUrl(fake.url));
+    const [taskId] = await tasks(t, 1);
+    expect((await syncToEnd(t, provider)).status).toBe('connected');
+    expect(fake.tickets).toHaveLength(1);
+    const ticket = fake.tickets[0]!;
+
+    // Approved (remediation.test.ts drives that path): the sync closes the ticket.
+    await stack.db.prisma.task.update({ where: { id: taskId }, data: { status: 'done' } });
+    expect((await syncToEnd(t, provider)).status).toBe('connected');
+    expect(ticket.state).toBe('closed');
+
+    // The approved verification is reopened (the service the verification routes' workflow calls):
+    // the task is back in progress, and the next sync reopens its ticket.
+    const task = await stack.db.prisma.task.findUniqueOrThrow({ where: { id: taskId } });
+    const verification = await stack.db.prisma.verification.create({
+      data: { org_id: t.orgId, project_id: t.projectId, task_id: task.id, finding_id: task.finding_id, result: 'passed', workflow_id: `verification-${randomUUID()}`, verified_at: new Date() },
+    });
+    await reopenVerification(stack.db.prisma, verification.id, { label: 'test' });
+    expect((await stack.db.prisma.task.findUniqueOrThrow({ where: { id: taskId } })).status).toBe('in_progress');
+    expect((await syncToEnd(t, provider)).status).toBe('connected');
+    expect(await lastOutcome(integrationId)).toEqual({ status: 'connected', tickets: { created: 0, adopted: 0, updated: 0, unchanged: 0, closed: 0, reopened: 1, skipped: 0 } });
+    expect(fake.tickets).toEqual([ticket]);
+    expect(ticket.state).toBe('open');
+    const recorded = await stack.db.prisma.integrationTicket.findUniqueOrThrow({ where: { integration_id_task_id: { integration_id: integrationId, task_id: taskId! } } });
+    expect(recorded.state).toBe('open');
+
+    // Symmetric: done again, closed again; a further sync leaves it.
+    await stack.db.prisma.task.update({ where: { id: taskId }, data: { status: 'done' } });
+    expect((await syncToEnd(t, provider)).status).toBe('connected');
+    expect(await lastOutcome(integrationId)).toMatchObject({ tickets: { closed: 1, reopened: 0 } });
+    expect(ticket.state).toBe('closed');
+    expect(fake.tickets).toHaveLength(1);
+  });
+
+  it('refuses at send time a base URL whose name now resolves to loopback (DNS rebinding): a non-retryable error, nothing sent', async () => {
+    // A listener where the rebound name points: no connection may reach it.
+    let connections = 0;
+    const listener = createServer((socket) => (connections++, socket.destroy()));
+    await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = listener.address() as AddressInfo;
+      const host = `${provider}-${randomUUID().slice(0, 8)}.rebind.example`;
+      // Public when the sync checks the base URL, loopback when the SDK connects. (Connected while
+      // the name was public: the row is written as connect would, since a real connect would dial
+      // that public address.)
+      dns.set(host, [['93.184.216.34'], ['127.0.0.1']]);
+      const t = await createTenant(stack.db.prisma, stack.baseUrl);
+      const id = randomUUID();
+      await stack.db.prisma.integration.create({
+        data: {
+          id,
+          org_id: t.orgId,
+          project_id: t.projectId,
+          provider: provider as never,
+          status: 'connected',
+          credentials_encrypted: sealCredentials(id, credentials, resolveInstanceSecret(stack.config)),
+          base_url: baseUrl(`https://${host}:${port}`),
+        },
+      });
+      await tasks(t, 1);
+      const row = await syncToEnd(t, provider);
+      expect(row.status).toBe('error');
+      expect(row.last_error).toMatch(new RegExp(`was not called while [a-z ]+: ${host.replace(/\./g, '\\.')} resolves to a private or reserved address range \\(loopback\\)`));
+      // Asked twice: the check at the sync's start, the connect. A retry would have asked again.
+      expect(questions.filter((q) => q === host)).toHaveLength(2);
+      expect(connections).toBe(0);
+      expect(fake.requests).toHaveLength(0);
+      expect(await lastOutcome(id)).toMatchObject({ status: 'error' });
+    } finally {
+      await new Promise((resolve) => listener.close(resolve));
+    }
   });
 
   it('ends the sync in error, with the reason, when the tracker refuses it', async () => {

@@ -332,7 +332,9 @@ async function recordFailures(databaseUrl: string, site: FixtureSite, work: stri
 
 /**
  * Stack C: IntegrationSyncWorkflow against a fake GitHub. A first sync (tickets created), a
- * re-sync (one updated, one closed, one unchanged), and a sync the tracker refuses (error path).
+ * re-sync (one updated, one closed, one unchanged), a sync that reopens the ticket of a reopened
+ * task, one whose create answer is lost (the batch retried, the ticket adopted), and a sync the
+ * tracker refuses (error path).
  */
 async function recordIntegrations(databaseUrl: string) {
   if (!wanted('integration-sync')) return;
@@ -363,6 +365,19 @@ async function recordIntegrations(databaseUrl: string) {
     await call('PATCH', `${t.audit}/tasks/${taskIds[1]}`, { key: t.writeKey, body: { title: 'Renamed' } });
     await sync();
     if (wanted('integration-sync-resync')) await save('integration-sync-resync', handle());
+    // Reopened (as reopenVerification leaves it): the closed ticket opens again.
+    await stack.db.prisma.task.update({ where: { id: taskIds[0] }, data: { status: 'in_progress' } });
+    await sync();
+    if (wanted('integration-sync-reopen')) await save('integration-sync-reopen', handle());
+    // A new task whose create answer is lost: the batch fails once, its retry adopts the ticket.
+    const finding = await stack.db.prisma.finding.create({
+      data: { org_id: t.orgId, project_id: t.projectId, domain: 'security', check_id: 'security.example_4', title: 'Recorded finding 4', severity: 'high' },
+    });
+    await call('POST', `${t.audit}/tasks`, { key: t.writeKey, body: { finding_id: finding.id } });
+    github.loseNextAnswer((req) => req.method === 'POST' && req.path.endsWith('/issues'));
+    await sync();
+    if (github.tickets.length !== 4) throw new Error(`expected 4 tickets after the lost answer, found ${github.tickets.length}`);
+    if (wanted('integration-sync-adopted')) await save('integration-sync-adopted', handle());
     github.failNext(1_000, 401);
     await call('PATCH', `${t.audit}/tasks/${taskIds[2]}`, { key: t.writeKey, body: { title: 'Renamed too' } });
     await sync();

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { createApp } from '../../src/api/app.ts';
-import { createSafeFetcher } from '../../src/gather/safe-fetch.ts';
+import { createSafeFetcher, type Resolver } from '../../src/gather/safe-fetch.ts';
 import { parseEndpoint, reserveOwnPort } from '../../src/gather/ssrf/own-endpoints.ts';
 import { loadConfig, type Config } from '../../src/platform/config.ts';
 import { connectDatabase, type Database } from '../../src/platform/db.ts';
@@ -32,7 +32,7 @@ export interface Stack {
  * Each stack has its own task queues; env overrides tune limits. Fixture sites on 127.0.0.1
  * are allowlisted.
  */
-export async function startStack(env: Record<string, string> = {}, options: { worker?: boolean; logger?: Logger; dispatcher?: boolean } = {}): Promise<Stack> {
+export async function startStack(env: Record<string, string> = {}, options: { worker?: boolean; logger?: Logger; dispatcher?: boolean; resolve?: Resolver } = {}): Promise<Stack> {
   const temporal = await startTemporal();
   const queue = `test-${randomUUID()}`;
   const config = loadConfig({
@@ -69,7 +69,7 @@ export async function startStack(env: Record<string, string> = {}, options: { wo
   let workers: Worker[] = [];
   let running: Promise<unknown> | undefined;
   if (options.worker !== false) {
-    workers = await createWorkers({ connection: temporal.nativeConnection, config, prisma: db.prisma, fetcher, workflowBundle: workflowBundle() });
+    workers = await createWorkers({ connection: temporal.nativeConnection, config, prisma: db.prisma, fetcher, workflowBundle: workflowBundle(), resolve: options.resolve });
     running = Promise.all(workers.map((w) => w.run()));
   }
   // The outbox relay, as a main worker process runs it (src/worker.ts). Only when asked: test files

@@ -39,6 +39,9 @@ const REQUIRED = [
   'integration-sync/integration-sync-connected',
   'integration-sync/integration-sync-resync',
   'integration-sync/integration-sync-error',
+  // The marker search (a lost create's ticket adopted) and reopening: activity changes only, the
+  // same commands; recorded again with the code that has them (suffix -marker-reopen).
+  ...['connected', 'resync', 'error', 'reopen', 'adopted'].map((p) => `integration-sync/integration-sync-${p}-marker-reopen`),
   'notification/notification-delivered',
   'notification/notification-failed',
 ];

@@ -2,7 +2,8 @@ import { startFakeServer, type FakeAnswer, type FakeTracker } from './server.ts'
 
 /**
  * GitLab's REST API v4 as @gitbeaker/rest uses it for issues: GET /api/v4/projects/:id,
- * POST /api/v4/projects/:id/issues, PUT /api/v4/projects/:id/issues/:iid (state_event close).
+ * POST /api/v4/projects/:id/issues (labels, comma-separated), GET /api/v4/projects/:id/issues
+ * (filtered by `labels` and `state`), PUT /api/v4/projects/:id/issues/:iid (state_event close or reopen).
  * The project is found by its numeric id or its URL-encoded full path.
  */
 export function startFakeGitLab(opts: { token: string; projectId: number; path: string }): Promise<FakeTracker> {
@@ -18,16 +19,26 @@ export function startFakeGitLab(opts: { token: string; projectId: number; path: 
       title: t.title,
       description: t.body,
       state: t.state === 'open' ? 'opened' : 'closed',
+      labels: t.labels ?? [],
       web_url: `https://gitlab.example/${opts.path}/-/issues/${t.id}`,
       references: { short: `#${t.id}`, relative: `#${t.id}`, full: `${opts.path}#${t.id}` },
     });
     if (!m[2] && method === 'GET') return { status: 200, body: { id: opts.projectId, path_with_namespace: opts.path, issues_enabled: true } };
     // gitbeaker sends a JSON body; the API takes the same fields as query parameters too.
     const input = { ...Object.fromEntries(query), ...((body ?? {}) as Record<string, string>) };
+    if (m[2] && !m[3] && method === 'GET') {
+      const wanted = (query.get('labels') ?? '').split(',').filter(Boolean);
+      const state = query.get('state');
+      const listed = tickets.filter((t) => wanted.every((label) => t.labels?.includes(label)) && (!state || state === 'all' || (state === 'opened') === (t.state === 'open')));
+      if (query.get('sort') === 'asc') listed.sort((a, b) => Number(a.id) - Number(b.id));
+      else listed.sort((a, b) => Number(b.id) - Number(a.id));
+      const perPage = Number(query.get('per_page') ?? 20);
+      return { status: 200, body: listed.slice(0, perPage).map(issue), headers: { 'x-page': '1', 'x-per-page': String(perPage), 'x-total': String(listed.length), 'x-total-pages': String(Math.max(1, Math.ceil(listed.length / perPage))) } };
+    }
     if (m[2] && !m[3] && method === 'POST') {
       if (!input.title) return { status: 400, body: { message: 'title is missing' } };
       const n = tickets.length + 1;
-      const t = { id: String(n), key: `${opts.path}#${n}`, title: input.title, body: input.description ?? '', state: 'open' as const };
+      const t = { id: String(n), key: `${opts.path}#${n}`, title: input.title, body: input.description ?? '', state: 'open' as const, labels: String(input.labels ?? '').split(',').filter(Boolean) };
       tickets.push(t);
       return { status: 201, body: issue(t) };
     }

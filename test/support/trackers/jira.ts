@@ -2,8 +2,11 @@ import { startFakeServer, type FakeAnswer, type FakeTracker } from './server.ts'
 
 /**
  * Jira Cloud's REST API v3 as jira.js uses it: GET /rest/api/3/project/{key}, POST
- * /rest/api/3/issue, PUT /rest/api/3/issue/{key}, GET and POST /rest/api/3/issue/{key}/transitions.
- * Basic auth with email:api_token; the workflow is To Do → In Progress → Done (transition 31).
+ * /rest/api/3/issue (labels among the fields), PUT /rest/api/3/issue/{key}, GET and POST
+ * /rest/api/3/issue/{key}/transitions, GET /rest/api/3/search/jql (the JQL the client sends:
+ * `project = "KEY" AND labels = "…"`, anything else a 400 as Jira's parser would answer an
+ * unexpected query). Basic auth with email:api_token; the workflow is To Do → In Progress → Done
+ * (transition 31), and a done issue goes back to To Do by transition 11.
  */
 export function startFakeJira(opts: { email: string; apiToken: string; projectKey: string }): Promise<FakeTracker> {
   const TRANSITIONS = [
@@ -12,7 +15,7 @@ export function startFakeJira(opts: { email: string; apiToken: string; projectKe
     { id: '31', name: 'Done', to: { id: '10001', name: 'Done', statusCategory: { id: 3, key: 'done', name: 'Done' } } },
   ];
   const expected = `Basic ${Buffer.from(`${opts.email}:${opts.apiToken}`).toString('base64')}`;
-  return startFakeServer(({ method, path, headers, body }, tickets): FakeAnswer => {
+  return startFakeServer(({ method, path, headers, body, query }, tickets): FakeAnswer => {
     if (headers.authorization !== expected) return { status: 401, body: { errorMessages: ['Client must be authenticated to access this resource.'], errors: {} } };
     const project = /^\/rest\/api\/3\/project\/([^/]+)$/.exec(path);
     if (project && method === 'GET') {
@@ -26,8 +29,19 @@ export function startFakeJira(opts: { email: string; apiToken: string; projectKe
       if (fields.description?.type !== 'doc') return { status: 400, body: { errorMessages: [], errors: { description: 'Operation value must be an Atlassian Document (see the Atlassian Document Format)' } } };
       const n = tickets.length + 1;
       const key = `${opts.projectKey}-${n}`;
-      tickets.push({ id: key, key, title: fields.summary, body: fields.description, state: 'open' });
+      tickets.push({ id: key, key, title: fields.summary, body: fields.description, state: 'open', labels: Array.isArray(fields.labels) ? fields.labels : [] });
       return { status: 201, body: { id: String(10000 + n), key, self: `https://jira.example/rest/api/3/issue/${10000 + n}` } };
+    }
+    if (path === '/rest/api/3/search/jql' && method === 'GET') {
+      const jql = /^project = "([^"]+)" AND labels = "([^"]+)" ORDER BY created ASC$/.exec(query.get('jql') ?? '');
+      if (!jql) return { status: 400, body: { errorMessages: [`Error in the JQL Query: ${query.get('jql')}`], errors: {} } };
+      const found = tickets.filter((t) => jql[1] === opts.projectKey && t.labels?.includes(jql[2]!));
+      const status = (t: (typeof tickets)[number]) =>
+        t.state === 'closed' ? { name: 'Done', statusCategory: { id: 3, key: 'done', name: 'Done' } } : { name: 'To Do', statusCategory: { id: 2, key: 'new', name: 'To Do' } };
+      return {
+        status: 200,
+        body: { issues: found.map((t) => ({ id: String(10000 + Number(t.key.split('-')[1])), key: t.key, self: `https://jira.example/rest/api/3/issue/${t.key}`, fields: { status: status(t) } })), isLast: true },
+      };
     }
     const issue = /^\/rest\/api\/3\/issue\/([^/]+)(\/transitions)?$/.exec(path);
     const t = issue ? tickets.find((x) => x.key === issue[1]) : undefined;

@@ -2,13 +2,15 @@ import { startFakeServer, type FakeAnswer, type FakeTicket, type FakeTracker } f
 
 /**
  * Linear's GraphQL API as @linear/sdk uses it, by operation name: team, workflowStates (filtered by
- * team id and type), createIssue (issueCreate), updateIssue (issueUpdate, stateId closes), issue.
+ * team id and type), createIssue (issueCreate), updateIssue (issueUpdate, stateId closes or
+ * reopens), issue, issues (filtered by team id and `description.contains`).
  * The API key goes bare in Authorization; a wrong one gets Linear's authentication error.
  */
 export function startFakeLinear(opts: { apiKey: string; teamId: string; teamKey: string }): Promise<FakeTracker> {
   const STATES = [
     { id: 'state-backlog', name: 'Backlog', type: 'backlog', position: 0 },
     { id: 'state-todo', name: 'Todo', type: 'unstarted', position: 1 },
+    { id: 'state-progress', name: 'In Progress', type: 'started', position: 2 },
     { id: 'state-done', name: 'Done', type: 'completed', position: 3 },
     { id: 'state-canceled', name: 'Canceled', type: 'canceled', position: 4 },
   ];
@@ -28,6 +30,8 @@ export function startFakeLinear(opts: { apiKey: string; teamId: string; teamKey:
     updatedAt: now,
     team: { id: opts.teamId },
     state: { id: stateOf.get(t.id) ?? 'state-backlog' },
+    completedAt: stateOf.get(t.id) === 'state-done' ? now : null,
+    canceledAt: stateOf.get(t.id) === 'state-canceled' ? now : null,
     labelIds: [],
     previousIdentifiers: [],
     reactions: [],
@@ -80,6 +84,13 @@ export function startFakeLinear(opts: { apiKey: string; teamId: string; teamKey:
           t.state = state.type === 'completed' || state.type === 'canceled' ? 'closed' : 'open';
         }
         return { status: 200, body: { data: { issueUpdate: { __typename: 'IssuePayload', lastSyncId: 1, success: true, issue: { id: t.id } } } } };
+      }
+      case 'issues': {
+        const filter = variables.filter ?? {};
+        const contains = filter.description?.contains;
+        if (filter.team?.id?.eq !== opts.teamId || typeof contains !== 'string') return errors(400, 'the fake answers issues filtered by team and description only', 'graphql error');
+        const nodes = tickets.filter((t) => String(t.body).includes(contains)).map(issue);
+        return { status: 200, body: { data: { issues: { nodes, pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null } } } } };
       }
       case 'issue': {
         const t = tickets.find((x) => x.id === variables.id);

@@ -9,6 +9,8 @@ export interface FakeTicket {
   title: string;
   body: unknown;
   state: 'open' | 'closed';
+  /** The labels it carries (GitHub, GitLab, Jira): the idempotency marker among them. */
+  labels?: string[];
 }
 
 export interface FakeRequest {
@@ -28,6 +30,11 @@ export interface FakeTracker {
   requests: Array<{ method: string; path: string }>;
   /** The next `count` requests answer `status` (an outage, a rate limit). */
   failNext(count: number, status: number): void;
+  /**
+   * The next request that `match` picks is carried out (a create creates), then its connection is
+   * dropped without an answer: the answer lost on the way back.
+   */
+  loseNextAnswer(match: (req: FakeRequest) => boolean): void;
   close(): Promise<void>;
 }
 
@@ -39,6 +46,7 @@ export async function startFakeServer(route: (req: FakeRequest, tickets: FakeTic
   const tickets: FakeTicket[] = [];
   const requests: Array<{ method: string; path: string }> = [];
   let failures = { count: 0, status: 500 };
+  let lose: ((req: FakeRequest) => boolean) | undefined;
   const server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
@@ -56,10 +64,16 @@ export async function startFakeServer(route: (req: FakeRequest, tickets: FakeTic
       } catch {
         body = raw;
       }
+      const request: FakeRequest = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers, body };
       try {
-        answer = await route({ method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers, body }, tickets);
+        answer = await route(request, tickets);
       } catch (err) {
         answer = { status: 500, body: { message: String(err) } };
+      }
+      if (lose?.(request)) {
+        lose = undefined;
+        req.socket.destroy();
+        return;
       }
     }
     const payload = answer.body === undefined ? '' : JSON.stringify(answer.body);
@@ -73,6 +87,7 @@ export async function startFakeServer(route: (req: FakeRequest, tickets: FakeTic
     tickets,
     requests,
     failNext: (count, status) => (failures = { count, status }),
+    loseNextAnswer: (match) => (lose = match),
     close: () => new Promise((resolve) => (server.closeAllConnections(), server.close(() => resolve()))),
   };
 }

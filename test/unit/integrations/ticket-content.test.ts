@@ -39,6 +39,19 @@ describe('ticketContent', () => {
     expect(body).not.toContain('Recommended fix');
   });
 
+  it('keeps the closing line (Linear finds a ticket by it) when everything else is at its bound', () => {
+    const long = (n: number) => Array.from({ length: n }, (_, i) => `https://example.test/${i}/${'p'.repeat(600)}`);
+    const { body } = ticketContent(
+      source({
+        description: 'd'.repeat(100_000),
+        recommended_fix: { summary: 's'.repeat(10_000), steps: long(30) },
+        affected_assets: long(30).map((value) => ({ type: 'url', value })),
+      }),
+    );
+    expect(body.length).toBeLessThanOrEqual(MAX_BODY);
+    expect(body.endsWith('_Pushed by Sitewarden · task 11111111-1111-4111-8111-111111111111 · finding 22222222-2222-4222-8222-222222222222_')).toBe(true);
+  });
+
   it('gives the same digest for the same content and another for a change', () => {
     expect(contentDigest(ticketContent(source()))).toBe(contentDigest(ticketContent(source())));
     expect(contentDigest(ticketContent(source()))).not.toBe(contentDigest(ticketContent(source({}, 'Renamed'))));
