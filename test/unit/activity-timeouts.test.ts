@@ -36,6 +36,18 @@ describe('scan activity timeouts', () => {
     });
   });
 
+  it("cover a project's lighthouse_runs: each run a fresh Chromium within LIGHTHOUSE_TIMEOUT_MS (or a PageSpeed request)", () => {
+    const one = scanTimeouts(defaults);
+    for (const runs of [3, 5]) {
+      const t = scanTimeouts(defaults, runs);
+      expect(t.lighthouseMs).toBe(runs * (CHROMIUM_STARTUP_TIMEOUT_MS + defaults.LIGHTHOUSE_TIMEOUT_MS) + BOOKKEEPING_MARGIN_MS);
+      expect(t.pageSpeedMs).toBe(runs * defaults.PAGESPEED_TIMEOUT_MS + BOOKKEEPING_MARGIN_MS);
+      // Nothing else depends on it.
+      expect({ ...t, lighthouseMs: 0, pageSpeedMs: 0 }).toEqual({ ...one, lighthouseMs: 0, pageSpeedMs: 0 });
+    }
+    expect(scanTimeouts(defaults, 1)).toEqual(one);
+  });
+
   it('the export builder outlasts its snapshot transaction', () => {
     expect(REPORT_BUILD_TIMEOUT_MS).toBeGreaterThan(REPORT_SNAPSHOT_TIMEOUT_MS);
   });
