@@ -64,8 +64,8 @@ export function createScanRunActivities(
     // Counted by the update that started it: a retry of this activity finds it running already.
     if (count > 0) metrics?.scansStarted.inc(count);
     const run = await prisma.scanRun.findUniqueOrThrow({ where: { id: scanRunId }, select: { scanners: true, url: true, org_id: true, project_id: true } });
-    // Read again by the performance scanner itself: a change in between makes it run the new
-    // count, which the timeout of the old one may not cover (docs/scanning.md, "Stable lab figures").
+    // The performance scanner reads the setting again when it runs; should it have been raised in
+    // between, it runs no more than this timeout covers (docs/scanning.md, "Stable lab figures").
     const timeouts = options.timeouts?.((await projectSettings(prisma, run.org_id, run.project_id)).lighthouse_runs);
     return {
       scanners: run.scanners.length ? SCANNERS.filter((s) => run.scanners.includes(s)) : [...SCANNERS],
