@@ -6,6 +6,7 @@ import {
   REPORT_SNAPSHOT_TIMEOUT_MS,
   scanTimeouts,
 } from '../../src/domain/activity-timeouts.ts';
+import { evaluationBudgetMs } from '../../src/activities/verifications.ts';
 import { loadConfig } from '../../src/platform/config.ts';
 
 const defaults = loadConfig({});
@@ -46,6 +47,14 @@ describe('scan activity timeouts', () => {
       expect({ ...t, lighthouseMs: 0, pageSpeedMs: 0 }).toEqual({ ...one, lighthouseMs: 0, pageSpeedMs: 0 });
     }
     expect(scanTimeouts(defaults, 1)).toEqual(one);
+  });
+
+  it("a verification's evaluation covers lighthouse_runs runs per performance key and URL, and nothing more for the other keys", () => {
+    const one = evaluationBudgetMs(defaults, ['lcp', 'security_header_csp'], 2);
+    const five = evaluationBudgetMs(defaults, ['lcp', 'security_header_csp'], 2, 5);
+    // Four more runs (Chromium's start and Lighthouse's 150 s each) for each of the two URLs.
+    expect(five - one).toBe(2 * 4 * (CHROMIUM_STARTUP_TIMEOUT_MS + 150_000));
+    expect(evaluationBudgetMs(defaults, ['security_header_csp'], 2, 5)).toBe(evaluationBudgetMs(defaults, ['security_header_csp'], 2));
   });
 
   it('the export builder outlasts its snapshot transaction', () => {
