@@ -1,9 +1,10 @@
 /**
  * ESM-only packages the tests load (Jest's module system cannot require ESM without
  * --experimental-vm-modules): compiled like our code. The trackers' SDKs (src/integrations/trackers.ts)
- * and their ESM dependencies are among them (content-type/dist: @octokit/request's own ESM copy).
+ * and their ESM dependencies are among them (content-type/dist: @octokit/request's own ESM copy), and
+ * Lighthouse's median-run helper (src/domain/lab-runs.ts; lighthouse/core/lib).
  */
-const ESM_PACKAGES = ['eventsource-parser', '@octokit', 'universal-user-agent', 'before-after-hook', 'json-with-bigint', 'jira\\.js', '@linear/sdk', 'content-type/dist'];
+const ESM_PACKAGES = ['lighthouse/core/lib', 'eventsource-parser', '@octokit', 'universal-user-agent', 'before-after-hook', 'json-with-bigint', 'jira\\.js', '@linear/sdk', 'content-type/dist'];
 const swc = ['@swc/jest', { jsc: { target: 'es2023' }, module: { type: 'commonjs' } }];
 
 /** @type {import('jest').Config} */

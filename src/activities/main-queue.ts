@@ -38,7 +38,7 @@ export function createMainQueueActivities({ prisma, config, fetcher, metrics, re
   const scanRuns = createScanRunActivities(prisma, {
     pageSpeedConfigured: Boolean(config.PAGESPEED_API_URL || config.PAGESPEED_API_KEY),
     browserTaskQueue: config.TEMPORAL_BROWSER_TASK_QUEUE,
-    timeouts: scanTimeouts(config),
+    timeouts: (lighthouseRuns) => scanTimeouts(config, lighthouseRuns),
     metrics,
   });
   const analysis = createAnalysisActivities(prisma, config);

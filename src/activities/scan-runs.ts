@@ -1,12 +1,14 @@
 import type { ScanTimeouts } from '../domain/activity-timeouts.ts';
 import { healthScore, scoreFinding } from '../domain/scoring.ts';
 import { parseStoredGrade } from '../domain/security-grade.ts';
+import { parseStoredLab } from '../domain/lab-summary.ts';
 import { SCANNERS, type ScannerName, type ScannerSlot, type ScannerStatus } from '../domain/scanners.ts';
 import type { Prisma } from '../generated/prisma/client.ts';
 import type { FindingDomain, Severity } from '../generated/prisma/enums.ts';
 import type { Db } from '../platform/db.ts';
 import { countFinished, type WorkerMetrics } from '../platform/metrics.ts';
 import { refundScanRunCharge } from '../services/ai-quota.ts';
+import { projectSettings } from '../services/projects.ts';
 import { recordScanEnd } from '../services/notification-outbox.ts';
 import { appendEndEvent, appendScanEvent } from '../services/scan-events.ts';
 
@@ -47,7 +49,13 @@ async function setSlot(tx: Prisma.TransactionClient, scanRunId: string, scanner:
 /** Scan-run bookkeeping. Every update is guarded by the current status, so retries are harmless. */
 export function createScanRunActivities(
   prisma: Db,
-  options: { pageSpeedConfigured: boolean; browserTaskQueue: string; timeouts?: ScanTimeouts; metrics?: WorkerMetrics | undefined },
+  options: {
+    pageSpeedConfigured: boolean;
+    browserTaskQueue: string;
+    /** The plan's activity timeouts for a project's lighthouse_runs (the performance scanner's depend on it). */
+    timeouts?: (lighthouseRuns: number) => ScanTimeouts;
+    metrics?: WorkerMetrics | undefined;
+  },
 ) {
   const { metrics } = options;
 
@@ -55,12 +63,15 @@ export function createScanRunActivities(
     const { count } = await prisma.scanRun.updateMany({ where: { id: scanRunId, status: 'queued' }, data: { status: 'running' } });
     // Counted by the update that started it: a retry of this activity finds it running already.
     if (count > 0) metrics?.scansStarted.inc(count);
-    const run = await prisma.scanRun.findUniqueOrThrow({ where: { id: scanRunId }, select: { scanners: true, url: true } });
+    const run = await prisma.scanRun.findUniqueOrThrow({ where: { id: scanRunId }, select: { scanners: true, url: true, org_id: true, project_id: true } });
+    // The performance scanner reads the setting again when it runs; should it have been raised in
+    // between, it runs no more than this timeout covers (docs/scanning.md, "Stable lab figures").
+    const timeouts = options.timeouts?.((await projectSettings(prisma, run.org_id, run.project_id)).lighthouse_runs);
     return {
       scanners: run.scanners.length ? SCANNERS.filter((s) => run.scanners.includes(s)) : [...SCANNERS],
       performanceSource: options.pageSpeedConfigured ? 'pagespeed' : 'lighthouse',
       browserTaskQueue: options.browserTaskQueue,
-      ...(options.timeouts ? { timeouts: options.timeouts } : {}),
+      ...(timeouts ? { timeouts } : {}),
       url: run.url,
     };
   }
@@ -127,7 +138,7 @@ export function createScanRunActivities(
       const status = finished.length > 0 ? 'completed' : 'failed';
       const stored = await prisma.scanRun.findUniqueOrThrow({ where: { id: scanRunId }, select: { summary: true } });
       const summary = status === 'completed'
-        ? { ...summarize(findings, finished), ...modelVerdict(stored.summary), ...securityGradeOf(stored.summary, finished) }
+        ? { ...summarize(findings, finished), ...modelVerdict(stored.summary), ...securityGradeOf(stored.summary, finished), ...performanceLabOf(stored.summary, finished) }
         : null;
       const closed = await prisma.$transaction(async (tx) => {
         const { count } = await tx.scanRun.updateMany({
@@ -202,6 +213,12 @@ function modelVerdict(stored: unknown): { health_score?: number; summary?: strin
 function securityGradeOf(stored: unknown, finished: FindingDomain[]) {
   const grade = finished.includes('security') ? parseStoredGrade((stored as Record<string, unknown> | null)?.security_grade) : undefined;
   return grade ? { security_grade: grade } : {};
+}
+
+/** The performance scanner's runs and metric spread, kept when that scanner finished (as the security grade). */
+function performanceLabOf(stored: unknown, finished: FindingDomain[]) {
+  const lab = finished.includes('performance') ? parseStoredLab((stored as Record<string, unknown> | null)?.performance_lab) : undefined;
+  return lab ? { performance_lab: lab } : {};
 }
 
 const SEVERITIES: Severity[] = ['critical', 'high', 'medium', 'low'];

@@ -1,3 +1,4 @@
+import { Context } from '@temporalio/activity';
 import { accessibilityChecks } from '../checks/accessibility/index.ts';
 import type { PageArtifact } from '../checks/artifacts.ts';
 import { performanceChecks } from '../checks/performance/index.ts';
@@ -13,6 +14,8 @@ import type { Config } from '../platform/config.ts';
 import type { Db } from '../platform/db.ts';
 import { recordVerificationResult } from '../services/notification-outbox.ts';
 import { approveVerification, failPendingVerification, reopenVerification, type DecisionOutcome } from '../services/verification-decisions.ts';
+import { runsThatFit } from '../domain/project-settings.ts';
+import { projectSettings } from '../services/projects.ts';
 import type { BrowserShare } from './browser-share.ts';
 
 export interface VerificationPlan {
@@ -44,13 +47,14 @@ export function createVerificationActivities(prisma: Db, config: Config, fetcher
       const policy = await prisma.policy.findUnique({ where: { org_id_project_id: { org_id: v.org_id, project_id: v.project_id } } });
       const keys = (v.checks as VerificationCheck[]).map((c) => c.key);
       const finding = await prisma.finding.findUnique({ where: { id: v.finding_id }, select: { affected_assets: true } });
+      const { lighthouse_runs: runs } = await projectSettings(prisma, v.org_id, v.project_id);
       return {
         evaluated: v.result !== 'pending',
         needsBrowser: keys.some((k) => ['accessibility', 'performance'].includes(domainOfVerificationKey(k) ?? '')),
         browserTaskQueue: config.TEMPORAL_BROWSER_TASK_QUEUE,
         decisionWindowSeconds: config.VERIFICATION_DECISION_WINDOW_SECONDS,
         autoApprove: autoApproves(policy?.config),
-        evaluationTimeoutMs: evaluationBudgetMs(config, keys, urlsOf(finding?.affected_assets).length),
+        evaluationTimeoutMs: evaluationBudgetMs(config, keys, urlsOf(finding?.affected_assets).length, runs),
       };
     },
 
@@ -63,10 +67,16 @@ export function createVerificationActivities(prisma: Db, config: Config, fetcher
       const finding = await prisma.finding.findUniqueOrThrow({ where: { id: v.finding_id } });
       const urls = urlsOf(finding.affected_assets);
       const checks = [...(v.checks as VerificationCheck[])];
+      // The project's lighthouse_runs, as the scans use it; no more than the evaluation's timeout
+      // (planned for the setting at startVerification) covers, should it have been raised since.
+      const { lighthouse_runs: wanted } = await projectSettings(prisma, v.org_id, v.project_id);
+      const budgetMs = Context.current().info.startToCloseTimeoutMs;
+      const keys = checks.map((c) => c.key);
+      const runs = runsThatFit(wanted, (n) => evaluationBudgetMs(config, keys, urls.length, n) <= budgetMs);
 
       // On the browser queue, within the org's fair share of it (browser-share.ts).
       const result = await share.run(v.org_id, EVALUATION_RUNS, async (signal) => {
-        const look = lookups(config, fetcher, signal);
+        const look = lookups(config, fetcher, signal, runs);
         for (const [index, check] of checks.entries()) {
           checks[index] = await evaluateKey(check.key, finding.check_id, urls, look, signal);
           await prisma.verification.update({ where: { id: verificationId }, data: { checks } });
@@ -111,15 +121,16 @@ const urlsOf = (assets: unknown) =>
 /**
  * One look at one URL, at worst, per domain: the HTTP gatherers make up to four fetches (page,
  * redirects, robots.txt, sitemap) each within SCAN_FETCH_TIMEOUT_MS; axe waits twice that after
- * starting Chromium; Lighthouse is allowed 150 s (PageSpeed 120 s) plus Chromium's start.
+ * starting Chromium; Lighthouse is allowed 150 s (PageSpeed 120 s) plus Chromium's start, once per
+ * run (`lighthouseRuns`, the project's setting: each run is a fresh Chromium).
  */
 const CHROMIUM_START_MS = 30_000;
-export function evaluationBudgetMs(config: Pick<Config, 'SCAN_FETCH_TIMEOUT_MS'>, keys: string[], urlCount: number): number {
+export function evaluationBudgetMs(config: Pick<Config, 'SCAN_FETCH_TIMEOUT_MS'>, keys: string[], urlCount: number, lighthouseRuns = 1): number {
   const perLook: Record<FindingDomain, number> = {
     security: 4 * config.SCAN_FETCH_TIMEOUT_MS,
     seo: 4 * config.SCAN_FETCH_TIMEOUT_MS,
     accessibility: 2 * config.SCAN_FETCH_TIMEOUT_MS + CHROMIUM_START_MS,
-    performance: 150_000 + CHROMIUM_START_MS,
+    performance: Math.max(1, lighthouseRuns) * (150_000 + CHROMIUM_START_MS),
   };
   const looks = keys.reduce((sum, key) => sum + perLook[domainOfVerificationKey(key) ?? 'security'], 0);
   // The database writes and a margin; at least a minute, however small the work.
@@ -138,7 +149,7 @@ const browserAudits = () => import('../gather/browser-audits.ts');
 type Look = (domain: FindingDomain, url: string) => Promise<DetectedFinding[]>;
 
 /** What each domain's checks find on a URL now; one fetch of a page serves every key. */
-function lookups(config: Config, fetcher: SafeFetcher, signal: AbortSignal): Look {
+function lookups(config: Config, fetcher: SafeFetcher, signal: AbortSignal, lighthouseRuns: number): Look {
   const pages = new Map<string, Promise<PageArtifact>>();
   const page = (url: string) => {
     if (!pages.has(url)) pages.set(url, fetchPageArtifact(fetcher, url));
@@ -153,7 +164,7 @@ function lookups(config: Config, fetcher: SafeFetcher, signal: AbortSignal): Loo
       case 'accessibility':
         return runChecks(accessibilityChecks, await (await browserAudits()).gatherAccessibility(config, url, signal));
       case 'performance':
-        return runChecks(performanceChecks, await (await browserAudits()).gatherPerformance(config, url, signal));
+        return runChecks(performanceChecks, await (await browserAudits()).gatherPerformance(config, url, signal, lighthouseRuns));
     }
   };
 }

@@ -7,6 +7,7 @@ import {
   connectIntegrationBody,
   createChannelBody,
   createProjectBody,
+  updateProjectBody,
   createTaskBody,
   deliveryListQuery,
   editFindingBody,
@@ -540,6 +541,23 @@ function otherPaths(): ZodOpenApiPathsObject {
         },
       },
     },
+    '/api/v1/orgs/{org_id}/projects/{project_id}': {
+      patch: {
+        tags: ['Account'],
+        summary: "Change a project's name or settings",
+        description:
+          'A setting left out keeps its value. `settings.lighthouse_runs` (1, 3 or 5) is how many times scans and verifications run Lighthouse on a page; ' +
+          'the median run is kept (docs/scanning.md, "Stable lab figures"). Another value is a 422.',
+        'x-required-scope': 'audit:write',
+        security: [{ apiKey: [] }],
+        requestParams: { path: z.object(orgProjectParams) },
+        requestBody: { required: true, content: { 'application/json': { schema: updateProjectBody } } },
+        responses: {
+          ...ok(200, 'The project, every setting filled in', dataEnvelope(projectSchema), 'keyed'),
+          ...errorResponses(['bad_request', 'unauthorized', 'forbidden', 'not_found', 'payload_too_large', 'unsupported_media_type', 'invalid_params', 'internal'], 'keyed'),
+        },
+      },
+    },
     '/api/v1/exports/{token}': {
       get: {
         tags: ['Public links'],
@@ -694,6 +712,7 @@ const OPERATION_IDS: Record<string, string> = {
   'GET /api/v1/me': 'getMe',
   'GET /api/v1/orgs/{org_id}/projects': 'listProjects',
   'POST /api/v1/orgs/{org_id}/projects': 'createProject',
+  'PATCH /api/v1/orgs/{org_id}/projects/{project_id}': 'updateProject',
   'GET …/findings/{finding_id}/events': 'listFindingEvents',
   'POST …/channels': 'createChannel',
   'GET …/channels': 'listChannels',

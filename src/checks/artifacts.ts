@@ -92,7 +92,11 @@ export interface PerformanceArtifacts {
     tbtMs: number | null;
     speedIndexMs: number | null;
     ttfbMs: number | null;
+    /** Time to Interactive: no longer scored by Lighthouse, but with FCP it picks the median run. */
+    ttiMs?: number | null;
   };
+  /** With more than one Lighthouse run (a project's `lighthouse_runs`): which run was kept, and each metric's spread. */
+  lab?: LabRuns;
   /** 75th percentiles of real Chrome users (CrUX) from PageSpeed Insights, when Google has them. */
   field?: {
     /** Whether the data is for this page or, lacking that, the whole origin. */
@@ -106,6 +110,24 @@ export interface PerformanceArtifacts {
   /** Performance audits scoring below 0.9, metrics excluded. */
   opportunities: LighthouseOpportunity[];
   lighthouseVersion: string;
+}
+
+export type LabMetric = 'lcpMs' | 'fcpMs' | 'cls' | 'tbtMs' | 'speedIndexMs' | 'ttfbMs' | 'ttiMs';
+
+export interface LabSpread {
+  min: number;
+  /** The median of the runs' values (of the middle two when a metric is missing from some runs). */
+  median: number;
+  max: number;
+}
+
+export interface LabRuns {
+  /** Runs measured. */
+  runs: number;
+  /** The run kept (1-based, in the order run): the one closest to the median FCP and TTI. */
+  keptRun: number;
+  /** Per metric, over the runs that measured it; absent when none did. */
+  spread: Partial<Record<LabMetric, LabSpread>>;
 }
 
 export interface LighthouseOpportunity {

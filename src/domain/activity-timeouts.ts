@@ -29,9 +29,9 @@ export interface ScanTimeouts {
   pageFetchMs: number;
   /** Security and SEO: the SEO scanner fetches robots.txt, then the sitemap. */
   httpScannerMs: number;
-  /** Performance from PageSpeed Insights: one API request. */
+  /** Performance from PageSpeed Insights: one API request per run (the project's lighthouse_runs). */
   pageSpeedMs: number;
-  /** Performance from Lighthouse: Chromium's start, then the Lighthouse run. */
+  /** Performance from Lighthouse: per run (the project's lighthouse_runs), a fresh Chromium's start, then the Lighthouse run. */
   lighthouseMs: number;
   /** axe in Chromium beside the model's review of the page: the longer of the two. */
   accessibilityMs: number;
@@ -45,13 +45,19 @@ export function llmCallBoundMs(requestTimeoutMs: number): number {
   return 3 * requestTimeoutMs + 1_000;
 }
 
-export function scanTimeouts(config: TimeoutConfig): ScanTimeouts {
+/**
+ * `lighthouseRuns`: the project's lighthouse_runs. The performance scanner measures the page that
+ * many times in sequence (src/gather/browser-audits.ts), each run within its own limits, so its
+ * timeout is that many runs' worth; the heartbeat (every 2 s, browser-share.ts) goes on between runs.
+ */
+export function scanTimeouts(config: TimeoutConfig, lighthouseRuns = 1): ScanTimeouts {
   const fetch = config.SCAN_FETCH_TIMEOUT_MS;
+  const runs = Math.max(1, lighthouseRuns);
   return {
     pageFetchMs: fetch + BOOKKEEPING_MARGIN_MS,
     httpScannerMs: 2 * fetch + BOOKKEEPING_MARGIN_MS,
-    pageSpeedMs: config.PAGESPEED_TIMEOUT_MS + BOOKKEEPING_MARGIN_MS,
-    lighthouseMs: CHROMIUM_STARTUP_TIMEOUT_MS + config.LIGHTHOUSE_TIMEOUT_MS + BOOKKEEPING_MARGIN_MS,
+    pageSpeedMs: runs * config.PAGESPEED_TIMEOUT_MS + BOOKKEEPING_MARGIN_MS,
+    lighthouseMs: runs * (CHROMIUM_STARTUP_TIMEOUT_MS + config.LIGHTHOUSE_TIMEOUT_MS) + BOOKKEEPING_MARGIN_MS,
     // axe's page load is bounded by twice the fetch timeout (src/gather/browser-audits.ts).
     accessibilityMs: Math.max(CHROMIUM_STARTUP_TIMEOUT_MS + 2 * fetch, llmCallBoundMs(config.AI_REQUEST_TIMEOUT_MS)) + BOOKKEEPING_MARGIN_MS,
   };

@@ -1,4 +1,5 @@
 import type { AccessibilityArtifacts, PerformanceArtifacts } from '../checks/artifacts.ts';
+import { keepMedianRun } from '../domain/lab-runs.ts';
 import { browserLimits, type Config } from '../platform/config.ts';
 import { runAxe } from './axe.ts';
 import { withBrowser } from './browser.ts';
@@ -39,8 +40,25 @@ export function gatherAccessibility(config: BrowserConfig, url: string, signal: 
   );
 }
 
+/**
+ * `runs` measurements of the page's performance in sequence, and the median run of them
+ * (src/domain/lab-runs.ts; `runs` is the project's lighthouse_runs). Each run is a fresh Chromium
+ * within its own browser limits, as Lighthouse CI's runs are fresh Chrome instances: a warm
+ * browser (its HTTP cache, compiled scripts) would make the later runs faster, not steadier. A
+ * run that fails fails the look, as in Lighthouse CI's collect: the median of the runs that
+ * happened to succeed would not be the median of the page.
+ */
+export async function gatherPerformance(config: BrowserConfig, url: string, signal: AbortSignal, runs = 1): Promise<PerformanceArtifacts> {
+  const measured: PerformanceArtifacts[] = [];
+  for (let run = 0; run < Math.max(1, runs); run++) {
+    signal.throwIfAborted();
+    measured.push(await measurePerformance(config, url, signal));
+  }
+  return keepMedianRun(measured);
+}
+
 /** PageSpeed Insights when configured, else Lighthouse (mobile) in a local Chromium. */
-export function gatherPerformance(config: BrowserConfig, url: string, signal: AbortSignal): Promise<PerformanceArtifacts> {
+function measurePerformance(config: BrowserConfig, url: string, signal: AbortSignal): Promise<PerformanceArtifacts> {
   if (config.PAGESPEED_API_URL || config.PAGESPEED_API_KEY) {
     return fetchPageSpeed(
       {

@@ -1,3 +1,4 @@
+import { applySettingsPatch, parseProjectSettings, type ProjectSettings, type ProjectSettingsPatch } from '../domain/project-settings.ts';
 import type { Db } from '../platform/db.ts';
 import { isUniqueViolation } from './conflicts.ts';
 
@@ -8,13 +9,16 @@ export interface ProjectView {
   id: string;
   org_id: string;
   name: string;
+  /** Every setting, defaults filled in. */
+  settings: ProjectSettings;
   created_at: string;
 }
 
-const view = (p: { id: string; org_id: string; name: string; created_at: Date }): ProjectView => ({
+const view = (p: { id: string; org_id: string; name: string; settings: unknown; created_at: Date }): ProjectView => ({
   id: p.id,
   org_id: p.org_id,
   name: p.name,
+  settings: parseProjectSettings(p.settings),
   created_at: p.created_at.toISOString(),
 });
 
@@ -65,4 +69,34 @@ export async function createOrgProject(prisma: Db, orgId: string, input: { id: s
     if (isUniqueViolation(err, 'projects_pkey')) throw new ProjectExistsError(input.id);
     throw err;
   }
+}
+
+/**
+ * Changes a project's name and settings; a field left out keeps its value. Null when the org has
+ * no such project. The settings are read and written in one statement's row lock (FOR UPDATE), so
+ * two concurrent PATCHes of different fields both land.
+ */
+export async function updateOrgProject(
+  prisma: Db,
+  orgId: string,
+  projectId: string,
+  input: { name?: string | undefined; settings?: ProjectSettingsPatch | undefined },
+): Promise<ProjectView | null> {
+  return prisma.$transaction(async (tx) => {
+    const [row] = await tx.$queryRaw<Array<{ settings: unknown }>>`
+      SELECT settings FROM projects WHERE org_id = ${orgId}::uuid AND id = ${projectId} FOR UPDATE`;
+    if (!row) return null;
+    const settings = applySettingsPatch(parseProjectSettings(row.settings), input.settings ?? {});
+    const project = await tx.project.update({
+      where: { org_id_id: { org_id: orgId, id: projectId } },
+      data: { settings: { ...settings }, ...(input.name !== undefined ? { name: input.name } : {}) },
+    });
+    return view(project);
+  });
+}
+
+/** A project's settings for the scanners and verifications; the defaults when the project row is gone. */
+export async function projectSettings(prisma: Db, orgId: string, projectId: string): Promise<ProjectSettings> {
+  const project = await prisma.project.findUnique({ where: { org_id_id: { org_id: orgId, id: projectId } }, select: { settings: true } });
+  return parseProjectSettings(project?.settings);
 }

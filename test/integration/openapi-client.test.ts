@@ -138,6 +138,7 @@ it('calls every operation of the document through a generic client, each answeri
   expect(data(await op('getMe')).org_id).toBe(t.orgId);
   await op('createProject', { org_id: t.orgId }, { id: 'generic-client', name: 'Generic client' });
   expect(data(await op('listProjects', { org_id: t.orgId })).map((p: any) => p.id)).toEqual(expect.arrayContaining([t.projectId, 'generic-client']));
+  expect(data(await op('updateProject', { org_id: t.orgId, project_id: 'generic-client' }, { settings: { lighthouse_runs: 3 } })).settings).toEqual({ lighthouse_runs: 3 });
 
   // A scan of the defective page, followed to its end.
   const scan = data(await op('runScan', {}, { url: site.url, scanners: ['security', 'seo'] }));

@@ -6,6 +6,7 @@ import {
   REPORT_SNAPSHOT_TIMEOUT_MS,
   scanTimeouts,
 } from '../../src/domain/activity-timeouts.ts';
+import { evaluationBudgetMs } from '../../src/activities/verifications.ts';
 import { loadConfig } from '../../src/platform/config.ts';
 
 const defaults = loadConfig({});
@@ -34,6 +35,26 @@ describe('scan activity timeouts', () => {
       lighthouseMs: CHROMIUM_STARTUP_TIMEOUT_MS + 60_000 + BOOKKEEPING_MARGIN_MS,
       accessibilityMs: Math.max(CHROMIUM_STARTUP_TIMEOUT_MS + 10_000, llmCallBoundMs(10_000)) + BOOKKEEPING_MARGIN_MS,
     });
+  });
+
+  it("cover a project's lighthouse_runs: each run a fresh Chromium within LIGHTHOUSE_TIMEOUT_MS (or a PageSpeed request)", () => {
+    const one = scanTimeouts(defaults);
+    for (const runs of [3, 5]) {
+      const t = scanTimeouts(defaults, runs);
+      expect(t.lighthouseMs).toBe(runs * (CHROMIUM_STARTUP_TIMEOUT_MS + defaults.LIGHTHOUSE_TIMEOUT_MS) + BOOKKEEPING_MARGIN_MS);
+      expect(t.pageSpeedMs).toBe(runs * defaults.PAGESPEED_TIMEOUT_MS + BOOKKEEPING_MARGIN_MS);
+      // Nothing else depends on it.
+      expect({ ...t, lighthouseMs: 0, pageSpeedMs: 0 }).toEqual({ ...one, lighthouseMs: 0, pageSpeedMs: 0 });
+    }
+    expect(scanTimeouts(defaults, 1)).toEqual(one);
+  });
+
+  it("a verification's evaluation covers lighthouse_runs runs per performance key and URL, and nothing more for the other keys", () => {
+    const one = evaluationBudgetMs(defaults, ['lcp', 'security_header_csp'], 2);
+    const five = evaluationBudgetMs(defaults, ['lcp', 'security_header_csp'], 2, 5);
+    // Four more runs (Chromium's start and Lighthouse's 150 s each) for each of the two URLs.
+    expect(five - one).toBe(2 * 4 * (CHROMIUM_STARTUP_TIMEOUT_MS + 150_000));
+    expect(evaluationBudgetMs(defaults, ['security_header_csp'], 2, 5)).toBe(evaluationBudgetMs(defaults, ['security_header_csp'], 2));
   });
 
   it('the export builder outlasts its snapshot transaction', () => {

@@ -1,12 +1,12 @@
 import express, { Router, type RequestHandler } from 'express';
 import { whoAmI } from '../../services/account.ts';
-import { createOrgProject, decodeProjectCursor, listProjects, ProjectExistsError } from '../../services/projects.ts';
+import { createOrgProject, decodeProjectCursor, listProjects, ProjectExistsError, updateOrgProject } from '../../services/projects.ts';
 import type { ApiDeps } from '../deps.ts';
 import { sendData } from '../envelope.ts';
 import { ApiError, invalidParams, notFound } from '../errors.ts';
 import { authenticate, requireScope } from '../middleware/auth.ts';
 import { rateLimit } from '../middleware/rate-limit.ts';
-import { createProjectBody, projectListQuery } from '../schemas/requests.ts';
+import { createProjectBody, projectListQuery, updateProjectBody } from '../schemas/requests.ts';
 import { parseBody, parseQuery } from '../validation.ts';
 
 /**
@@ -51,6 +51,13 @@ export function accountRouter({ config, db }: ApiDeps): Router {
       if (err instanceof ProjectExistsError) throw new ApiError('conflict', `Project ${body.id} already exists`);
       throw err;
     }
+  });
+
+  router.patch(`${path}/:project_id`, ...keyed, ownOrg, express.json({ limit: '256kb' }), requireScope('audit:write'), async (req, res) => {
+    const body = parseBody(req, updateProjectBody);
+    const project = await updateOrgProject(prisma, res.locals.apiKey.orgId, String(req.params.project_id), body);
+    if (!project) throw notFound();
+    sendData(res, 200, project);
   });
 
   return router;

@@ -4,6 +4,7 @@ import { SCANNERS } from '../../domain/scanners.ts';
 import type { FindingEdit } from '../../domain/finding-edits.ts';
 import { FindingDomain, FindingStatus, ReportFormat, Severity, TaskPriority, TaskStatus } from '../../generated/prisma/enums.ts';
 import { FINDING_SORTS } from '../../domain/finding-order.ts';
+import { projectSettingsPatchSchema } from '../../domain/project-settings.ts';
 import { channelConfigSchemas } from '../../domain/notifications.ts';
 import { cursorPageQuery, storedJsonObject } from '../validation.ts';
 
@@ -265,3 +266,11 @@ export const createProjectBody = z
     name: z.string().trim().min(1).max(200).optional().meta({ description: 'Display name; the slug when absent', example: 'Marketing site' }),
   })
   .meta({ id: 'CreateProjectRequest', example: { id: 'marketing-site', name: 'Marketing site' } });
+
+export const updateProjectBody = z
+  .strictObject({
+    name: z.string().trim().min(1).max(200).optional().meta({ description: 'Display name', example: 'Marketing site' }),
+    settings: projectSettingsPatchSchema.optional().meta({ description: 'The settings to change; one left out keeps its value' }),
+  })
+  .refine((body) => body.name !== undefined || body.settings !== undefined, { message: 'must change name or settings', path: ['settings'] })
+  .meta({ id: 'UpdateProjectRequest', example: { settings: { lighthouse_runs: 3 } } });

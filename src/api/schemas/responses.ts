@@ -20,6 +20,7 @@ import {
 } from '../../generated/prisma/enums.ts';
 import { OPEN_TASK_STATUSES } from '../../domain/lifecycle.ts';
 import { storedSecurityGradeSchema } from '../../domain/security-grade.ts';
+import { storedPerformanceLabSchema } from '../../domain/lab-summary.ts';
 import { ERROR_STATUS, type ErrorCode } from '../errors.ts';
 import type { serializeFinding, serializeFindingEvent, serializeRegression } from '../serializers/finding.ts';
 import type { serializePolicy } from '../serializers/policy.ts';
@@ -138,6 +139,20 @@ export const securityGradeSchema = storedSecurityGradeSchema
     },
   });
 
+export const performanceLabSchema = storedPerformanceLabSchema
+  .extend({
+    runs: storedPerformanceLabSchema.shape.runs.meta({ description: "Lighthouse runs measured: the project's `lighthouse_runs`" }),
+    kept_run: storedPerformanceLabSchema.shape.kept_run.meta({ description: 'The run kept (1-based, in the order run): closest to the median FCP and TTI (Lighthouse CI\'s median run); the findings come from it' }),
+    metrics: storedPerformanceLabSchema.shape.metrics.meta({
+      description: 'Per lab metric measured (lcp_ms, fcp_ms, cls, tbt_ms, speed_index_ms, ttfb_ms, tti_ms): min, median and max over the runs, and the kept run\'s value',
+    }),
+  })
+  .meta({
+    id: 'PerformanceLab',
+    description: "The performance scanner's lab runs and each metric's spread (docs/scanning.md, \"Stable lab figures\"); present when that scanner ran",
+    example: { source: 'lighthouse', runs: 3, kept_run: 2, metrics: { lcp_ms: { min: 2210, median: 2380, max: 2950, kept: 2380 }, tbt_ms: { min: 120, median: 180, max: 410, kept: 150 } } },
+  });
+
 export const scanRunSchema = z
   .object({
     id: uuid,
@@ -155,8 +170,9 @@ export const scanRunSchema = z
         counts: z.looseObject({ by_severity: severityCounts, by_domain: z.partialRecord(z.enum(FindingDomain), z.int()).meta({ description: 'The scanned domains' }) }).optional(),
         domain_scores: z.record(z.string(), z.number().nullable()).optional(),
         security_grade: securityGradeSchema.optional(),
+        performance_lab: performanceLabSchema.optional(),
       })
-      .meta({ description: "Filled when the scan completes; security_grade (and the AI stage's verdict) appear as soon as they are recorded" }),
+      .meta({ description: "Filled when the scan completes; security_grade, performance_lab (and the AI stage's verdict) appear as soon as they are recorded" }),
     analysis: analysisStageSchema.nullable(),
     failure_reason: z.string().nullable(),
     workflow_id: z.string().meta({ example: 'scan-0b6f9c1e-2d4a-4f5b-8c7d-9e0f1a2b3c4d' }),
@@ -553,4 +569,12 @@ export const meSchema = z
   })
   .meta({ id: 'Me' });
 
-export const projectSchema = z.object({ id: z.string(), org_id: z.uuid(), name: z.string(), created_at: timestamp }).meta({ id: 'Project' });
+export const projectSettingsSchema = z
+  .object({
+    lighthouse_runs: z.union([z.literal(1), z.literal(3), z.literal(5)]).meta({ description: 'Lighthouse runs per look at a page; the median run is kept (docs/scanning.md, "Stable lab figures")' }),
+  })
+  .meta({ id: 'ProjectSettings', description: 'Every setting, defaults filled in' });
+
+export const projectSchema = z
+  .object({ id: z.string(), org_id: z.uuid(), name: z.string(), settings: projectSettingsSchema, created_at: timestamp })
+  .meta({ id: 'Project' });

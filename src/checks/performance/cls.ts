@@ -3,6 +3,7 @@ import { metricCheck } from './metric.ts';
 export const cls = metricCheck({
   id: 'performance.cls',
   key: 'cls',
+  labMetric: 'cls',
   effort: 60,
   label: 'Cumulative Layout Shift (CLS)',
   unit: 'score',

@@ -3,6 +3,7 @@ import { metricCheck } from './metric.ts';
 export const fcp = metricCheck({
   id: 'performance.fcp',
   key: 'fcp',
+  labMetric: 'fcpMs',
   effort: 60,
   label: 'First Contentful Paint (FCP)',
   unit: 'ms',

@@ -97,6 +97,7 @@ export function toPerformanceArtifacts(
       tbtMs: numeric('total-blocking-time'),
       speedIndexMs: numeric('speed-index'),
       ttfbMs: numeric('server-response-time'),
+      ttiMs: numeric('interactive'),
     },
     ...(field ? { field } : {}),
     opportunities: opportunities(lhr, audit),

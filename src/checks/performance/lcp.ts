@@ -3,6 +3,7 @@ import { metricCheck } from './metric.ts';
 export const lcp = metricCheck({
   id: 'performance.lcp',
   key: 'lcp',
+  labMetric: 'lcpMs',
   effort: 60,
   label: 'Largest Contentful Paint (LCP)',
   unit: 'ms',

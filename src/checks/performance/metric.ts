@@ -1,10 +1,12 @@
-import type { PerformanceArtifacts } from '../artifacts.ts';
+import type { LabMetric, PerformanceArtifacts } from '../artifacts.ts';
 import type { Check, Severity } from '../types.ts';
 
 export interface MetricSpec {
   id: string;
   /** Verification check key. */
   key: string;
+  /** Its name among the lab metrics (the spread of several Lighthouse runs is kept per metric). */
+  labMetric: LabMetric;
   /** Typical work to fix, 0..100 (the check's `effort`). */
   effort: number;
   /** e.g. "Largest Contentful Paint (LCP)". */
@@ -39,18 +41,33 @@ export function metricCheck(spec: MetricSpec): Check<PerformanceArtifacts> {
       const severity: Severity = poor ? 'high' : 'medium';
       const rating = poor ? 'poor' : 'needs improvement';
       const format = (n: number) => formatValue(n, spec.unit);
-      const source =
-        field !== undefined
-          ? `for real Chrome users (CrUX 75th percentile, ${artifacts.field?.scope === 'origin' ? 'whole origin' : 'this page'})`
-          : artifacts.source === 'pagespeed'
-            ? 'in a mobile lab run by PageSpeed Insights'
-            : 'in a mobile Lighthouse lab run';
+      // Several runs (a project's lighthouse_runs): the value is the kept median run's, and the
+      // spread says how far the runs were apart.
+      const runs = artifacts.lab && artifacts.lab.runs > 1 ? artifacts.lab : undefined;
+      const spread = runs?.spread[spec.labMetric];
+      const labRun = runs
+        ? `the median run of ${runs.runs} mobile lab runs${artifacts.source === 'pagespeed' ? ' by PageSpeed Insights' : ' of Lighthouse'}`
+        : artifacts.source === 'pagespeed'
+          ? 'a mobile lab run by PageSpeed Insights'
+          : 'a mobile Lighthouse lab run';
+      const source = field !== undefined ? `for real Chrome users (CrUX 75th percentile, ${artifacts.field?.scope === 'origin' ? 'whole origin' : 'this page'})` : `in ${labRun}`;
+      const range = spread ? `${format(spread.min)}–${format(spread.max)}` : undefined;
+      const labNote =
+        field === undefined
+          ? range
+            ? ` The runs ranged ${range}.`
+            : ''
+          : lab === null
+            ? ''
+            : runs
+              ? ` The lab measured ${format(lab)} in ${labRun}${range ? ` (range ${range})` : ''}.`
+              : ` The lab run measured ${format(lab)}.`;
       return [
         {
           detail:
             `${spec.label} is ${format(value)} ${source} on ${artifacts.url}: ${rating} ` +
             `(good ≤ ${format(spec.good)}, poor > ${format(spec.poor)}).` +
-            (field !== undefined && lab !== null ? ` The lab run measured ${format(lab)}.` : ''),
+            labNote,
           severity,
           evidence: {
             metric: spec.key,
@@ -62,6 +79,7 @@ export function metricCheck(spec: MetricSpec): Check<PerformanceArtifacts> {
             field: field ?? null,
             rating: poor ? 'poor' : 'needs_improvement',
             thresholds: { good: spec.good, poor: spec.poor },
+            ...(runs ? { lab_runs: { runs: runs.runs, kept_run: runs.keptRun, ...(spread ? { spread } : {}) } } : {}),
           },
         },
       ];

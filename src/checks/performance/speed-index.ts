@@ -3,6 +3,7 @@ import { metricCheck } from './metric.ts';
 export const speedIndex = metricCheck({
   id: 'performance.speed_index',
   key: 'speed_index',
+  labMetric: 'speedIndexMs',
   effort: 60,
   label: 'Speed Index',
   unit: 'ms',

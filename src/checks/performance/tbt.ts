@@ -3,6 +3,7 @@ import { metricCheck } from './metric.ts';
 export const tbt = metricCheck({
   id: 'performance.tbt',
   key: 'tbt',
+  labMetric: 'tbtMs',
   effort: 60,
   label: 'Total Blocking Time (TBT)',
   unit: 'ms',

@@ -3,6 +3,7 @@ import { metricCheck } from './metric.ts';
 export const ttfb = metricCheck({
   id: 'performance.ttfb',
   key: 'ttfb',
+  labMetric: 'ttfbMs',
   effort: 60,
   label: 'Time to First Byte (TTFB)',
   unit: 'ms',

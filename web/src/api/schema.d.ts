@@ -78,6 +78,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/orgs/{org_id}/projects/{project_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change a project's name or settings
+         * @description A setting left out keeps its value. `settings.lighthouse_runs` (1, 3 or 5) is how many times scans and verifications run Lighthouse on a page; the median run is kept (docs/scanning.md, "Stable lab figures"). Another value is a 422.
+         */
+        patch: operations["updateProject"];
+        trace?: never;
+    };
     "/api/v1/orgs/{org_id}/projects/{project_id}/audit/channels": {
         parameters: {
             query?: never;
@@ -1602,6 +1622,47 @@ export interface components {
              */
             updated_at: string;
         };
+        /**
+         * @description The performance scanner's lab runs and each metric's spread (docs/scanning.md, "Stable lab figures"); present when that scanner ran
+         * @example {
+         *       "source": "lighthouse",
+         *       "runs": 3,
+         *       "kept_run": 2,
+         *       "metrics": {
+         *         "lcp_ms": {
+         *           "min": 2210,
+         *           "median": 2380,
+         *           "max": 2950,
+         *           "kept": 2380
+         *         },
+         *         "tbt_ms": {
+         *           "min": 120,
+         *           "median": 180,
+         *           "max": 410,
+         *           "kept": 150
+         *         }
+         *       }
+         *     }
+         */
+        PerformanceLab: {
+            /** @description The run kept (1-based, in the order run): closest to the median FCP and TTI (Lighthouse CI's median run); the findings come from it */
+            kept_run: number;
+            /** @description Per lab metric measured (lcp_ms, fcp_ms, cls, tbt_ms, speed_index_ms, ttfb_ms, tti_ms): min, median and max over the runs, and the kept run's value */
+            metrics: {
+                [key: string]: {
+                    /** @description The kept (median) run's value: the one the findings judged; null when that run did not measure it */
+                    kept: number | null;
+                    max: number;
+                    /** @description The median of the runs' values (it may differ from `kept`: the kept run is chosen by FCP and TTI together) */
+                    median: number;
+                    min: number;
+                };
+            };
+            /** @description Lighthouse runs measured: the project's `lighthouse_runs` */
+            runs: number;
+            /** @enum {string} */
+            source: "lighthouse" | "pagespeed";
+        };
         Policy: {
             active: boolean;
             config: {
@@ -1664,6 +1725,12 @@ export interface components {
             name: string;
             /** Format: uuid */
             org_id: string;
+            settings: components["schemas"]["ProjectSettings"];
+        };
+        /** @description Every setting, defaults filled in */
+        ProjectSettings: {
+            /** @description Lighthouse runs per look at a page; the median run is kept (docs/scanning.md, "Stable lab figures") */
+            lighthouse_runs: 1 | 3 | 5;
         };
         /**
          * @example {
@@ -1922,7 +1989,7 @@ export interface components {
             started_at: string | null;
             /** @enum {string} */
             status: "queued" | "running" | "completed" | "failed";
-            /** @description Filled when the scan completes; security_grade (and the AI stage's verdict) appear as soon as they are recorded */
+            /** @description Filled when the scan completes; security_grade, performance_lab (and the AI stage's verdict) appear as soon as they are recorded */
             summary: {
                 counts?: {
                     /** @description The scanned domains */
@@ -1943,6 +2010,7 @@ export interface components {
                 };
                 findings_total?: number;
                 health_score?: number | null;
+                performance_lab?: components["schemas"]["PerformanceLab"];
                 security_grade?: components["schemas"]["SecurityGrade"];
                 summary?: string | null;
             } & {
@@ -1995,7 +2063,7 @@ export interface components {
             started_at: string | null;
             /** @enum {string} */
             status: "queued" | "running" | "completed" | "failed";
-            /** @description Filled when the scan completes; security_grade (and the AI stage's verdict) appear as soon as they are recorded */
+            /** @description Filled when the scan completes; security_grade, performance_lab (and the AI stage's verdict) appear as soon as they are recorded */
             summary: {
                 counts?: {
                     /** @description The scanned domains */
@@ -2016,6 +2084,7 @@ export interface components {
                 };
                 findings_total?: number;
                 health_score?: number | null;
+                performance_lab?: components["schemas"]["PerformanceLab"];
                 security_grade?: components["schemas"]["SecurityGrade"];
                 summary?: string | null;
             } & {
@@ -2139,6 +2208,28 @@ export interface components {
             config: {
                 /** @description A domain, check module or check id → critical|high|medium|low; the most specific key wins. Entries of other shapes are ignored, not refused. */
                 severity_rules?: unknown;
+            };
+        };
+        /**
+         * @example {
+         *       "settings": {
+         *         "lighthouse_runs": 3
+         *       }
+         *     }
+         */
+        UpdateProjectRequest: {
+            /**
+             * @description Display name
+             * @example Marketing site
+             */
+            name?: string;
+            /** @description The settings to change; one left out keeps its value */
+            settings?: {
+                /**
+                 * @description Lighthouse runs per look at a page (scans and verifications): 1, 3 or 5. The median run (Lighthouse CI's rule: closest to the median FCP and TTI) is kept; findings come from it, and the scan summary shows each metric's min/median/max
+                 * @example 3
+                 */
+                lighthouse_runs?: number;
             };
         };
         /**
@@ -2711,6 +2802,67 @@ export interface operations {
             403: components["responses"]["forbidden_rate_limited"];
             404: components["responses"]["not_found_rate_limited"];
             409: components["responses"]["conflict_rate_limited"];
+            413: components["responses"]["payload_too_large_rate_limited"];
+            415: components["responses"]["unsupported_media_type_rate_limited"];
+            422: components["responses"]["invalid_params_rate_limited"];
+            /** @description The rate bucket is spent (flat body, Krafter's) */
+            429: {
+                headers: {
+                    "retry-after": components["headers"]["RetryAfter"];
+                    "x-ratelimit-limit": components["headers"]["RateLimitLimit"];
+                    "x-ratelimit-remaining": components["headers"]["RateLimitRemaining"];
+                    "x-ratelimit-reset": components["headers"]["RateLimitReset"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RateLimited"];
+                };
+            };
+            500: components["responses"]["internal"];
+        };
+    };
+    updateProject: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The key's org */
+                org_id: string;
+                /** @description A project of the org */
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateProjectRequest"];
+            };
+        };
+        responses: {
+            /** @description The project, every setting filled in */
+            200: {
+                headers: {
+                    "x-ratelimit-limit": components["headers"]["RateLimitLimit"];
+                    "x-ratelimit-remaining": components["headers"]["RateLimitRemaining"];
+                    "x-ratelimit-reset": components["headers"]["RateLimitReset"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["Project"];
+                        error: null;
+                        meta: {
+                            request_id: components["schemas"]["RequestId"];
+                        };
+                    };
+                };
+            };
+            400: components["responses"]["bad_request_rate_limited"];
+            401: components["responses"]["unauthorized"];
+            403: components["responses"]["forbidden_rate_limited"];
+            404: components["responses"]["not_found_rate_limited"];
             413: components["responses"]["payload_too_large_rate_limited"];
             415: components["responses"]["unsupported_media_type_rate_limited"];
             422: components["responses"]["invalid_params_rate_limited"];

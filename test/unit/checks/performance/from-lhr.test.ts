@@ -22,6 +22,7 @@ test('reads the lab metrics of a recorded run', () => {
     tbtMs: expect.closeTo(544.29, 2),
     speedIndexMs: expect.closeTo(4047.01, 2),
     ttfbMs: 4,
+    ttiMs: expect.closeTo(2776.46, 2),
   });
   expect(artifacts).not.toHaveProperty('field');
 });
