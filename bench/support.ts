@@ -273,7 +273,7 @@ export async function startStack(temporalCli: string, env: Record<string, string
   const childEnv = { ...localEnv(), WORKER_METRICS_PORT: '0', ...env, TEMPORAL_ADDRESS: temporal.address, HOST: '127.0.0.1', PORT: String(apiPort) };
   // BENCH_PROF=<dir>: V8 CPU profiles of the API and the worker, written there when they exit.
   const profiled = (name: string) =>
-    process.env.BENCH_PROF ? { NODE_OPTIONS: `${childEnv.NODE_OPTIONS ?? ''} --cpu-prof --cpu-prof-dir=${process.env.BENCH_PROF}/${name}`.trim() } : {};
+    process.env.BENCH_PROF ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --cpu-prof --cpu-prof-dir=${process.env.BENCH_PROF}/${name}`.trim() } : {};
   const api = startChild('api', TSX, ['src/api/main.ts'], { ...childEnv, ...profiled('api') });
   const worker = startChild('worker', TSX, ['src/worker.ts'], { ...childEnv, ...profiled('worker') });
   const baseUrl = `http://127.0.0.1:${apiPort}`;
