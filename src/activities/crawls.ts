@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ApplicationFailure } from '@temporalio/activity';
 import { type CrawlScope, type CrawlSkip, normaliseUrl, skipReason } from '../domain/crawl-urls.ts';
 import { SCANNERS } from '../domain/scanners.ts';
@@ -189,11 +190,14 @@ export function createCrawlActivities(prisma: Db, config: CrawlConfig, fetcher: 
      * max_pages, writes its scan run (id = the page's id) and marks it `scanning`, in one
      * transaction. A page no longer queued is not fetched again: the visit answers what was recorded.
      */
-    async visitCrawlPage(crawlId: string, pageId: string): Promise<PageVisit> {
+    async visitCrawlPage(crawlId: string, pageId: string, notBefore = 0): Promise<PageVisit> {
       const page = await prisma.crawlPage.findUniqueOrThrow({ where: { id: pageId } });
       if (page.status !== 'queued') return recordedVisit(page);
       const crawl = await prisma.crawl.findUniqueOrThrow({ where: { id: crawlId } });
       if (crawl.status !== 'running') return { next: 'none', counted: false };
+      // The politeness slot the workflow gave this fetch (epoch ms); a retry finds it passed.
+      const wait = notBefore - Date.now();
+      if (wait > 0) await heartbeating((signal) => sleep(wait, undefined, { signal }));
 
       // Redirects are not followed blindly (the target may be off-site or disallowed): one to
       // another form of this very URL (`/docs` → `/docs/`) is, up to MAX_SELF_REDIRECTS; any

@@ -23,6 +23,8 @@ export interface SiteCrawlInput {
   crawlId: string;
 }
 
+/** The longest a visit waits in its activity for its politeness slot (well under its timeouts). */
+const MAX_VISIT_WAIT_MS = 20_000;
 /** How often a page whose scan another run started is looked at again (rare: docs/crawls.md). */
 const SETTLE_POLL = '5 seconds';
 
@@ -87,7 +89,7 @@ async function crawl(crawlId: string, inFlight: Map<string, Promise<void>>): Pro
   let visited = plan.visited;
   let pending = 0; // visits in flight that may still count against max_pages
   let dispatched = 0;
-  let lastFetch = -Infinity;
+  let nextSlot = 0;
   for (;;) {
     const wantsRest = dispatched >= plan.pagesPerRun || workflowInfo().continueAsNewSuggested;
     let exhausted = false;
@@ -98,16 +100,19 @@ async function crawl(crawlId: string, inFlight: Map<string, Promise<void>>): Pro
         break;
       }
       for (const pageId of ids) {
-        // Politeness: page fetches start at least intervalMs apart (Crawl-delay included).
-        const wait = lastFetch + plan.intervalMs - Date.now();
-        if (wait > 0) await sleep(wait);
-        lastFetch = Date.now();
+        // Politeness: page fetches start at least intervalMs apart (Crawl-delay included). Each
+        // visit gets its slot and waits for it in the activity: no timer per page (a timer costs
+        // a workflow task round trip and history events); only a slot further ahead than the
+        // activity may wait is waited for here.
+        const slot = Math.max(Date.now(), nextSlot);
+        nextSlot = slot + plan.intervalMs;
+        if (slot - Date.now() > MAX_VISIT_WAIT_MS) await sleep(slot - Date.now() - MAX_VISIT_WAIT_MS);
         dispatched++;
         pending++;
         track(
           inFlight,
           pageId,
-          visitPage(crawlId, pageId).then(async (visit) => {
+          visitPage(crawlId, pageId, slot).then(async (visit) => {
             pending--;
             if (visit.counted) visited++;
             if (visit.next === 'scan') await scanPage(crawlId, pageId, plan);
@@ -136,9 +141,9 @@ function track(inFlight: Map<string, Promise<void>>, pageId: string, task: Promi
 }
 
 /** The page's fetch; one that exhausted its retries fails the page, not the crawl. */
-async function visitPage(crawlId: string, pageId: string) {
+async function visitPage(crawlId: string, pageId: string, notBefore: number) {
   try {
-    return await visits.visitCrawlPage(crawlId, pageId);
+    return await visits.visitCrawlPage(crawlId, pageId, notBefore);
   } catch (err) {
     if (isCancellation(err)) throw err;
     await bookkeeping.failCrawlPage(pageId, failureReason(err));

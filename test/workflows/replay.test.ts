@@ -41,6 +41,10 @@ const REQUIRED = [
   'integration-sync/integration-sync-error',
   'notification/notification-delivered',
   'notification/notification-failed',
+  // SiteCrawlWorkflow: a run that continues as new, the last run, a cancelled crawl (its failure path).
+  'crawl/crawl-continued',
+  'crawl/crawl-completed',
+  'crawl/crawl-cancelled',
 ];
 
 function storedHistories(dir = ROOT): string[] {
