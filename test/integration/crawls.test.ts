@@ -1,3 +1,4 @@
+import { clearProvider, setProvider } from '../../src/ai/provider-settings.ts';
 import { CRAWLER_USER_AGENT } from '../../src/gather/crawl-discovery.ts';
 import { MAX_AFFECTED_ASSETS } from '../../src/domain/affected-assets.ts';
 import { call, eventually } from '../support/http.ts';
@@ -108,8 +109,10 @@ it('crawls the whole site through the API: every allowed page scanned exactly on
   expect(history.events?.[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId).toBeTruthy();
 }, 300_000);
 
-it('honours max_pages and max_depth', async () => {
-  const crawl = await crawlToEnd({ url: site.startUrl, max_pages: 12, max_depth: 1, scanners: ['seo'] });
+it('honours max_pages and max_depth; its scans skip the AI stage even with a provider configured', async () => {
+  // A provider whose endpoint answers nothing: a scan that ran its AI stage would record it failed.
+  await setProvider(stack.db.prisma, stack.config, { provider: 'anthropic', apiKey: `sk-ant-api03-${'x'.repeat(40)}`, baseUrl: 'http://127.0.0.1:9/' });
+  const crawl = await crawlToEnd({ url: site.startUrl, max_pages: 12, max_depth: 1, scanners: ['seo'] }).finally(() => clearProvider(stack.db.prisma, 'anthropic'));
   expect(crawl.status).toBe('completed');
   const pages = await allPages(crawl.id);
   const visited = pages.filter((p) => p.status === 'scanned' || p.status === 'failed');
@@ -118,7 +121,9 @@ it('honours max_pages and max_depth', async () => {
   expect(visited.every((p) => p.depth <= 1)).toBe(true);
   expect(crawl.counts.skipped.limit).toBeGreaterThan(0);
   expect(pages.filter((p) => p.status === 'queued' || p.status === 'scanning')).toEqual([]);
-  expect(await stack.db.prisma.scanRun.count({ where: { id: { in: visited.map((p) => p.scan_id).filter(Boolean) } } })).toBe(crawl.counts.scanned);
+  const runs = await stack.db.prisma.scanRun.findMany({ where: { id: { in: visited.map((p) => p.scan_id).filter(Boolean) } }, select: { analysis: true } });
+  expect(runs).toHaveLength(crawl.counts.scanned);
+  expect(runs.map((r) => r.analysis)).toEqual(runs.map(() => ({ status: 'skipped', reason: 'scans of a crawl skip the AI stage' })));
 }, 120_000);
 
 it('cancels a crawl: its scans stop and it closes cancelled', async () => {

@@ -83,7 +83,7 @@ it('a Temporal error while resuming is logged, never fatal: the API listens and 
   const api = await startApiServer({ config, db, temporal: refusing, logger }, { host: '127.0.0.1', port: 0 });
   servers.push(api.server);
   expect((await fetch(`${api.url}/healthz`)).status).toBe(200);
-  expect(await api.resumed).toEqual({ scans: 'failed', reports: 'failed', crawls: 'failed' });
+  expect(await api.resumed).toEqual({ scans: 'failed', reports: 'failed', crawls: 0 });
   expect(lines.filter((l) => l.level === 50).map((l) => l.msg)).toEqual([
     'could not resume the queued scans; the API keeps serving',
     'could not resume the queued reports; the API keeps serving',
