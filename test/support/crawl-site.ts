@@ -12,8 +12,9 @@ import type { AddressInfo } from 'node:net';
  *   `/search` with its parameters in either order, to a disallowed `/private/<i % 10>`, to files
  *   (`/files/doc-<i % 5>.pdf`, `/img/logo.png`, `/download` answering a PDF), to `/old` (a
  *   redirect to `/p/3`) and off-site (the other port, and `http://offsite.invalid/`);
- * - `/`, `/about`, `/archive` and `/search?a=1&b=2`.
- * Allowed HTML pages: the n pages and those four.
+ * - `/`, `/about`, `/archive`, `/search?a=1&b=2`, and `/docs/` (which `/docs` redirects to; its
+ *   relative link `guide` resolves to `/docs/guide` only against the slash form).
+ * Allowed HTML pages: the n pages and those six.
  */
 export interface CrawlSite {
   origin: string;
@@ -95,7 +96,11 @@ export async function startCrawlSite(options: { pages?: number; inSitemaps?: num
       const rest = Array.from({ length: inSitemaps - half }, (_, i) => `${origin}/p/${half + i}`);
       return send(200, 'application/xml', sitemap([...rest, `${origin}/private/secret`, `${origin}/files/doc-0.pdf`, `${offSiteOrigin}/sitemapped`]));
     }
-    if (path === '/') return send(200, 'text/html; charset=utf-8', html('Home', link('/p/0') + link('/about') + link('/archive') + link('/search?a=1&b=2') + link(`${offSiteOrigin}/`)));
+    // A directory page that redirects to its trailing-slash form, as many servers do.
+    if (url.pathname === '/docs') return send(301, 'text/html', '', { location: '/docs/' });
+    if (url.pathname === '/docs/') return send(200, 'text/html; charset=utf-8', html('Docs', link('guide') + link('../about')));
+    if (path === '/docs/guide') return send(200, 'text/html; charset=utf-8', html('Guide', link('/docs/')));
+    if (path === '/') return send(200, 'text/html; charset=utf-8', html('Home', link('/p/0') + link('/about') + link('/archive') + link('/search?a=1&b=2') + link('/docs/') + link(`${offSiteOrigin}/`)));
     if (path === '/about') return send(200, 'text/html; charset=utf-8', html('About', link('/') + link('/about/#team')));
     if (path === '/archive') return send(200, 'text/html; charset=utf-8', html('Archive', Array.from({ length: n }, (_, i) => link(`/p/${i}`)).join('')));
     if (path === '/search') return send(200, 'text/html; charset=utf-8', html('Search', link('/')));
@@ -115,7 +120,7 @@ export async function startCrawlSite(options: { pages?: number; inSitemaps?: num
     offSiteOrigin,
     hits,
     offSiteHits,
-    allowedPages: ['/', '/about', '/archive', '/search?a=1&b=2', ...Array.from({ length: n }, (_, i) => `/p/${i}`)],
+    allowedPages: ['/', '/about', '/archive', '/search?a=1&b=2', '/docs', '/docs/guide', ...Array.from({ length: n }, (_, i) => `/p/${i}`)],
     close: async () => {
       await Promise.all([site, offSite].map((s) => new Promise((resolve) => s.close(resolve))));
     },
