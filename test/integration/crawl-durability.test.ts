@@ -39,7 +39,9 @@ it('scans every page once, losing none, when the worker is SIGKILLed mid-crawl',
   const id: string = started.body.data.id;
 
   // Killed with pages scanned and pages in flight.
-  await eventually(() => stack.db.prisma.crawlPage.count({ where: { crawl_id: id, status: 'scanned' } }), (n) => n >= 25, 120_000);
+  const count = (status: 'scanned' | 'scanning') => stack.db.prisma.crawlPage.count({ where: { crawl_id: id, status } });
+  const inFlight = await eventually(async () => ({ scanned: await count('scanned'), scanning: await count('scanning') }), (n) => n.scanned >= 25 && n.scanning >= 1, 120_000);
+  expect(inFlight.scanning).toBeGreaterThanOrEqual(1);
   const killed = await crash(first);
   expect(killed).toContain(first.pid);
   expect(killed.filter((pid) => !isGone(pid))).toEqual([]);
