@@ -171,7 +171,10 @@ async function scanPage(crawlId: string, pageId: string, plan: CrawlPlan): Promi
   } catch (err) {
     if (isCancellation(err)) throw err;
     if (!(err instanceof Error && err.name === 'WorkflowExecutionAlreadyStartedError')) {
+      // The child is over (failed, timed out, terminated) or never started: a run it left open is
+      // closed failed here, so the page settles instead of being waited for.
       log.warn('crawl: a page scan failed', { pageId, error: failureReason(err) });
+      await bookkeeping.failScanRun(pageId, `the scan did not finish: ${failureReason(err)}`);
     }
   }
   while (!(await bookkeeping.settleCrawlPage(pageId)).settled) await sleep(SETTLE_POLL);
