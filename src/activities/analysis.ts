@@ -33,6 +33,8 @@ export function createAnalysisActivities(prisma: Db, config: AnalysisConfig) {
     async planAnalysis(scanRunId: string): Promise<AnalysisStage> {
       const [configured, findings] = await Promise.all([isAiConfigured(prisma), prisma.finding.count({ where: analyzedFindings(scanRunId) })]);
       if (!configured) return { status: 'skipped', reason: 'no AI provider is configured' };
+      // A crawl's page scans are a site's hundreds of pages: no model request (nor AI unit) each (docs/crawls.md).
+      if (await prisma.crawlPage.count({ where: { scan_run_id: scanRunId } })) return { status: 'skipped', reason: 'scans of a crawl skip the AI stage' };
       if (findings === 0) return { status: 'skipped', reason: 'the scan found nothing to analyze' };
       return { status: 'pending' };
     },

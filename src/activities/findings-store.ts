@@ -1,4 +1,5 @@
 import type { DetectedFinding } from '../checks/types.ts';
+import { withAffectedUrl } from '../domain/affected-assets.ts';
 import { statusOnRedetection } from '../domain/lifecycle.ts';
 import { severityFor, withCheckSeverity } from '../domain/policy.ts';
 import type { FindingDomain, Severity } from '../generated/prisma/enums.ts';
@@ -104,7 +105,7 @@ async function upsertFinding(tx: Tx, scan: ScanContext, domain: FindingDomain, p
 
   // The scan writes what it observes; severity only while no person set it, status only where
   // the lifecycle moves it (resolved → triaged). Never a value read earlier and written back.
-  const assets = existing.affected_assets as Array<{ type: string; value: string }>;
+  const assets = withAffectedUrl(existing.affected_assets, pageUrl);
   const manual = existing.severity_source === 'manual';
   const { severity, source } = severityFor(
     { domain, check_id: d.checkId, severity: manual ? existing.severity : d.severity, severity_source: existing.severity_source },
@@ -119,7 +120,7 @@ async function upsertFinding(tx: Tx, scan: ScanContext, domain: FindingDomain, p
       ...observed,
       ...(severityChanged ? { severity, severity_source: source } : {}),
       ...(redetectedStatus ? { status: redetectedStatus } : {}),
-      ...(assets.some((a) => a.value === pageUrl) ? {} : { affected_assets: [...assets, asset] }),
+      ...(assets ? { affected_assets: assets as Prisma.InputJsonArray } : {}),
     },
   });
   if (updated.severity !== existing.severity) {

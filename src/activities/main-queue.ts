@@ -4,6 +4,7 @@ import type { Db } from '../platform/db.ts';
 import type { WorkerMetrics } from '../platform/metrics.ts';
 import type { Resolver, SafeFetcher } from '../gather/safe-fetch.ts';
 import { createAnalysisActivities } from './analysis.ts';
+import { createCrawlActivities } from './crawls.ts';
 import type { BrowserShare } from './browser-share.ts';
 import { createIntegrationActivities } from './integrations.ts';
 import { createNotificationActivities } from './notifications.ts';
@@ -54,5 +55,6 @@ export function createMainQueueActivities({ prisma, config, fetcher, metrics, re
     ...createSweeperActivities(prisma, metrics),
     ...createIntegrationActivities({ prisma, config, secret: resolveInstanceSecret(config), resolve }),
     ...createNotificationActivities(prisma, config, fetcher),
+    ...createCrawlActivities(prisma, config, fetcher),
   };
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathsObject, type ZodOpenApiResponseObject, type ZodOpenApiResponsesObject } from 'zod-openapi';
 import { ERROR_STATUS, type ErrorCode } from './errors.ts';
+import { crawlPageListQuery, crawlPageSchema, crawlSchema, runCrawlBody } from './schemas/crawls.ts';
 import { PROVIDERS } from '../integrations/providers.ts';
 import {
   bulkEditFindingsBody,
@@ -199,6 +200,7 @@ function audit(op: AuditOperation): ZodOpenApiOperationObject {
 
 function auditPaths(): ZodOpenApiPathsObject {
   const scan = { scan_id: idParam('The scan run') };
+  const crawl = { crawl_id: idParam('The crawl') };
   const finding = { finding_id: idParam('The finding') };
   const task = { task_id: idParam('The task') };
   const verification = { verification_id: idParam('The verification') };
@@ -256,6 +258,42 @@ function auditPaths(): ZodOpenApiPathsObject {
           ...errorResponses(['bad_request', 'unauthorized', 'forbidden', 'not_found', 'payload_too_large', 'unsupported_media_type', 'internal'], 'audit'),
         },
       },
+    },
+    [`${AUDIT_PATH}/crawls/run`]: {
+      post: audit({
+        tag: 'Crawls',
+        summary: 'Start a crawl: a whole-site audit',
+        description:
+          'Spends one unit of the strict rate bucket. The workflow finds pages from robots.txt sitemaps, sitemap indexes and links on the same origin, obeys robots.txt (and its Crawl-delay), and scans each HTML page once (docs/crawls.md). No AI unit: crawl scans skip the AI stage.',
+        scope: 'audit:write',
+        body: runCrawlBody,
+        ok: ok(202, 'The crawl, queued', dataEnvelope(crawlSchema), 'audit'),
+        errors: ['unavailable'],
+      }),
+    },
+    [`${AUDIT_PATH}/crawls/{crawl_id}`]: {
+      get: audit({ tag: 'Crawls', summary: 'Get a crawl: status, page counts, skip reasons and the site summary', scope: 'audit:read', params: crawl, ok: ok(200, 'The crawl', dataEnvelope(crawlSchema), 'audit') }),
+    },
+    [`${AUDIT_PATH}/crawls/{crawl_id}/pages`]: {
+      get: audit({
+        tag: 'Crawls',
+        summary: "A crawl's pages, newest found first",
+        scope: 'audit:read',
+        params: crawl,
+        query: crawlPageListQuery,
+        ok: ok(200, 'A page of crawl pages', listEnvelope(crawlPageSchema), 'audit'),
+      }),
+    },
+    [`${AUDIT_PATH}/crawls/{crawl_id}/cancel`]: {
+      post: audit({
+        tag: 'Crawls',
+        summary: 'Cancel a crawl',
+        description: 'Asks the workflow to stop: its scans in flight are cancelled and the crawl closes `cancelled` shortly after. A crawl already closed is a 409.',
+        scope: 'audit:write',
+        params: crawl,
+        ok: ok(202, 'The crawl, cancellation requested', dataEnvelope(crawlSchema), 'audit'),
+        errors: ['conflict'],
+      }),
     },
     [`${AUDIT_PATH}/findings`]: {
       get: audit({
@@ -681,6 +719,10 @@ const OPERATION_IDS: Record<string, string> = {
   'GET …/scans': 'listScans',
   'GET …/scans/{scan_id}': 'getScan',
   'GET …/scans/{scan_id}/events': 'streamScanEvents',
+  'POST …/crawls/run': 'runCrawl',
+  'GET …/crawls/{crawl_id}': 'getCrawl',
+  'GET …/crawls/{crawl_id}/pages': 'listCrawlPages',
+  'POST …/crawls/{crawl_id}/cancel': 'cancelCrawl',
   'GET …/findings': 'listFindings',
   'GET …/findings/{finding_id}': 'getFinding',
   'PATCH …/findings/{finding_id}': 'editFinding',
@@ -760,7 +802,7 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
     },
     servers: [{ url: '/', description: 'This instance' }],
     security: [{ apiKey: [] }],
-    tags: ['Health', 'Account', 'Scans', 'Findings', 'Policies', 'Tasks', 'Verifications', 'Reports', 'Command center', 'Integrations', 'Notifications', 'Public links', 'Meta'].map((name) => ({ name })),
+    tags: ['Health', 'Account', 'Scans', 'Crawls', 'Findings', 'Policies', 'Tasks', 'Verifications', 'Reports', 'Command center', 'Integrations', 'Notifications', 'Public links', 'Meta'].map((name) => ({ name })),
     paths: withOperationIds({ ...otherPaths(), ...auditPaths() }),
     components: {
       // Every code in one list; each error response pins its own (Error_<code>).

@@ -2,7 +2,7 @@ import { Parser } from 'htmlparser2';
 import { buildPageArtifact, type PageArtifact } from '../checks/artifacts.ts';
 import { SafeFetchError, type FetchedPage, type SafeFetcher } from './safe-fetch.ts';
 
-const HTML_TYPES = /^(text\/html|application\/xhtml\+xml)\b/i;
+export const HTML_TYPES = /^(text\/html|application\/xhtml\+xml)\b/i;
 /**
  * The deepest element nesting a page may have. Chromium's parser builds no deeper tree (deeper
  * elements become siblings at this depth); parse5, which the checks' DOM uses, has no such limit
@@ -75,7 +75,8 @@ export async function fetchPageArtifact(fetcher: SafeFetcher, url: string): Prom
   return buildPageArtifact({ requestedUrl: url, finalUrl: page.url, status: page.status, headers: page.headers, html, redirects: page.redirects });
 }
 
-function decodeBody(body: Buffer, contentType: string): string {
+/** The body as text, in the charset the content-type names (UTF-8 when it names none or an unknown one). */
+export function decodeBody(body: Buffer, contentType: string): string {
   const charset = /charset=["']?([\w-]+)/i.exec(contentType)?.[1] ?? 'utf-8';
   try {
     return new TextDecoder(charset).decode(body);

@@ -56,6 +56,10 @@ export const envSchema = z.object({
   SWEEP_INTERVAL_SECONDS: positiveInt.default(300),
   SWEEP_GRACE_SECONDS: positiveInt.default(600),
   SCAN_MAX_PAGE_BYTES: positiveInt.default(5 * 1024 * 1024),
+  /** Crawls (docs/crawls.md): pages of one crawl in flight at once (fetch and scan), the least time between two page fetches (robots.txt's Crawl-delay may ask for more), and the pages one workflow run handles before it continues as new. */
+  CRAWL_CONCURRENCY: positiveInt.max(32).default(4),
+  CRAWL_REQUEST_INTERVAL_MS: z.coerce.number().int().min(0).max(60_000).default(250),
+  CRAWL_PAGES_PER_RUN: positiveInt.min(5).max(2_000).default(200),
   SITEWARDEN_ALLOW_PRIVATE_HOSTS: z.string().default(''),
   /** Encrypts stored credentials and the signing key; at least 32 characters. */
   SITEWARDEN_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),

@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import { resumeQueuedReports } from '../reports/kickoff.ts';
 import type { Db } from '../platform/db.ts';
 import type { Logger } from '../platform/logger.ts';
+import { resumeQueuedCrawls } from './crawls.ts';
 import { RESUME_BATCH_SIZE, resumeQueuedScans } from './scan-kickoff.ts';
 
 export interface ResumeDeps {
@@ -15,6 +16,7 @@ export interface ResumeDeps {
 export interface ResumeOutcome {
   scans: number | 'failed';
   reports: number | 'failed';
+  crawls: number | 'failed';
 }
 
 /**
@@ -24,7 +26,7 @@ export interface ResumeOutcome {
  * API before `listen`, and the restarted API crashed again on the same runs.
  */
 export async function resumeQueuedWork({ prisma, temporal, taskQueue, logger, batchSize = RESUME_BATCH_SIZE }: ResumeDeps): Promise<ResumeOutcome> {
-  const attempt = async (kind: 'scans' | 'reports', resume: () => Promise<number>): Promise<number | 'failed'> => {
+  const attempt = async (kind: 'scans' | 'reports' | 'crawls', resume: () => Promise<number>): Promise<number | 'failed'> => {
     try {
       return await resume();
     } catch (err) {
@@ -35,7 +37,8 @@ export async function resumeQueuedWork({ prisma, temporal, taskQueue, logger, ba
   const outcome = {
     scans: await attempt('scans', () => resumeQueuedScans(prisma, temporal, taskQueue, batchSize)),
     reports: await attempt('reports', () => resumeQueuedReports(prisma, temporal, taskQueue, batchSize)),
+    crawls: await attempt('crawls', () => resumeQueuedCrawls(prisma, temporal, taskQueue, batchSize)),
   };
-  if (outcome.scans || outcome.reports) logger.info(outcome, 'resumed the workflows of queued scan runs and reports');
+  if (outcome.scans || outcome.reports || outcome.crawls) logger.info(outcome, 'resumed the workflows of queued scan runs, reports and crawls');
   return outcome;
 }

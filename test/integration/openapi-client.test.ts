@@ -147,6 +147,15 @@ it('calls every operation of the document through a generic client, each answeri
   expect(stream.text).toMatch(/event: completed/);
   expect(data(await op('listScans')).map((s: any) => s.id)).toContain(scan.id);
 
+  // A crawl of the same site (one page), followed to its end; another, cancelled at once.
+  const crawl = data(await op('runCrawl', {}, { url: site.url, max_pages: 1, scanners: ['seo'] }));
+  const crawled = await until(async () => data(await op('getCrawl', { crawl_id: crawl.id })), (c) => c.status === 'completed');
+  expect(crawled.counts.scanned + crawled.counts.failed).toBe(1);
+  expect(data(await op('listCrawlPages', { crawl_id: crawl.id })).length).toBe(crawled.counts.discovered);
+  const cancelled = data(await op('runCrawl', {}, { url: site.url, max_pages: 1, scanners: ['seo'] }));
+  await op('cancelCrawl', { crawl_id: cancelled.id });
+  await until(async () => data(await op('getCrawl', { crawl_id: cancelled.id })), (c) => c.status === 'cancelled');
+
   // Findings: list, read, edit one, edit several.
   const findings = data(await op('listFindings', { per_page: 100 }));
   const xcto = findings.find((f: any) => f.check_id === 'security.content_type_options');

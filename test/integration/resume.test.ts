@@ -83,7 +83,7 @@ it('a Temporal error while resuming is logged, never fatal: the API listens and 
   const api = await startApiServer({ config, db, temporal: refusing, logger }, { host: '127.0.0.1', port: 0 });
   servers.push(api.server);
   expect((await fetch(`${api.url}/healthz`)).status).toBe(200);
-  expect(await api.resumed).toEqual({ scans: 'failed', reports: 'failed' });
+  expect(await api.resumed).toEqual({ scans: 'failed', reports: 'failed', crawls: 0 });
   expect(lines.filter((l) => l.level === 50).map((l) => l.msg)).toEqual([
     'could not resume the queued scans; the API keeps serving',
     'could not resume the queued reports; the API keeps serving',
@@ -101,7 +101,7 @@ it('resumes a backlog larger than a page, page by page, after listening', async 
   const api = await startApiServer({ config, db, temporal: temporal.client, logger }, { host: '127.0.0.1', port: 0, resumeBatchSize: 10 });
   servers.push(api.server);
   expect((await fetch(`${api.url}/healthz`)).status).toBe(200);
-  expect(await api.resumed).toEqual({ scans: 25, reports: 7 });
+  expect(await api.resumed).toEqual({ scans: 25, reports: 7, crawls: 0 });
   const started = await Promise.all([...scanIds.map(scanWorkflowId), ...reportIds.map(reportExportWorkflowId)].map((id) => exists(temporal.client, id)));
   expect(started.filter(Boolean)).toHaveLength(32);
 }, 60_000);
@@ -165,7 +165,7 @@ it('starts while Temporal is down: listens, says it is not ready, and resumes qu
   });
   await new Promise<void>((resolve) => relay.listen(port, '127.0.0.1', resolve));
   try {
-    expect(await api.resumed).toEqual({ scans: 2, reports: 0 });
+    expect(await api.resumed).toEqual({ scans: 2, reports: 0, crawls: 0 });
     const started = await Promise.all(scanIds.map((id) => exists(temporal.client, scanWorkflowId(id))));
     expect(started).toEqual([true, true]);
     expect((await fetch(`${api.url}/readyz`)).status).toBe(200);

@@ -33,6 +33,7 @@ import { startReceiver } from '../support/receivers.ts';
 import { startFakeAnthropic, type FakeLlm } from '../support/fake-llm.ts';
 import { historyToJson } from '../support/histories.ts';
 import { startFixtureSite, type FixtureSite } from '../support/fixture-site.ts';
+import { startCrawlSite } from '../support/crawl-site.ts';
 import { call, eventually } from '../support/http.ts';
 import { createScratchDatabase, dropDatabase } from '../support/scratch-database.ts';
 import { startSmtp, type SmtpSink } from '../support/smtp.ts';
@@ -425,6 +426,40 @@ async function recordNotifications(databaseUrl: string) {
   }
 }
 
+/** Stack D: SiteCrawlWorkflow on the crawl fixture site, five pages a run so it continues as new. */
+async function recordCrawls(databaseUrl: string) {
+  if (!wanted('crawl')) return;
+  const stack = await startStack({ DATABASE_URL: databaseUrl, CRAWL_PAGES_PER_RUN: '5', CRAWL_REQUEST_INTERVAL_MS: '0', CRAWL_CONCURRENCY: '2' });
+  const site = await startCrawlSite({ pages: 12, delayMs: 200 });
+  try {
+    const t = await createTenant(stack.db.prisma, stack.baseUrl);
+    const crawl = async (maxPages: number) => {
+      const started = await call('POST', `${t.audit}/crawls/run`, { key: t.writeKey, body: { url: site.startUrl, max_pages: maxPages, scanners: ['seo'] } });
+      if (started.status !== 202) throw new Error(`crawl refused: ${started.status} ${started.text}`);
+      return { id: started.body.data.id as string, handle: stack.temporal.client.workflow.getHandle(started.body.data.workflow_id) };
+    };
+    if (wanted('crawl-completed') || wanted('crawl-continued')) {
+      // Eight pages at five a run: the first run continues as new, the second completes.
+      const { handle } = await crawl(8);
+      await handle.result();
+      const last = await handle.fetchHistory();
+      const firstRunId = last.events?.[0]?.workflowExecutionStartedEventAttributes?.firstExecutionRunId ?? undefined;
+      if (wanted('crawl-continued') && firstRunId) await save('crawl-continued', stack.temporal.client.workflow.getHandle(handle.workflowId, firstRunId));
+      if (wanted('crawl-completed')) await save('crawl-completed', handle);
+    }
+    if (wanted('crawl-cancelled')) {
+      const { id, handle } = await crawl(100);
+      await eventually(() => stack.db.prisma.crawlPage.count({ where: { crawl_id: id, status: 'scanning' } }), (n) => n >= 1, 60_000);
+      const res = await call('POST', `${t.audit}/crawls/${id}/cancel`, { key: t.writeKey });
+      if (res.status !== 202) throw new Error(`cancel refused: ${res.status} ${res.text}`);
+      await save('crawl-cancelled', handle);
+    }
+  } finally {
+    await stack.close();
+    await site.close();
+  }
+}
+
 async function main() {
   if (!process.env.TEMPORAL_CLI) throw new Error('run it through ./scripts/record-histories (TEMPORAL_CLI, CHROME_PATH, DATABASE_URL)');
   const work = mkdtempSync(join(tmpdir(), 'sitewarden-record-'));
@@ -441,6 +476,7 @@ async function main() {
     await recordMain(databaseUrl, site, anthropic, smtp, join(work, 'storage'));
     await recordFailures(databaseUrl, site, work);
     await recordNotifications(databaseUrl);
+    await recordCrawls(databaseUrl);
   } finally {
     await Promise.all([site.close(), anthropic.close(), smtp.close()]);
     await dropDatabase(databaseUrl);

@@ -44,6 +44,10 @@ const REQUIRED = [
   ...['connected', 'resync', 'error', 'reopen', 'adopted'].map((p) => `integration-sync/integration-sync-${p}-marker-reopen`),
   'notification/notification-delivered',
   'notification/notification-failed',
+  // SiteCrawlWorkflow: a run that continues as new, the last run, a cancelled crawl (its failure path).
+  'crawl/crawl-continued',
+  'crawl/crawl-completed',
+  'crawl/crawl-cancelled',
 ];
 
 function storedHistories(dir = ROOT): string[] {

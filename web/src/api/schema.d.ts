@@ -156,6 +156,80 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/orgs/{org_id}/projects/{project_id}/audit/crawls/{crawl_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a crawl: status, page counts, skip reasons and the site summary */
+        get: operations["getCrawl"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orgs/{org_id}/projects/{project_id}/audit/crawls/{crawl_id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel a crawl
+         * @description Asks the workflow to stop: its scans in flight are cancelled and the crawl closes `cancelled` shortly after. A crawl already closed is a 409.
+         */
+        post: operations["cancelCrawl"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orgs/{org_id}/projects/{project_id}/audit/crawls/{crawl_id}/pages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A crawl's pages, newest found first */
+        get: operations["listCrawlPages"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orgs/{org_id}/projects/{project_id}/audit/crawls/run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start a crawl: a whole-site audit
+         * @description Spends one unit of the strict rate bucket. The workflow finds pages from robots.txt sitemaps, sitemap indexes and links on the same origin, obeys robots.txt (and its Crawl-delay), and scans each HTML page once (docs/crawls.md). No AI unit: crawl scans skip the AI stage.
+         */
+        post: operations["runCrawl"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/orgs/{org_id}/projects/{project_id}/audit/findings": {
         parameters: {
             query?: never;
@@ -1003,6 +1077,105 @@ export interface components {
             credentials: {
                 [key: string]: unknown;
             };
+        };
+        Crawl: {
+            /** @description Pages by state; live while the crawl runs */
+            counts: {
+                cancelled: number;
+                /** @description Distinct URLs found (normalised), skipped ones included */
+                discovered: number;
+                failed: number;
+                queued: number;
+                scanned: number;
+                scanning: number;
+                skipped: {
+                    /** @description Outside include / inside exclude */
+                    excluded: number;
+                    /** @description Beyond max_pages or max_depth */
+                    limit: number;
+                    /** @description A file (PDF, image, …) or a response that is not HTML */
+                    non_html: number;
+                    /** @description Another origin: never fetched */
+                    off_site: number;
+                    /** @description Answered with a redirect; the target counts on its own */
+                    redirect: number;
+                    /** @description Disallowed by robots.txt */
+                    robots: number;
+                    total: number;
+                };
+            };
+            /** @description robots.txt's Crawl-delay, obeyed */
+            crawl_delay_seconds: number | null;
+            exclude: string[];
+            failure_reason: string | null;
+            finished_at: string | null;
+            /** Format: uuid */
+            id: string;
+            include: string[];
+            /**
+             * Format: date-time
+             * @example 2026-12-04T09:30:00.000Z
+             */
+            inserted_at: string;
+            max_depth: number;
+            max_pages: number;
+            /** Format: uuid */
+            org_id: string;
+            project_id: string;
+            scanners: ("performance" | "security" | "seo" | "accessibility")[];
+            started_at: string | null;
+            /** @enum {string} */
+            status: "queued" | "running" | "completed" | "failed" | "cancelled";
+            /** @description The site summary */
+            summary: {
+                /** @description Open findings last seen by the crawl's scans, by severity */
+                findings: {
+                    critical: number;
+                    high: number;
+                    low: number;
+                    medium: number;
+                    total: number;
+                };
+                health_score: {
+                    average: number | null;
+                    max: number | null;
+                    min: number | null;
+                };
+                pages_scanned: number;
+            };
+            /** @enum {string} */
+            trigger: "manual" | "scheduled" | "post_deploy";
+            /**
+             * Format: date-time
+             * @example 2026-12-04T09:30:00.000Z
+             */
+            updated_at: string;
+            url: string;
+            /** @example crawl-0b6f9c1e-2d4a-4f5b-8c7d-9e0f1a2b3c4d */
+            workflow_id: string;
+        };
+        CrawlPage: {
+            depth: number;
+            error: string | null;
+            health_score: number | null;
+            /** Format: uuid */
+            id: string;
+            /**
+             * Format: date-time
+             * @example 2026-12-04T09:30:00.000Z
+             */
+            inserted_at: string;
+            /** @description The page's scan run (GET scans/{scan_id}) */
+            scan_id: string | null;
+            skip_reason: ("robots" | "limit" | "off_site" | "non_html" | "excluded" | "redirect") | null;
+            /** @enum {string} */
+            status: "queued" | "scanning" | "scanned" | "failed" | "skipped" | "cancelled";
+            /**
+             * Format: date-time
+             * @example 2026-12-04T09:30:00.000Z
+             */
+            updated_at: string;
+            url: string;
         };
         /**
          * @description slack {webhook_url}, webhook {url}, email {to}; encrypted at rest, never returned
@@ -1896,6 +2069,49 @@ export interface components {
          * @example F-mxbAQk6m9lXeQAAATj
          */
         RequestId: string;
+        /**
+         * @example {
+         *       "url": "https://example.com/",
+         *       "max_pages": 100,
+         *       "max_depth": 5,
+         *       "exclude": [
+         *         "/admin/**"
+         *       ],
+         *       "scanners": [
+         *         "security",
+         *         "seo",
+         *         "accessibility"
+         *       ]
+         *     }
+         */
+        RunCrawlRequest: {
+            /** @description Globs on the URL path; a matching page is skipped (`excluded`) */
+            exclude?: string[];
+            /** @description Globs on the URL path (`/blog/**`); given, a page must match one */
+            include?: string[];
+            /**
+             * @description Links followed from the start page (0: the start page alone; sitemap pages are depth 1)
+             * @default 5
+             */
+            max_depth: number;
+            /**
+             * @description Pages scanned (or failed) at most
+             * @default 100
+             */
+            max_pages: number;
+            /** @description Scanners run on every page; default all four. Leave out `performance` for a fast crawl (no Lighthouse) */
+            scanners?: ("performance" | "security" | "seo" | "accessibility")[];
+            /**
+             * @default manual
+             * @enum {string}
+             */
+            trigger: "manual" | "scheduled" | "post_deploy";
+            /**
+             * @description The start page; its origin (scheme, host, port) is the site. Must be public (docs/api.md, "URL rules")
+             * @example https://example.com/
+             */
+            url: string;
+        };
         /**
          * @example {
          *       "url": "https://example.com/",
@@ -3109,6 +3325,254 @@ export interface operations {
             404: components["responses"]["not_found_rate_limited"];
             413: components["responses"]["payload_too_large_rate_limited"];
             415: components["responses"]["unsupported_media_type_rate_limited"];
+            /** @description The rate bucket is spent (flat body, Krafter's) */
+            429: {
+                headers: {
+                    "retry-after": components["headers"]["RetryAfter"];
+                    "x-ratelimit-limit": components["headers"]["RateLimitLimit"];
+                    "x-ratelimit-remaining": components["headers"]["RateLimitRemaining"];
+                    "x-ratelimit-reset": components["headers"]["RateLimitReset"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RateLimited"];
+                };
+            };
+            500: components["responses"]["internal"];
+            503: components["responses"]["unavailable_rate_limited"];
+        };
+    };
+    getCrawl: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The crawl; a malformed id is a 404 */
+                crawl_id: string;
+                /** @description The key's org */
+                org_id: string;
+                /** @description A project of the org */
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The crawl */
+            200: {
+                headers: {
+                    "x-ratelimit-limit": components["headers"]["RateLimitLimit"];
+                    "x-ratelimit-remaining": components["headers"]["RateLimitRemaining"];
+                    "x-ratelimit-reset": components["headers"]["RateLimitReset"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["Crawl"];
+                        error: null;
+                        meta: {
+                            request_id: components["schemas"]["RequestId"];
+                        };
+                    };
+                };
+            };
+            400: components["responses"]["bad_request_rate_limited"];
+            401: components["responses"]["unauthorized"];
+            403: components["responses"]["forbidden_rate_limited"];
+            404: components["responses"]["not_found_rate_limited"];
+            413: components["responses"]["payload_too_large_rate_limited"];
+            415: components["responses"]["unsupported_media_type_rate_limited"];
+            /** @description The rate bucket is spent (flat body, Krafter's) */
+            429: {
+                headers: {
+                    "retry-after": components["headers"]["RetryAfter"];
+                    "x-ratelimit-limit": components["headers"]["RateLimitLimit"];
+                    "x-ratelimit-remaining": components["headers"]["RateLimitRemaining"];
+                    "x-ratelimit-reset": components["headers"]["RateLimitReset"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RateLimited"];
+                };
+            };
+            500: components["responses"]["internal"];
+            503: components["responses"]["unavailable_rate_limited"];
+        };
+    };
+    cancelCrawl: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The crawl; a malformed id is a 404 */
+                crawl_id: string;
+                /** @description The key's org */
+                org_id: string;
+                /** @description A project of the org */
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The crawl, cancellation requested */
+            202: {
+                headers: {
+                    "x-ratelimit-limit": components["headers"]["RateLimitLimit"];
+                    "x-ratelimit-remaining": components["headers"]["RateLimitRemaining"];
+                    "x-ratelimit-reset": components["headers"]["RateLimitReset"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["Crawl"];
+                        error: null;
+                        meta: {
+                            request_id: components["schemas"]["RequestId"];
+                        };
+                    };
+                };
+            };
+            400: components["responses"]["bad_request_rate_limited"];
+            401: components["responses"]["unauthorized"];
+            403: components["responses"]["forbidden_rate_limited"];
+            404: components["responses"]["not_found_rate_limited"];
+            409: components["responses"]["conflict_rate_limited"];
+            413: components["responses"]["payload_too_large_rate_limited"];
+            415: components["responses"]["unsupported_media_type_rate_limited"];
+            /** @description The rate bucket is spent (flat body, Krafter's) */
+            429: {
+                headers: {
+                    "retry-after": components["headers"]["RetryAfter"];
+                    "x-ratelimit-limit": components["headers"]["RateLimitLimit"];
+                    "x-ratelimit-remaining": components["headers"]["RateLimitRemaining"];
+                    "x-ratelimit-reset": components["headers"]["RateLimitReset"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RateLimited"];
+                };
+            };
+            500: components["responses"]["internal"];
+            503: components["responses"]["unavailable_rate_limited"];
+        };
+    };
+    listCrawlPages: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description The crawl; a malformed id is a 404 */
+                crawl_id: string;
+                /** @description The key's org */
+                org_id: string;
+                /** @description A project of the org */
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of crawl pages */
+            200: {
+                headers: {
+                    "x-ratelimit-limit": components["headers"]["RateLimitLimit"];
+                    "x-ratelimit-remaining": components["headers"]["RateLimitRemaining"];
+                    "x-ratelimit-reset": components["headers"]["RateLimitReset"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["CrawlPage"][];
+                        error: null;
+                        meta: {
+                            /** @description Pass as `cursor` for the next page; null on the last page (always null where paging is by offset) */
+                            next_cursor: string | null;
+                            request_id: components["schemas"]["RequestId"];
+                            /** @description All matching items, not just this page */
+                            total: number;
+                        };
+                    };
+                };
+            };
+            400: components["responses"]["bad_request_rate_limited"];
+            401: components["responses"]["unauthorized"];
+            403: components["responses"]["forbidden_rate_limited"];
+            404: components["responses"]["not_found_rate_limited"];
+            413: components["responses"]["payload_too_large_rate_limited"];
+            415: components["responses"]["unsupported_media_type_rate_limited"];
+            422: components["responses"]["invalid_params_rate_limited"];
+            /** @description The rate bucket is spent (flat body, Krafter's) */
+            429: {
+                headers: {
+                    "retry-after": components["headers"]["RetryAfter"];
+                    "x-ratelimit-limit": components["headers"]["RateLimitLimit"];
+                    "x-ratelimit-remaining": components["headers"]["RateLimitRemaining"];
+                    "x-ratelimit-reset": components["headers"]["RateLimitReset"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RateLimited"];
+                };
+            };
+            500: components["responses"]["internal"];
+            503: components["responses"]["unavailable_rate_limited"];
+        };
+    };
+    runCrawl: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The key's org */
+                org_id: string;
+                /** @description A project of the org */
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RunCrawlRequest"];
+            };
+        };
+        responses: {
+            /** @description The crawl, queued */
+            202: {
+                headers: {
+                    "x-ratelimit-limit": components["headers"]["RateLimitLimit"];
+                    "x-ratelimit-remaining": components["headers"]["RateLimitRemaining"];
+                    "x-ratelimit-reset": components["headers"]["RateLimitReset"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["Crawl"];
+                        error: null;
+                        meta: {
+                            request_id: components["schemas"]["RequestId"];
+                        };
+                    };
+                };
+            };
+            400: components["responses"]["bad_request_rate_limited"];
+            401: components["responses"]["unauthorized"];
+            403: components["responses"]["forbidden_rate_limited"];
+            404: components["responses"]["not_found_rate_limited"];
+            413: components["responses"]["payload_too_large_rate_limited"];
+            415: components["responses"]["unsupported_media_type_rate_limited"];
+            422: components["responses"]["invalid_params_rate_limited"];
             /** @description The rate bucket is spent (flat body, Krafter's) */
             429: {
                 headers: {
