@@ -9,6 +9,7 @@ import { type FetchedPage, SafeFetchError, type SafeFetcher } from '../gather/sa
 import type { Config } from '../platform/config.ts';
 import type { Db } from '../platform/db.ts';
 import { scanWorkflowId } from '../services/scan-kickoff.ts';
+import { recordCrawlEnd } from '../services/notification-outbox.ts';
 import { heartbeating } from './heartbeat.ts';
 
 type Tx = Prisma.TransactionClient;
@@ -308,10 +309,13 @@ export function createCrawlActivities(prisma: Db, config: CrawlConfig, fetcher: 
           });
           await tx.crawlPage.updateMany({ where: { id: { in: ids }, status: 'scanning' }, data: { status: 'cancelled' } });
         }
-        await tx.crawl.updateMany({
+        const failureReason = reason ? reason.slice(0, 1_000) : null;
+        const closed = await tx.crawl.updateMany({
           where: { id: crawlId, status: { in: ['queued', 'running'] } },
-          data: { status, finished_at: new Date(), failure_reason: reason ? reason.slice(0, 1_000) : null },
+          data: { status, finished_at: new Date(), failure_reason: failureReason },
         });
+        // Once, by the attempt that closed it (a retried close finds it closed and writes nothing).
+        if (closed.count && status !== 'cancelled') await recordCrawlEnd(tx, crawlId, status, failureReason);
       });
       robotsCache.delete(crawlId);
     },

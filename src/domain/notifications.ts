@@ -5,6 +5,8 @@ import type { NotificationChannel, Severity } from '../generated/prisma/enums.ts
 export const NOTIFICATION_EVENT_TYPES = [
   'scan.completed',
   'scan.failed',
+  'crawl.completed',
+  'crawl.failed',
   'finding.critical_detected',
   'finding.regressed',
   'verification.passed',

@@ -25,6 +25,10 @@ export function headline(e: NotificationBody): string {
         return `Scan completed for ${str(d.url)}: health score ${d.health_score ?? 'n/a'}, ${str(d.findings)} findings`;
       case 'scan.failed':
         return `Scan failed for ${str(d.url)}: ${str(d.failure_reason)}`;
+      case 'crawl.completed':
+        return `Crawl completed for ${str(d.url)}: ${str(d.pages_scanned)} pages scanned, ${str(d.pages_failed)} failed, average health score ${d.average_health_score ?? 'n/a'}`;
+      case 'crawl.failed':
+        return `Crawl failed for ${str(d.url)}: ${str(d.failure_reason)}`;
       case 'finding.critical_detected':
         return `Critical finding: ${str(d.title)} (${str(d.url)})`;
       case 'finding.regressed':

@@ -30,19 +30,47 @@ export async function recordNotificationEvent(tx: Prisma.TransactionClient, even
   return id;
 }
 
-/** scan.completed / scan.failed, in the transaction that closes the run. */
+/**
+ * scan.completed / scan.failed, in the transaction that closes the run. A crawl's page scans write
+ * none: a crawl of a thousand pages would be a thousand alerts; the crawl's end is one event.
+ */
 export async function recordScanEnd(
   tx: Prisma.TransactionClient,
   scanRunId: string,
   status: 'completed' | 'failed',
   facts: { health_score: number | null; findings: number; failure_reason: string | null },
 ): Promise<void> {
+  if (await tx.crawlPage.findUnique({ where: { scan_run_id: scanRunId }, select: { id: true } })) return;
   const run = await tx.scanRun.findUniqueOrThrow({ where: { id: scanRunId }, select: { org_id: true, project_id: true, url: true } });
   await recordNotificationEvent(tx, {
     orgId: run.org_id,
     projectId: run.project_id,
     type: status === 'completed' ? 'scan.completed' : 'scan.failed',
     data: { scan_run_id: scanRunId, url: run.url, status, ...facts },
+  });
+}
+
+/** crawl.completed / crawl.failed, in the transaction that closes the crawl (a cancelled crawl writes none: a person asked for it). */
+export async function recordCrawlEnd(tx: Prisma.TransactionClient, crawlId: string, status: 'completed' | 'failed', failureReason: string | null): Promise<void> {
+  const crawl = await tx.crawl.findUniqueOrThrow({ where: { id: crawlId }, select: { org_id: true, project_id: true, url: true } });
+  const pages = await tx.crawlPage.groupBy({ by: ['status'], where: { crawl_id: crawlId }, _count: { _all: true } });
+  const count = (s: string) => pages.find((p) => p.status === s)?._count._all ?? 0;
+  const health = await tx.crawlPage.aggregate({ where: { crawl_id: crawlId, status: 'scanned' }, _avg: { health_score: true } });
+  const average = health._avg.health_score;
+  await recordNotificationEvent(tx, {
+    orgId: crawl.org_id,
+    projectId: crawl.project_id,
+    type: status === 'completed' ? 'crawl.completed' : 'crawl.failed',
+    data: {
+      crawl_id: crawlId,
+      url: crawl.url,
+      status,
+      pages_scanned: count('scanned'),
+      pages_failed: count('failed'),
+      pages_skipped: count('skipped'),
+      average_health_score: average === null ? null : Math.round(average),
+      failure_reason: failureReason,
+    },
   });
 }
 

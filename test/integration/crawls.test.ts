@@ -104,6 +104,15 @@ it('crawls the whole site through the API: every allowed page scanned exactly on
   expect(crawl.summary.health_score.average).toEqual(expect.any(Number));
   expect(crawl.summary.findings.total).toBe(findings.length);
 
+  // One crawl.completed for the crawl, and no scan.completed per page (a crawl is not N alerts).
+  const events = await stack.db.prisma.notificationEvent.findMany({ where: { org_id: t.orgId, type: { startsWith: 'crawl.' } } });
+  expect(events.map((e) => [e.type, (e.data as { crawl_id: string }).crawl_id])).toEqual([['crawl.completed', crawl.id]]);
+  const data = events[0]!.data as { average_health_score: number };
+  expect(data).toMatchObject({ url: crawl.url, status: 'completed', pages_scanned: allowed.length, pages_failed: 0, failure_reason: null });
+  // Whole points in the event, tenths in the summary.
+  expect(Math.abs(data.average_health_score - crawl.summary.health_score.average)).toBeLessThanOrEqual(0.55);
+  expect(await stack.db.prisma.notificationEvent.count({ where: { org_id: t.orgId, type: { startsWith: 'scan.' } } })).toBe(0);
+
   // The history stayed bounded: the crawl continued as new (60 pages a run).
   const history = await stack.temporal.client.workflow.getHandle(crawl.workflow_id).fetchHistory();
   expect(history.events?.[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId).toBeTruthy();
@@ -142,6 +151,10 @@ it('cancels a crawl: its scans stop and it closes cancelled', async () => {
   expect(await stack.db.prisma.scanRun.count({ where: { id: { in: scanIds }, status: { in: ['queued', 'running'] } } })).toBe(0);
   const description = await stack.temporal.client.workflow.getHandle(done.body.data.workflow_id).describe();
   expect(description.status.name).toBe('CANCELLED');
+
+  // A cancel is a person's act: no crawl event for it.
+  const crawlEvents = await stack.db.prisma.notificationEvent.findMany({ where: { org_id: t.orgId, type: { startsWith: 'crawl.' } } });
+  expect(crawlEvents.filter((e) => (e.data as { crawl_id: string }).crawl_id === id)).toEqual([]);
 
   const again = await call('POST', `${t.audit}/crawls/${id}/cancel`, { key: t.writeKey });
   expect(again.status).toBe(409);
