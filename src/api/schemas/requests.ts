@@ -265,3 +265,7 @@ export const createProjectBody = z
     name: z.string().trim().min(1).max(200).optional().meta({ description: 'Display name; the slug when absent', example: 'Marketing site' }),
   })
   .meta({ id: 'CreateProjectRequest', example: { id: 'marketing-site', name: 'Marketing site' } });
+
+// ── site-auth ────────────────────────────────────────────────────────────────────────────────
+
+export { siteAuthBody } from '../../domain/site-auth.ts';
