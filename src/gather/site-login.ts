@@ -1,0 +1,105 @@
+import { chromium, type Browser, type BrowserContext } from 'playwright-core';
+import { cookieDomainMatches, originOf, successUrlReached, type LoginRecipe, type SiteCookie } from '../domain/site-auth.ts';
+import { startGuardProxy, type BrowserEndpoint } from './browser.ts';
+import type { Resolver } from './safe-fetch.ts';
+import type { HostAllowlist } from './ssrf/host-allowlist.ts';
+import { checkTargetUrl } from './ssrf/url-guard.ts';
+
+/** How long each step waits: a field or the submit button to appear, the success check to be met. */
+const STEP_WAIT_MS = 10_000;
+const COOKIE_OCTETS = /^[\x21\x23-\x2B\x2D-\x3A\x3C-\x5B\x5D-\x7E]*$/;
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+/**
+ * Why a login did not sign in. The message names the step and the selector, never a value typed
+ * (Playwright's own messages are not passed on: its call logs may quote what was typed).
+ */
+export class SiteLoginFailed extends Error {
+  override name = 'SiteLoginFailed';
+}
+
+export interface SiteLoginOptions {
+  /** The only origin whose cookies are kept (the site-auth's). */
+  origin: string;
+  allowlist: HostAllowlist;
+  /** For the whole login: connecting, loading, filling, submitting and the success check. */
+  timeoutMs: number;
+  resolve?: Resolver;
+}
+
+/**
+ * Runs a login recipe in a fresh context of the running Chromium: opens the login page, fills
+ * each field, clicks submit, waits for the success check, and answers the cookies the context
+ * then holds for the origin (host-only from here on: they go to the origin and nowhere else).
+ * Every connection goes through the guard proxy, as runAxe's do.
+ *
+ * Known limit: Playwright's routes do not see redirect hops, so a redirect from the origin to
+ * another port of the same host, during the login, would carry the site's cookies there (the
+ * scanners' requests afterwards never do: src/gather/origin-auth-browser.ts judges every hop).
+ */
+export async function signIn(browser: BrowserEndpoint, recipe: LoginRecipe, options: SiteLoginOptions): Promise<SiteCookie[]> {
+  const target = checkTargetUrl(recipe.url, options.allowlist);
+  if (!target.ok) throw new SiteLoginFailed(`login failed: login page refused: ${target.reason}`);
+  const proxy = await startGuardProxy(options.allowlist, options.resolve);
+  let cdp: Browser | undefined;
+  let context: BrowserContext | undefined;
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    void cdp?.close();
+  }, options.timeoutMs);
+  const step = async <T>(work: () => Promise<T>, failure: string): Promise<T> => {
+    try {
+      return await work();
+    } catch {
+      throw new SiteLoginFailed(timedOut ? `login failed: not done within ${options.timeoutMs} ms` : `login failed: ${failure}`);
+    }
+  };
+  try {
+    cdp = await step(() => chromium.connectOverCDP(`http://127.0.0.1:${browser.port}`, { timeout: options.timeoutMs }), 'the browser could not be reached');
+    const ctx = await cdp.newContext({ proxy: { server: proxy.server }, viewport: { width: 1280, height: 800 }, acceptDownloads: false });
+    context = ctx;
+    // The context's cookies are the site's, and a browser's jar scopes them by host, not origin: a
+    // request to another origin that would carry one of the origin's cookies (another port of the
+    // same host, a parent-domain cookie) is blocked. Others go as they are: a login page may need a
+    // CDN's script, and has no session to leak to it.
+    await ctx.route('**/*', async (route) => {
+      try {
+        const url = route.request().url();
+        if (originOf(url) === options.origin) return await route.continue();
+        const carried = (await ctx.cookies(url)).some((c) => cookieDomainMatches(c.domain, options.origin));
+        return await (carried ? route.abort('blockedbyclient') : route.continue());
+      } catch {
+        // The context is closing: nothing is sent any more.
+        await route.abort().catch(() => {});
+      }
+    });
+    const page = await ctx.newPage();
+    const response = await step(() => page.goto(target.url.href, { waitUntil: 'domcontentloaded', timeout: options.timeoutMs }), 'the login page could not be loaded');
+    if (response && response.status() >= 400) throw new SiteLoginFailed(`login failed: the login page answered HTTP ${response.status()}`);
+    for (const [selector, value] of Object.entries(recipe.fields)) {
+      await step(() => page.locator(selector).first().fill(value, { timeout: STEP_WAIT_MS }), `no field to fill matches ${selector}`);
+    }
+    await step(() => page.locator(recipe.submit).first().click({ timeout: STEP_WAIT_MS }), `no submit element matches ${recipe.submit}`);
+    const success = recipe.success;
+    await step(
+      () =>
+        'url' in success
+          ? page.waitForURL((url) => successUrlReached(success.url, url.href), { timeout: STEP_WAIT_MS, waitUntil: 'commit' })
+          : page.locator(success.selector).first().waitFor({ state: 'attached', timeout: STEP_WAIT_MS }),
+      'success check not met',
+    );
+    const secure = options.origin.startsWith('https:');
+    return (await ctx.cookies())
+      .filter((c) => cookieDomainMatches(c.domain, options.origin) && (secure || !c.secure))
+      .filter((c) => TOKEN.test(c.name) && COOKIE_OCTETS.test(c.value))
+      .map((c) => ({ name: c.name, value: c.value, path: c.path || '/' }));
+  } finally {
+    clearTimeout(timer);
+    // Closed before its routes go: the signed-in page is still loading, and without them its
+    // requests would carry the session wherever they lead.
+    await context?.close().catch(() => {});
+    await cdp?.close().catch(() => {});
+    proxy.close();
+  }
+}
