@@ -1,4 +1,5 @@
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import { SITE_LOGIN_FAILED } from '../domain/failures.ts';
 import { buildPageArtifact, type PageArtifact } from '../checks/artifacts.ts';
 import { originAuthOf, type OriginAuth } from '../domain/site-auth.ts';
 import { fetchHtmlPage, PageUnavailable } from '../gather/html-page.ts';
@@ -32,6 +33,10 @@ export function createPageCaptureActivities(prisma: Db, fetcher: SafeFetcher, de
       let auth: OriginAuth | undefined;
       let session: string | null = null;
       if (siteAuth?.type === 'login') {
+        // Set after this run's plan sent the capture to the main queue, which never loads Chromium.
+        if (Context.current().info.taskQueue !== deps.config.TEMPORAL_BROWSER_TASK_QUEUE) {
+          throw ApplicationFailure.create({ type: SITE_LOGIN_FAILED, message: 'login failed: the login recipe was set after this scan started; scan again', nonRetryable: true });
+        }
         const cookies = await signInFor(deps.config, deps.share, run.org_id, siteAuth);
         auth = originAuthOf(siteAuth, cookies);
         session = sealSession(cookies, scanRunId, deps.secret);
