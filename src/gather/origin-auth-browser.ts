@@ -1,4 +1,4 @@
-import { credentialHeadersFor, type OriginAuth } from '../domain/site-auth.ts';
+import { credentialHeadersFor, originOf, type OriginAuth } from '../domain/site-auth.ts';
 import type { BrowserEndpoint } from './browser.ts';
 
 /**
@@ -33,7 +33,17 @@ export interface OriginAuthSession {
   close(): void;
 }
 
-export async function applyOriginAuth(browser: BrowserEndpoint, auth: OriginAuth): Promise<OriginAuthSession> {
+export interface OriginAuthOptions {
+  /**
+   * Fail every request (every redirect hop) to another origin of the origin's own host: another
+   * port or scheme. The browser's jar scopes cookies by host, so those would carry the origin's
+   * cookies. For the login's browser (src/gather/site-login.ts), whose jar holds the session.
+   */
+  isolateHost?: boolean;
+}
+
+export async function applyOriginAuth(browser: BrowserEndpoint, auth: OriginAuth, options: OriginAuthOptions = {}): Promise<OriginAuthSession> {
+  const host = new URL(auth.origin).hostname;
   const version = (await (await fetch(`http://127.0.0.1:${browser.port}/json/version`)).json()) as { webSocketDebuggerUrl?: string };
   if (!version.webSocketDebuggerUrl) throw new Error('Chromium named no DevTools endpoint');
   const socket = new WebSocket(version.webSocketDebuggerUrl);
@@ -73,6 +83,11 @@ export async function applyOriginAuth(browser: BrowserEndpoint, auth: OriginAuth
     }
     if (message.method === 'Fetch.requestPaused' && message.sessionId) {
       const { requestId, request } = message.params as { requestId: string; request: { url: string; headers: Record<string, string> } };
+      if (options.isolateHost && originOf(request.url) !== auth.origin && URL.parse(request.url)?.hostname === host) {
+        counts.without++;
+        quietly(send('Fetch.failRequest', { requestId, errorReason: 'BlockedByClient' }, message.sessionId));
+        return;
+      }
       const added = credentialHeadersFor(auth, request.url);
       // The request's own headers without any credential name: a redirect hop may have kept
       // those added to the hop before it.

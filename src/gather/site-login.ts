@@ -1,6 +1,7 @@
 import { chromium, type Browser, type BrowserContext } from 'playwright-core';
-import { cookieDomainMatches, originOf, successUrlReached, type LoginRecipe, type SiteCookie } from '../domain/site-auth.ts';
+import { cookieDomainMatches, successUrlReached, type LoginRecipe, type SiteCookie } from '../domain/site-auth.ts';
 import { startGuardProxy, type BrowserEndpoint } from './browser.ts';
+import { applyOriginAuth } from './origin-auth-browser.ts';
 import type { Resolver } from './safe-fetch.ts';
 import type { HostAllowlist } from './ssrf/host-allowlist.ts';
 import { checkTargetUrl } from './ssrf/url-guard.ts';
@@ -32,15 +33,18 @@ export interface SiteLoginOptions {
  * each field, clicks submit, waits for the success check, and answers the cookies the context
  * then holds for the origin (host-only from here on: they go to the origin and nowhere else).
  * Every connection goes through the guard proxy, as runAxe's do.
- *
- * Known limit: Playwright's routes do not see redirect hops, so a redirect from the origin to
- * another port of the same host, during the login, would carry the site's cookies there (the
- * scanners' requests afterwards never do: src/gather/origin-auth-browser.ts judges every hop).
  */
 export async function signIn(browser: BrowserEndpoint, recipe: LoginRecipe, options: SiteLoginOptions): Promise<SiteCookie[]> {
   const target = checkTargetUrl(recipe.url, options.allowlist);
   if (!target.ok) throw new SiteLoginFailed(`login failed: login page refused: ${target.reason}`);
   const proxy = await startGuardProxy(options.allowlist, options.resolve);
+  // The jar scopes cookies by host, not origin: every request and redirect hop to another port or
+  // scheme of the origin's host is failed, so the session never goes there. Other hosts get no
+  // host-only cookie of the origin (a login page may need its CDN).
+  const isolation = await applyOriginAuth(browser, { origin: options.origin, headers: {}, cookies: [] }, { isolateHost: true }).catch((error: unknown) => {
+    proxy.close();
+    throw error;
+  });
   let cdp: Browser | undefined;
   let context: BrowserContext | undefined;
   let timedOut = false;
@@ -59,21 +63,6 @@ export async function signIn(browser: BrowserEndpoint, recipe: LoginRecipe, opti
     cdp = await step(() => chromium.connectOverCDP(`http://127.0.0.1:${browser.port}`, { timeout: options.timeoutMs }), 'the browser could not be reached');
     const ctx = await cdp.newContext({ proxy: { server: proxy.server }, viewport: { width: 1280, height: 800 }, acceptDownloads: false });
     context = ctx;
-    // The context's cookies are the site's, and a browser's jar scopes them by host, not origin: a
-    // request to another origin that would carry one of the origin's cookies (another port of the
-    // same host, a parent-domain cookie) is blocked. Others go as they are: a login page may need a
-    // CDN's script, and has no session to leak to it.
-    await ctx.route('**/*', async (route) => {
-      try {
-        const url = route.request().url();
-        if (originOf(url) === options.origin) return await route.continue();
-        const carried = (await ctx.cookies(url)).some((c) => cookieDomainMatches(c.domain, options.origin));
-        return await (carried ? route.abort('blockedbyclient') : route.continue());
-      } catch {
-        // The context is closing: nothing is sent any more.
-        await route.abort().catch(() => {});
-      }
-    });
     const page = await ctx.newPage();
     const response = await step(() => page.goto(target.url.href, { waitUntil: 'domcontentloaded', timeout: options.timeoutMs }), 'the login page could not be loaded');
     if (response && response.status() >= 400) throw new SiteLoginFailed(`login failed: the login page answered HTTP ${response.status()}`);
@@ -96,10 +85,10 @@ export async function signIn(browser: BrowserEndpoint, recipe: LoginRecipe, opti
       .map((c) => ({ name: c.name, value: c.value, path: c.path || '/' }));
   } finally {
     clearTimeout(timer);
-    // Closed before its routes go: the signed-in page is still loading, and without them its
-    // requests would carry the session wherever they lead.
+    // Closed before the isolation goes: the signed-in page is still loading.
     await context?.close().catch(() => {});
     await cdp?.close().catch(() => {});
+    isolation.close();
     proxy.close();
   }
 }

@@ -27,7 +27,10 @@ export interface LoginSite {
   origin: string;
   /** The recording origin. */
   other: string;
-  /** Start here: 302 through the other origin, back to /members. */
+  /**
+   * Start here: 302 through the other origin, back to /members. The members page's
+   * /members/away.png redirects to the other origin; `#away-done` appears once it settled.
+   */
   entryUrl: string;
   membersUrl: string;
   loginUrl: string;
@@ -134,7 +137,8 @@ export async function startLoginSite(): Promise<LoginSite> {
 <body><main><h1 id="account">Welcome back</h1>
 <img src="/members/revenue-chart.png">
 <img src="${other}/pixel.png" alt="">
-<img src="/members/away.png" alt="">
+<img src="/members/away.png" alt="" onload="done()" onerror="done()">
+<script>function done() { if (!document.getElementById('away-done')) document.body.insertAdjacentHTML('beforeend', '<i id="away-done"></i>'); }</script>
 <p><a href="${other}/partner">Our partner</a></p>
 </main></body></html>`,
         );
