@@ -16,7 +16,9 @@ import type { BrowserEndpoint } from './browser.ts';
  * - Playwright's page.route carries a continued request's headers over to the redirects it
  *   follows, wherever they lead.
  * Chromium pauses every redirect hop here as a request of its own, so each hop is judged by its
- * own URL, and a hop away from the origin has the credential headers taken off again.
+ * own URL, and a hop away from the origin has the credential headers taken off again. A request
+ * to another port or scheme of the same host goes with an empty Cookie header in place of the
+ * jar's, which would carry the cookies the site set in this browser.
  */
 
 interface CdpMessage {
@@ -33,16 +35,7 @@ export interface OriginAuthSession {
   close(): void;
 }
 
-export interface OriginAuthOptions {
-  /**
-   * Fail every request (every redirect hop) to another origin of the origin's own host: another
-   * port or scheme. The browser's jar scopes cookies by host, so those would carry the origin's
-   * cookies. For the login's browser (src/gather/site-login.ts), whose jar holds the session.
-   */
-  isolateHost?: boolean;
-}
-
-export async function applyOriginAuth(browser: BrowserEndpoint, auth: OriginAuth, options: OriginAuthOptions = {}): Promise<OriginAuthSession> {
+export async function applyOriginAuth(browser: BrowserEndpoint, auth: OriginAuth): Promise<OriginAuthSession> {
   const host = new URL(auth.origin).hostname;
   const version = (await (await fetch(`http://127.0.0.1:${browser.port}/json/version`)).json()) as { webSocketDebuggerUrl?: string };
   if (!version.webSocketDebuggerUrl) throw new Error('Chromium named no DevTools endpoint');
@@ -83,17 +76,16 @@ export async function applyOriginAuth(browser: BrowserEndpoint, auth: OriginAuth
     }
     if (message.method === 'Fetch.requestPaused' && message.sessionId) {
       const { requestId, request } = message.params as { requestId: string; request: { url: string; headers: Record<string, string> } };
-      if (options.isolateHost && originOf(request.url) !== auth.origin && URL.parse(request.url)?.hostname === host) {
-        counts.without++;
-        quietly(send('Fetch.failRequest', { requestId, errorReason: 'BlockedByClient' }, message.sessionId));
-        return;
-      }
       const added = credentialHeadersFor(auth, request.url);
+      // Another port or scheme of the origin's host: the jar (per host) would add the cookies the
+      // site set in this browser (a login's session, a rolling session cookie). An explicit empty
+      // Cookie header takes the jar's place.
+      if (originOf(request.url) !== auth.origin && URL.parse(request.url)?.hostname === host) added.cookie = '';
       // The request's own headers without any credential name: a redirect hop may have kept
       // those added to the hop before it.
       const kept = Object.entries(request.headers).filter(([name]) => !credentialNames.has(name.toLowerCase()));
       const carried = kept.length !== Object.keys(request.headers).length;
-      if (Object.keys(added).length) counts.withCredentials++;
+      if (originOf(request.url) === auth.origin && Object.keys(added).length) counts.withCredentials++;
       else counts.without++;
       if (!Object.keys(added).length && !carried) {
         quietly(send('Fetch.continueRequest', { requestId }, message.sessionId));

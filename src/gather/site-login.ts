@@ -39,9 +39,9 @@ export async function signIn(browser: BrowserEndpoint, recipe: LoginRecipe, opti
   if (!target.ok) throw new SiteLoginFailed(`login failed: login page refused: ${target.reason}`);
   const proxy = await startGuardProxy(options.allowlist, options.resolve);
   // The jar scopes cookies by host, not origin: every request and redirect hop to another port or
-  // scheme of the origin's host is failed, so the session never goes there. Other hosts get no
-  // host-only cookie of the origin (a login page may need its CDN).
-  const isolation = await applyOriginAuth(browser, { origin: options.origin, headers: {}, cookies: [] }, { isolateHost: true }).catch((error: unknown) => {
+  // scheme of the origin's host goes without the jar's cookies, so the session never goes there.
+  // Other hosts get no host-only cookie of the origin.
+  const isolation = await applyOriginAuth(browser, { origin: options.origin, headers: {}, cookies: [] }).catch((error: unknown) => {
     proxy.close();
     throw error;
   });

@@ -130,6 +130,10 @@ export async function startLoginSite(): Promise<LoginSite> {
           res.writeHead(200, { 'content-type': 'image/png' });
           return res.end(Buffer.from('89504e470d0a1a0a', 'hex'));
         }
+        // A rolling session, as many frameworks keep one: the session cookie again on every page,
+        // so it lands in the scanners' browser jars too.
+        const sid = cookiesOf(req).sid;
+        if (sid && sessions.has(sid)) res.setHeader('set-cookie', `sid=${sid}; Path=/; HttpOnly; SameSite=Lax`);
         return html(
           res,
           `<!doctype html><html lang="en"><head><title>${MEMBERS_TITLE}</title><meta name="viewport" content="width=device-width">
