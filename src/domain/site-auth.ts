@@ -31,6 +31,10 @@ const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const FIELD_VALUE = /^[\x21-\x7E](?:[\x20-\x7E\t]*[\x21-\x7E])?$/;
 /** RFC 6265 §4.1.1 cookie-value: cookie-octets, optionally in double quotes. */
 const COOKIE_VALUE = /^(?:[\x21\x23-\x2B\x2D-\x3A\x3C-\x5B\x5D-\x7E]*|"[\x21\x23-\x2B\x2D-\x3A\x3C-\x5B\x5D-\x7E]*")$/;
+/** A cookie a browser holds that can be sent back as it is (RFC 6265 cookie-name and unquoted cookie-octets). */
+export function isSendableCookie(name: string, value: string): boolean {
+  return TOKEN.test(name) && /^[\x21\x23-\x2B\x2D-\x3A\x3C-\x5B\x5D-\x7E]*$/.test(value);
+}
 /** RFC 6265 §4.1.1 path-value: any CHAR but controls and ";", here starting with "/". */
 const COOKIE_PATH = /^\/[\x20-\x3A\x3C-\x7E]*$/;
 const CONTROL = /[\x00-\x1F\x7F]/;

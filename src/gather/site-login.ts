@@ -1,5 +1,5 @@
 import { chromium, type Browser, type BrowserContext } from 'playwright-core';
-import { cookieDomainMatches, successUrlReached, type LoginRecipe, type SiteCookie } from '../domain/site-auth.ts';
+import { cookieDomainMatches, isSendableCookie, successUrlReached, type LoginRecipe, type SiteCookie } from '../domain/site-auth.ts';
 import { startGuardProxy, type BrowserEndpoint } from './browser.ts';
 import { applyOriginAuth } from './origin-auth-browser.ts';
 import type { Resolver } from './safe-fetch.ts';
@@ -8,8 +8,6 @@ import { checkTargetUrl } from './ssrf/url-guard.ts';
 
 /** How long each step waits: a field or the submit button to appear, the success check to be met. */
 const STEP_WAIT_MS = 10_000;
-const COOKIE_OCTETS = /^[\x21\x23-\x2B\x2D-\x3A\x3C-\x5B\x5D-\x7E]*$/;
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 /**
  * Why a login did not sign in. The message names the step and the selector, never a value typed
@@ -81,7 +79,7 @@ export async function signIn(browser: BrowserEndpoint, recipe: LoginRecipe, opti
     const secure = options.origin.startsWith('https:');
     return (await ctx.cookies())
       .filter((c) => cookieDomainMatches(c.domain, options.origin) && (secure || !c.secure))
-      .filter((c) => TOKEN.test(c.name) && COOKIE_OCTETS.test(c.value))
+      .filter((c) => isSendableCookie(c.name, c.value))
       .map((c) => ({ name: c.name, value: c.value, path: c.path || '/' }));
   } finally {
     clearTimeout(timer);

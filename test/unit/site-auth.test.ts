@@ -3,6 +3,7 @@ import {
   buildSiteAuthConfig,
   cookieDomainMatches,
   credentialHeadersFor,
+  isSendableCookie,
   pathMatches,
   siteAuthBody,
   successUrlReached,
@@ -155,6 +156,13 @@ describe('login checks', () => {
     expect(successUrlReached('https://a.example/home?tab=1', 'https://a.example/home?tab=2')).toBe(false);
     expect(successUrlReached('https://a.example/home', 'https://a.example/login')).toBe(false);
     expect(successUrlReached('https://a.example/home', 'https://b.example/home')).toBe(false);
+  });
+
+  it('keeps only cookies that can be sent back as they are', () => {
+    expect(isSendableCookie('sid', 'abc-123_x')).toBe(true);
+    expect(isSendableCookie('sid', 'has space')).toBe(false);
+    expect(isSendableCookie('sid', 'a;b')).toBe(false);
+    expect(isSendableCookie('bad name', 'v')).toBe(false);
   });
 
   it("keeps only the cookies the origin's host would be sent", () => {
