@@ -8,12 +8,14 @@ import { performanceLab } from '../domain/lab-summary.ts';
 import { runsThatFit } from '../domain/project-settings.ts';
 import { gatherAccessibility, gatherPerformance } from '../gather/browser-audits.ts';
 import type { Config } from '../platform/config.ts';
+import { resolveInstanceSecret } from '../platform/crypto.ts';
 import type { Db } from '../platform/db.ts';
 import { reviewScannedPage } from './analysis.ts';
 import { recordDetections, type ScannerResult } from './findings-store.ts';
 import type { BrowserShare } from './browser-share.ts';
 import { loadScanContext } from './scan-context.ts';
 import { projectSettings } from '../services/projects.ts';
+import { originAuthForRun } from './site-auth.ts';
 
 /** Runs of a browser scanner that may fail before its slot fails (the rest of its attempts are turns in the queue). */
 const SCANNER_RUNS = 2;
@@ -23,12 +25,14 @@ const SCANNER_RUNS = 2;
  * within its org's fair share of it (browser-share.ts).
  */
 export function createBrowserActivities(prisma: Db, config: Config, share: BrowserShare) {
+  const secret = resolveInstanceSecret(config);
   return {
     /** axe-core and, with an AI provider configured, the model's review of the page's HTML beside it, merged. */
     async runAccessibilityScanner(scanRunId: string): Promise<ScannerResult & { aiReview: string }> {
       const scan = await loadScanContext(prisma, scanRunId);
+      const auth = await originAuthForRun(prisma, secret, scanRunId);
       const [artifacts, ai] = await share.run(scan.orgId, SCANNER_RUNS, (signal) =>
-        Promise.all([gatherAccessibility(config, scan.url, signal), reviewScannedPage(prisma, config, scanRunId, signal)]),
+        Promise.all([gatherAccessibility(config, scan.url, signal, auth), reviewScannedPage(prisma, config, scanRunId, signal)]),
       );
       const detections = [
         ...runChecks(accessibilityChecks, artifacts),
@@ -54,7 +58,8 @@ export function createBrowserActivities(prisma: Db, config: Config, share: Brows
         const timeouts = scanTimeouts(config, n);
         return (pageSpeed ? timeouts.pageSpeedMs : timeouts.lighthouseMs) <= budgetMs;
       });
-      const artifacts = await share.run(scan.orgId, SCANNER_RUNS, (signal) => gatherPerformance(config, scan.url, signal, runs));
+      const auth = await originAuthForRun(prisma, secret, scanRunId);
+      const artifacts = await share.run(scan.orgId, SCANNER_RUNS, (signal) => gatherPerformance(config, scan.url, signal, runs, auth));
       const detections = runChecks(performanceChecks, artifacts);
       const result = await recordDetections(prisma, scan, 'performance', scan.url, detections);
       // One jsonb_set, as the security grade's: finalizeScanRun keeps it, and it never overwrites

@@ -43,17 +43,18 @@ export function createMainQueueActivities({ prisma, config, fetcher, metrics, re
     metrics,
   });
   const analysis = createAnalysisActivities(prisma, config);
+  const secret = resolveInstanceSecret(config);
   return {
     ...scanRuns,
     ...createScanClosingActivities(scanRuns, analysis),
-    ...createPageCaptureActivities(prisma, fetcher),
-    ...createSecurityScanner(prisma, fetcher),
-    ...createSeoScanner(prisma, fetcher),
+    ...createPageCaptureActivities(prisma, fetcher, { config, secret, share: browserShare }),
+    ...createSecurityScanner(prisma, fetcher, secret),
+    ...createSeoScanner(prisma, fetcher, secret),
     ...analysis,
     ...createVerificationActivities(prisma, config, fetcher, browserShare),
     ...createReportActivities({ prisma, config, fetcher }),
     ...createSweeperActivities(prisma, metrics),
-    ...createIntegrationActivities({ prisma, config, secret: resolveInstanceSecret(config), resolve }),
+    ...createIntegrationActivities({ prisma, config, secret, resolve }),
     ...createNotificationActivities(prisma, config, fetcher),
     ...createCrawlActivities(prisma, config, fetcher),
   };

@@ -1,16 +1,49 @@
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import { SITE_LOGIN_FAILED } from '../domain/failures.ts';
 import { buildPageArtifact, type PageArtifact } from '../checks/artifacts.ts';
+import { originAuthOf, type OriginAuth } from '../domain/site-auth.ts';
 import { fetchHtmlPage, PageUnavailable } from '../gather/html-page.ts';
-import type { SafeFetcher } from '../gather/safe-fetch.ts';
+import { withOriginAuth, type SafeFetcher } from '../gather/safe-fetch.ts';
+import type { Config } from '../platform/config.ts';
 import type { Db } from '../platform/db.ts';
+import { sealSession } from '../services/site-auth.ts';
+import type { BrowserShare } from './browser-share.ts';
 import { heartbeating } from './heartbeat.ts';
+import { signInFor, siteAuthFor } from './site-auth.ts';
 
-/** Fetches the scanned page once (SSRF-safe) and stores it for the header and HTML scanners. */
-export function createPageCaptureActivities(prisma: Db, fetcher: SafeFetcher) {
+export interface PageCaptureDeps {
+  config: Config;
+  /** The instance secret: site-auth credentials and login sessions are encrypted under it. */
+  secret: string;
+  share: BrowserShare;
+}
+
+/**
+ * Fetches the scanned page once (SSRF-safe) and stores it for the header and HTML scanners. With
+ * a site-auth (docs/site-auth.md) the fetch carries its credentials to the page's origin; with a
+ * login recipe it signs in first, in Chromium (the workflow sends this activity to the browser
+ * queue then), and keeps the session's cookies, encrypted, with the snapshot for the run's other
+ * scanners. The snapshot, and the session with it, is deleted when the run closes.
+ */
+export function createPageCaptureActivities(prisma: Db, fetcher: SafeFetcher, deps: PageCaptureDeps) {
   return {
     async capturePage(scanRunId: string): Promise<{ snapshotId: string }> {
-      const run = await prisma.scanRun.findUniqueOrThrow({ where: { id: scanRunId }, select: { url: true } });
-      const { page, html } = await heartbeating(() => asActivityFailure(fetchHtmlPage(fetcher, run.url)));
+      const run = await prisma.scanRun.findUniqueOrThrow({ where: { id: scanRunId }, select: { url: true, org_id: true, project_id: true } });
+      const siteAuth = await siteAuthFor(prisma, deps.secret, { orgId: run.org_id, projectId: run.project_id }, run.url);
+      let auth: OriginAuth | undefined;
+      let session: string | null = null;
+      if (siteAuth?.type === 'login') {
+        // Set after this run's plan sent the capture to the main queue, which never loads Chromium.
+        if (Context.current().info.taskQueue !== deps.config.TEMPORAL_BROWSER_TASK_QUEUE) {
+          throw ApplicationFailure.create({ type: SITE_LOGIN_FAILED, message: 'login failed: the login recipe was set after this scan started; scan again', nonRetryable: true });
+        }
+        const cookies = await signInFor(deps.config, deps.share, run.org_id, siteAuth);
+        auth = originAuthOf(siteAuth, cookies);
+        session = sealSession(cookies, scanRunId, deps.secret);
+      } else if (siteAuth) {
+        auth = originAuthOf(siteAuth);
+      }
+      const { page, html } = await heartbeating(() => asActivityFailure(fetchHtmlPage(withOriginAuth(fetcher, auth), run.url)));
       const snapshot = await prisma.pageSnapshot.create({
         data: {
           scan_run_id: scanRunId,
@@ -20,6 +53,7 @@ export function createPageCaptureActivities(prisma: Db, fetcher: SafeFetcher) {
           headers: page.headers,
           body: html,
           redirects: page.redirects,
+          site_session: session,
         },
         select: { id: true },
       });

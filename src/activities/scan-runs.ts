@@ -11,6 +11,7 @@ import { refundScanRunCharge } from '../services/ai-quota.ts';
 import { projectSettings } from '../services/projects.ts';
 import { recordScanEnd } from '../services/notification-outbox.ts';
 import { appendEndEvent, appendScanEvent } from '../services/scan-events.ts';
+import { needsSiteLogin } from '../services/site-auth.ts';
 
 /** Characters of a failed slot's error that are kept (and streamed). */
 const MAX_SLOT_ERROR = 1_000;
@@ -25,6 +26,12 @@ export interface ScanPlan {
   timeouts?: ScanTimeouts;
   /** The scanned URL, for the activities' summaries in the Temporal UI; absent in older plans. */
   url?: string;
+  /**
+   * The project's site-auth is a login recipe for this URL's origin: the page capture signs in
+   * first, in Chromium, so it runs on the browser queue (docs/site-auth.md). A flag only: no
+   * credential is in the plan. Absent in older plans and when false.
+   */
+  siteLogin?: boolean;
 }
 
 export interface ScanOutcome {
@@ -67,12 +74,14 @@ export function createScanRunActivities(
     // The performance scanner reads the setting again when it runs; should it have been raised in
     // between, it runs no more than this timeout covers (docs/scanning.md, "Stable lab figures").
     const timeouts = options.timeouts?.((await projectSettings(prisma, run.org_id, run.project_id)).lighthouse_runs);
+    const siteLogin = await needsSiteLogin(prisma, { orgId: run.org_id, projectId: run.project_id }, run.url);
     return {
       scanners: run.scanners.length ? SCANNERS.filter((s) => run.scanners.includes(s)) : [...SCANNERS],
       performanceSource: options.pageSpeedConfigured ? 'pagespeed' : 'lighthouse',
       browserTaskQueue: options.browserTaskQueue,
       ...(timeouts ? { timeouts } : {}),
       url: run.url,
+      ...(siteLogin ? { siteLogin } : {}),
     };
   }
 
@@ -136,6 +145,7 @@ export function createScanRunActivities(
         select: { domain: true, severity: true },
       });
       const status = finished.length > 0 ? 'completed' : 'failed';
+      const failureReason = status === 'failed' ? commonFailure(scannerStatus) : null;
       const stored = await prisma.scanRun.findUniqueOrThrow({ where: { id: scanRunId }, select: { summary: true } });
       const summary = status === 'completed'
         ? { ...summarize(findings, finished), ...modelVerdict(stored.summary), ...securityGradeOf(stored.summary, finished), ...performanceLabOf(stored.summary, finished) }
@@ -148,7 +158,7 @@ export function createScanRunActivities(
             scanner_status: scannerStatus,
             summary: summary ?? {},
             finished_at: new Date(),
-            failure_reason: status === 'failed' ? 'every scanner failed' : null,
+            failure_reason: failureReason,
           },
         });
         if (count) {
@@ -156,7 +166,7 @@ export function createScanRunActivities(
           await recordScanEnd(tx, scanRunId, status, {
             health_score: summary?.health_score ?? null,
             findings: findings.length,
-            failure_reason: status === 'failed' ? 'every scanner failed' : null,
+            failure_reason: failureReason,
           });
         }
         await tx.pageSnapshot.deleteMany({ where: { scan_run_id: scanRunId } });
@@ -198,6 +208,16 @@ export function createScanRunActivities(
       return { refunded: await refundScanRunCharge(prisma, scanRunId) };
     },
   };
+}
+
+/**
+ * Why a run none of whose scanners finished failed. A login that did not sign in fails every
+ * slot with its reason (they all wait for the page capture that signs in): that reason is the
+ * run's. Otherwise the slots' errors say what each met.
+ */
+function commonFailure(scannerStatus: Partial<ScannerStatus>): string {
+  const login = Object.values(scannerStatus).find((slot) => slot?.error?.startsWith('login failed:'));
+  return login?.error ?? 'every scanner failed';
 }
 
 /** The health score and executive summary the AI stage wrote, if it did: they replace the rule-based ones. */

@@ -1,4 +1,4 @@
-import { Context } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import { accessibilityChecks } from '../checks/accessibility/index.ts';
 import type { PageArtifact } from '../checks/artifacts.ts';
 import { performanceChecks } from '../checks/performance/index.ts';
@@ -6,17 +6,22 @@ import { domainOfVerificationKey } from '../checks/registry.ts';
 import { securityChecks } from '../checks/security/index.ts';
 import { seoChecks } from '../checks/seo/index.ts';
 import { runChecks, type DetectedFinding, type FindingDomain } from '../checks/types.ts';
+import { SITE_LOGIN_FAILED } from '../domain/failures.ts';
 import { judgeKey, settledCheck, type VerificationCheck } from '../domain/verification.ts';
+import { originAuthOf, originOf, type OriginAuth } from '../domain/site-auth.ts';
 import { fetchPageArtifact } from '../gather/html-page.ts';
-import type { SafeFetcher } from '../gather/safe-fetch.ts';
+import { withOriginAuth, type SafeFetcher } from '../gather/safe-fetch.ts';
 import { gatherSecurityArtifacts, gatherSeoArtifacts } from '../gather/site-probes.ts';
 import type { Config } from '../platform/config.ts';
+import { resolveInstanceSecret } from '../platform/crypto.ts';
 import type { Db } from '../platform/db.ts';
+import { loadSiteAuth, needsSiteLogin } from '../services/site-auth.ts';
 import { recordVerificationResult } from '../services/notification-outbox.ts';
 import { approveVerification, failPendingVerification, reopenVerification, type DecisionOutcome } from '../services/verification-decisions.ts';
 import { runsThatFit } from '../domain/project-settings.ts';
 import { projectSettings } from '../services/projects.ts';
 import type { BrowserShare } from './browser-share.ts';
+import { signInFor } from './site-auth.ts';
 
 export interface VerificationPlan {
   /** The checks already ran (a later run of the workflow, woken by a decision). */
@@ -41,6 +46,7 @@ export type Decision = 'approve' | 'reopen';
 const EVALUATION_RUNS = 3;
 
 export function createVerificationActivities(prisma: Db, config: Config, fetcher: SafeFetcher, share: BrowserShare) {
+  const secret = resolveInstanceSecret(config);
   return {
     async startVerification(verificationId: string): Promise<VerificationPlan> {
       const v = await prisma.verification.findUniqueOrThrow({ where: { id: verificationId } });
@@ -48,9 +54,12 @@ export function createVerificationActivities(prisma: Db, config: Config, fetcher
       const keys = (v.checks as VerificationCheck[]).map((c) => c.key);
       const finding = await prisma.finding.findUnique({ where: { id: v.finding_id }, select: { affected_assets: true } });
       const { lighthouse_runs: runs } = await projectSettings(prisma, v.org_id, v.project_id);
+      const urls = urlsOf(finding?.affected_assets);
+      // A site-auth login recipe signs in with Chromium before its origin's pages are re-checked.
+      const signsIn = (await Promise.all(urls.map((url) => needsSiteLogin(prisma, { orgId: v.org_id, projectId: v.project_id }, url)))).some(Boolean);
       return {
         evaluated: v.result !== 'pending',
-        needsBrowser: keys.some((k) => ['accessibility', 'performance'].includes(domainOfVerificationKey(k) ?? '')),
+        needsBrowser: signsIn || keys.some((k) => ['accessibility', 'performance'].includes(domainOfVerificationKey(k) ?? '')),
         browserTaskQueue: config.TEMPORAL_BROWSER_TASK_QUEUE,
         decisionWindowSeconds: config.VERIFICATION_DECISION_WINDOW_SECONDS,
         autoApprove: autoApproves(policy?.config),
@@ -74,9 +83,29 @@ export function createVerificationActivities(prisma: Db, config: Config, fetcher
       const keys = checks.map((c) => c.key);
       const runs = runsThatFit(wanted, (n) => evaluationBudgetMs(config, keys, urls.length, n) <= budgetMs);
 
+      const siteAuth = await loadSiteAuth(prisma, { orgId: v.org_id, projectId: v.project_id }, secret);
+      // A login recipe signs in once, before the first look at a page of its origin, and only then.
+      let session: Promise<OriginAuth> | undefined;
+      const authFor = async (url: string): Promise<OriginAuth | undefined> => {
+        if (!siteAuth || originOf(url) !== siteAuth.origin) return undefined;
+        if (siteAuth.type !== 'login') return originAuthOf(siteAuth);
+        session ??= signInFor(config, share, v.org_id, siteAuth).then((cookies) => originAuthOf(siteAuth, cookies));
+        return session;
+      };
+      // The login takes its own turn in the browser share (it launches its own Chromium): it runs
+      // before the evaluation's turn, not inside it.
+      // A login that does not sign in fails the looks at its origin's pages (each says why); any
+      // other failure (a busy share, a lost browser) fails the attempt, to be tried again.
+      const onOrigin = siteAuth?.type === 'login' ? urls.find((url) => originOf(url) === siteAuth.origin) : undefined;
+      if (onOrigin) {
+        await authFor(onOrigin).catch((err: unknown) => {
+          if (!(err instanceof ApplicationFailure && err.type === SITE_LOGIN_FAILED)) throw err;
+        });
+      }
+
       // On the browser queue, within the org's fair share of it (browser-share.ts).
       const result = await share.run(v.org_id, EVALUATION_RUNS, async (signal) => {
-        const look = lookups(config, fetcher, signal, runs);
+        const look = lookups(config, fetcher, signal, runs, authFor);
         for (const [index, check] of checks.entries()) {
           checks[index] = await evaluateKey(check.key, finding.check_id, urls, look, signal);
           await prisma.verification.update({ where: { id: verificationId }, data: { checks } });
@@ -148,23 +177,28 @@ const browserAudits = () => import('../gather/browser-audits.ts');
 
 type Look = (domain: FindingDomain, url: string) => Promise<DetectedFinding[]>;
 
-/** What each domain's checks find on a URL now; one fetch of a page serves every key. */
-function lookups(config: Config, fetcher: SafeFetcher, signal: AbortSignal, lighthouseRuns: number): Look {
+/**
+ * What each domain's checks find on a URL now; one fetch of a page serves every key. Each look
+ * carries the site-auth's credentials for the URL's origin (`authFor`; none for other origins).
+ */
+function lookups(config: Config, fetcher: SafeFetcher, signal: AbortSignal, lighthouseRuns: number, authFor: (url: string) => Promise<OriginAuth | undefined>): Look {
   const pages = new Map<string, Promise<PageArtifact>>();
-  const page = (url: string) => {
-    if (!pages.has(url)) pages.set(url, fetchPageArtifact(fetcher, url));
+  const page = (url: string, siteFetcher: SafeFetcher) => {
+    if (!pages.has(url)) pages.set(url, fetchPageArtifact(siteFetcher, url));
     return pages.get(url)!;
   };
   return async (domain, url) => {
+    const auth = await authFor(url);
+    const siteFetcher = withOriginAuth(fetcher, auth);
     switch (domain) {
       case 'security':
-        return runChecks(securityChecks, await gatherSecurityArtifacts(fetcher, await page(url)));
+        return runChecks(securityChecks, await gatherSecurityArtifacts(siteFetcher, await page(url, siteFetcher)));
       case 'seo':
-        return runChecks(seoChecks, await gatherSeoArtifacts(fetcher, await page(url)));
+        return runChecks(seoChecks, await gatherSeoArtifacts(siteFetcher, await page(url, siteFetcher)));
       case 'accessibility':
-        return runChecks(accessibilityChecks, await (await browserAudits()).gatherAccessibility(config, url, signal));
+        return runChecks(accessibilityChecks, await (await browserAudits()).gatherAccessibility(config, url, signal, auth));
       case 'performance':
-        return runChecks(performanceChecks, await (await browserAudits()).gatherPerformance(config, url, signal, lighthouseRuns));
+        return runChecks(performanceChecks, await (await browserAudits()).gatherPerformance(config, url, signal, lighthouseRuns, auth));
     }
   };
 }

@@ -22,6 +22,7 @@ import { publicRouter } from './routes/public.ts';
 import { reportsRouter } from './routes/reports.ts';
 import { scansRouter } from './routes/scans.ts';
 import { crawlsRouter } from './routes/crawls.ts';
+import { siteAuthRouter } from './routes/site-auth.ts';
 import { tasksRouter } from './routes/tasks.ts';
 import { verificationsRouter } from './routes/verifications.ts';
 
@@ -83,6 +84,7 @@ export function createApp(deps: ApiDeps): Express {
   audit.use(commandCenterRouter(deps));
   audit.use(integrationsRouter(deps));
   audit.use(notificationsRouter(deps));
+  audit.use(siteAuthRouter(deps));
   app.use(AUDIT_BASE, routeBase(AUDIT_BASE), audit);
 
   app.use(notFoundHandler);

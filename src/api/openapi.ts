@@ -23,6 +23,7 @@ import {
   runVerificationBody,
   scanListQuery,
   shareReportBody,
+  siteAuthBody,
   taskListQuery,
   testPolicyBody,
   updateTaskBody,
@@ -57,6 +58,7 @@ import {
   scanRunDetailSchema,
   scanRunSchema,
   signingKeySchema,
+  siteAuthSchema,
   taskSchema,
   verificationSchema,
 } from './schemas/responses.ts';
@@ -454,6 +456,32 @@ function auditPaths(): ZodOpenApiPathsObject {
         ok: ok(200, 'Deleted', dataEnvelope(z.object({ id: z.uuid(), deleted: z.literal(true) })), 'audit'),
       }),
     },
+    [`${AUDIT_PATH}/site-auth`]: {
+      put: audit({
+        tag: 'Site auth',
+        summary: 'Set the credentials for pages behind a login',
+        description:
+          'Exactly one of request `headers`, `cookies` or a `login` recipe (run in Chromium before each scan). Encrypted at rest; sent only to the ' +
+          "project's origin by every scanner and verification, never to another host; never returned, logged or put in workflow history (docs/site-auth.md).",
+        scope: 'audit:write',
+        body: siteAuthBody,
+        ok: ok(200, 'Names and types, never values', dataEnvelope(siteAuthSchema), 'audit'),
+      }),
+      get: audit({
+        tag: 'Site auth',
+        summary: "The project's site-auth: its type, origin and names",
+        description: 'A 404 when none is set.',
+        scope: 'audit:read',
+        ok: ok(200, 'Names and types, never values', dataEnvelope(siteAuthSchema), 'audit'),
+      }),
+      delete: audit({
+        tag: 'Site auth',
+        summary: 'Remove the site-auth',
+        description: 'A 404 when none is set. Scans already signed in keep their session until they close.',
+        scope: 'audit:write',
+        ok: ok(200, 'Deleted', dataEnvelope(z.object({ deleted: z.literal(true) })), 'audit'),
+      }),
+    },
     [`${AUDIT_PATH}/notifications/deliveries`]: {
       get: audit({
         tag: 'Notifications',
@@ -761,6 +789,9 @@ const OPERATION_IDS: Record<string, string> = {
   'DELETE …/channels/{channel_id}': 'deleteChannel',
   'GET …/notifications/deliveries': 'listDeliveries',
   'POST …/notifications/deliveries/{delivery_id}/retry': 'retryDelivery',
+  'PUT …/site-auth': 'putSiteAuth',
+  'GET …/site-auth': 'getSiteAuth',
+  'DELETE …/site-auth': 'deleteSiteAuth',
 };
 
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
@@ -802,7 +833,7 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
     },
     servers: [{ url: '/', description: 'This instance' }],
     security: [{ apiKey: [] }],
-    tags: ['Health', 'Account', 'Scans', 'Crawls', 'Findings', 'Policies', 'Tasks', 'Verifications', 'Reports', 'Command center', 'Integrations', 'Notifications', 'Public links', 'Meta'].map((name) => ({ name })),
+    tags: ['Health', 'Account', 'Scans', 'Crawls', 'Findings', 'Policies', 'Tasks', 'Verifications', 'Reports', 'Command center', 'Integrations', 'Notifications', 'Site auth', 'Public links', 'Meta'].map((name) => ({ name })),
     paths: withOperationIds({ ...otherPaths(), ...auditPaths() }),
     components: {
       // Every code in one list; each error response pins its own (Error_<code>).

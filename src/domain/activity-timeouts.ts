@@ -35,6 +35,12 @@ export interface ScanTimeouts {
   lighthouseMs: number;
   /** axe in Chromium beside the model's review of the page: the longer of the two. */
   accessibilityMs: number;
+  /**
+   * capturePage when the project's site-auth is a login recipe: Chromium's start, the login
+   * (bounded by four fetch timeouts, src/gather/browser-audits.ts), then the fetch. Absent in
+   * plans made before site-auth existed.
+   */
+  siteLoginMs?: number;
 }
 
 /**
@@ -60,6 +66,7 @@ export function scanTimeouts(config: TimeoutConfig, lighthouseRuns = 1): ScanTim
     lighthouseMs: runs * (CHROMIUM_STARTUP_TIMEOUT_MS + config.LIGHTHOUSE_TIMEOUT_MS) + BOOKKEEPING_MARGIN_MS,
     // axe's page load is bounded by twice the fetch timeout (src/gather/browser-audits.ts).
     accessibilityMs: Math.max(CHROMIUM_STARTUP_TIMEOUT_MS + 2 * fetch, llmCallBoundMs(config.AI_REQUEST_TIMEOUT_MS)) + BOOKKEEPING_MARGIN_MS,
+    siteLoginMs: CHROMIUM_STARTUP_TIMEOUT_MS + 4 * fetch + fetch + BOOKKEEPING_MARGIN_MS,
   };
 }
 

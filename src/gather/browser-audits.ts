@@ -1,8 +1,11 @@
 import type { AccessibilityArtifacts, PerformanceArtifacts } from '../checks/artifacts.ts';
 import { keepMedianRun } from '../domain/lab-runs.ts';
 import { browserLimits, type Config } from '../platform/config.ts';
+import type { LoginRecipe, OriginAuth, SiteCookie } from '../domain/site-auth.ts';
 import { runAxe } from './axe.ts';
-import { withBrowser } from './browser.ts';
+import { withBrowser, type BrowserEndpoint } from './browser.ts';
+import { applyOriginAuth } from './origin-auth-browser.ts';
+import { signIn } from './site-login.ts';
 import { runLighthouse } from './lighthouse.ts';
 import { fetchPageSpeed } from './pagespeed.ts';
 
@@ -34,9 +37,26 @@ function browserOptions(config: BrowserConfig, signal: AbortSignal) {
   return { chromePath: config.CHROME_PATH, signal, guard: { allowlist: config.allowlist }, limits: browserLimits(config) };
 }
 
-export function gatherAccessibility(config: BrowserConfig, url: string, signal: AbortSignal): Promise<AccessibilityArtifacts> {
+/** `use` with the site-auth credentials applied to the browser's requests to their origin (docs/site-auth.md). */
+async function withOriginAuth<T>(browser: BrowserEndpoint, auth: OriginAuth | undefined, use: () => Promise<T>): Promise<T> {
+  const applied = auth ? await applyOriginAuth(browser, auth) : undefined;
+  try {
+    return await use();
+  } finally {
+    applied?.close();
+  }
+}
+
+export function gatherAccessibility(config: BrowserConfig, url: string, signal: AbortSignal, auth?: OriginAuth): Promise<AccessibilityArtifacts> {
   return withBrowser(browserOptions(config, signal), (browser) =>
-    runAxe(browser, url, { allowlist: config.allowlist, timeoutMs: config.SCAN_FETCH_TIMEOUT_MS * 2 }),
+    withOriginAuth(browser, auth, () => runAxe(browser, url, { allowlist: config.allowlist, timeoutMs: config.SCAN_FETCH_TIMEOUT_MS * 2 })),
+  );
+}
+
+/** A site-auth login recipe run in its own Chromium: the cookies it leaves for `origin`. */
+export function signInToSite(config: BrowserConfig, recipe: LoginRecipe, origin: string, signal: AbortSignal): Promise<SiteCookie[]> {
+  return withBrowser(browserOptions(config, signal), (browser) =>
+    signIn(browser, recipe, { origin, allowlist: config.allowlist, timeoutMs: config.SCAN_FETCH_TIMEOUT_MS * 4 }),
   );
 }
 
@@ -48,17 +68,20 @@ export function gatherAccessibility(config: BrowserConfig, url: string, signal: 
  * run that fails fails the look, as in Lighthouse CI's collect: the median of the runs that
  * happened to succeed would not be the median of the page.
  */
-export async function gatherPerformance(config: BrowserConfig, url: string, signal: AbortSignal, runs = 1): Promise<PerformanceArtifacts> {
+export async function gatherPerformance(config: BrowserConfig, url: string, signal: AbortSignal, runs = 1, auth?: OriginAuth): Promise<PerformanceArtifacts> {
   const measured: PerformanceArtifacts[] = [];
   for (let run = 0; run < Math.max(1, runs); run++) {
     signal.throwIfAborted();
-    measured.push(await measurePerformance(config, url, signal));
+    measured.push(await measurePerformance(config, url, signal, auth));
   }
   return keepMedianRun(measured);
 }
 
-/** PageSpeed Insights when configured, else Lighthouse (mobile) in a local Chromium. */
-function measurePerformance(config: BrowserConfig, url: string, signal: AbortSignal): Promise<PerformanceArtifacts> {
+/**
+ * PageSpeed Insights when configured, else Lighthouse (mobile) in a local Chromium. PageSpeed
+ * fetches the page from Google's side: a site-auth's credentials are never sent there.
+ */
+function measurePerformance(config: BrowserConfig, url: string, signal: AbortSignal, auth?: OriginAuth): Promise<PerformanceArtifacts> {
   if (config.PAGESPEED_API_URL || config.PAGESPEED_API_KEY) {
     return fetchPageSpeed(
       {
@@ -70,5 +93,7 @@ function measurePerformance(config: BrowserConfig, url: string, signal: AbortSig
       url,
     );
   }
-  return withBrowser(browserOptions(config, signal), (browser) => runLighthouse(browser, url, { allowlist: config.allowlist, signal, timeoutMs: config.LIGHTHOUSE_TIMEOUT_MS }));
+  return withBrowser(browserOptions(config, signal), (browser) =>
+    withOriginAuth(browser, auth, () => runLighthouse(browser, url, { allowlist: config.allowlist, signal, timeoutMs: config.LIGHTHOUSE_TIMEOUT_MS })),
+  );
 }

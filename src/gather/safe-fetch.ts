@@ -1,6 +1,7 @@
 import { lookup as dnsLookup } from 'node:dns/promises';
 import { isIP, type LookupFunction } from 'node:net';
 import { Agent, request, type Dispatcher } from 'undici';
+import { credentialHeadersFor, type OriginAuth } from '../domain/site-auth.ts';
 import type { HostAllowlist } from './ssrf/host-allowlist.ts';
 import { resolvedAddressRefusal } from './ssrf/target-policy.ts';
 import { checkTargetUrl } from './ssrf/url-guard.ts';
@@ -41,6 +42,11 @@ export interface FetchInit {
   headers?: Record<string, string>;
   /** false: answer a redirect as it is (its Location in `headers`) instead of following it. */
   followRedirects?: boolean;
+  /**
+   * A project's site-auth credentials (docs/site-auth.md): added to each hop whose URL is on
+   * their origin, and to no other, so a redirect elsewhere never carries them.
+   */
+  auth?: OriginAuth;
 }
 
 export interface FetchedPage {
@@ -89,7 +95,8 @@ export function createSafeFetcher(options: SafeFetcherOptions): SafeFetcher {
     try {
       let target = validate(url, 'URL refused');
       for (;;) {
-        const response = await request(target, { dispatcher: agent, method, headers, body: init.body, signal: controller.signal });
+        const hopHeaders = init.auth ? { ...headers, ...credentialHeadersFor(init.auth, target.href) } : headers;
+        const response = await request(target, { dispatcher: agent, method, headers: hopHeaders, body: init.body, signal: controller.signal });
         const location = firstValue(response.headers.location);
         const isRedirect = REDIRECT_STATUSES.has(response.statusCode) && location !== undefined;
         if (!isRedirect || init.followRedirects === false) {
@@ -128,6 +135,12 @@ export function createSafeFetcher(options: SafeFetcherOptions): SafeFetcher {
   }
 
   return { fetchPage, close: () => agent.close() };
+}
+
+/** `fetcher` with `auth` on every fetch it makes (its own origin's hops only; see FetchInit.auth). */
+export function withOriginAuth(fetcher: SafeFetcher, auth: OriginAuth | undefined): SafeFetcher {
+  if (!auth) return fetcher;
+  return { fetchPage: (url, init = {}) => fetcher.fetchPage(url, { ...init, auth }), close: () => fetcher.close() };
 }
 
 /**

@@ -167,7 +167,13 @@ async function scan(scanRunId: string, progress: ScanProgress, compensations: Co
   const capturedPage = () => {
     if (!page) {
       compensations.push(() => bookkeeping.releasePageSnapshots(scanRunId));
-      page = pageFetch(timeouts?.pageFetchMs, label('fetch')).capturePage(scanRunId);
+      // A site-auth login recipe signs in before the fetch, in Chromium: the capture runs on the
+      // browser queue then, in the org's share of it (docs/site-auth.md). Activity options only
+      // (same activity, same type): no command changes, so no patched().
+      const capture = plan.siteLogin
+        ? browserScanners(plan.browserTaskQueue, timeouts?.siteLoginMs, label('sign in, fetch'))
+        : pageFetch(timeouts?.pageFetchMs, label('fetch'));
+      page = capture.capturePage(scanRunId);
     }
     return page;
   };

@@ -219,6 +219,12 @@ it('calls every operation of the document through a generic client, each answeri
   const synced = await until(async () => data(await op('listIntegrations')).find((row: any) => row.provider === 'github'), (row) => row.status !== 'syncing');
   expect(synced.status).toBe('connected');
 
+  // Site-auth: request headers for the site's origin, shown by name only, then removed.
+  const auth = data(await op('putSiteAuth', {}, { headers: { 'X-Audit-Token': 'generic-client-token' } }));
+  expect(auth).toMatchObject({ type: 'headers', origin: new URL(site.url).origin, headers: ['X-Audit-Token'] });
+  expect(JSON.stringify(data(await op('getSiteAuth')))).not.toContain('generic-client-token');
+  await op('deleteSiteAuth');
+
   // Nothing in the document went uncalled.
   expect([...operations.keys()].filter((id) => !called.has(id))).toEqual([]);
 }, 240_000);

@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
-import { createSafeFetcher, SafeFetchError, type SafeFetcher, type SafeFetcherOptions } from '../../src/gather/safe-fetch.ts';
+import { createSafeFetcher, SafeFetchError, withOriginAuth, type SafeFetcher, type SafeFetcherOptions } from '../../src/gather/safe-fetch.ts';
 import { parseHostAllowlist } from '../../src/gather/ssrf/host-allowlist.ts';
 import { reserveOwnPort } from '../../src/gather/ssrf/own-endpoints.ts';
 import { loadConfig } from '../../src/platform/config.ts';
@@ -34,12 +34,12 @@ function guardedConnect(options: net.TcpNetConnectOpts): net.Socket {
   });
 }
 
-type Seen = { path: string; host: string | undefined; userAgent: string | undefined; authorization: string | undefined };
+type Seen = { path: string; host: string | undefined; userAgent: string | undefined; authorization: string | undefined; cookie?: string | undefined };
 
 async function startServer(address: string, handle: (req: http.IncomingMessage, res: http.ServerResponse) => void) {
   const seen: Seen[] = [];
   const server = http.createServer((req, res) => {
-    seen.push({ path: req.url ?? '', host: req.headers.host, userAgent: req.headers['user-agent'], authorization: req.headers.authorization });
+    seen.push({ path: req.url ?? '', host: req.headers.host, userAgent: req.headers['user-agent'], authorization: req.headers.authorization, cookie: req.headers.cookie });
     handle(req, res);
   });
   server.listen(0, address);
@@ -103,6 +103,10 @@ beforeAll(async () => {
         return res.end('hello');
       case '/to-other':
         return res.writeHead(302, { location: `${other.origin}/` }).end();
+      case '/via-hop-b':
+        return res.writeHead(302, { location: `http://hop-b.internal:${main.port}/bounce-back` }).end();
+      case '/bounce-back':
+        return res.writeHead(302, { location: `http://hop-a.internal:${main.port}/ok` }).end();
       case '/to-hop-b':
         return res.writeHead(307, { location: `http://hop-b.internal:${main.port}/ok` }).end();
       case '/loop':
@@ -254,6 +258,20 @@ describe('safe fetch against loopback fixtures, allowlist = 127.0.0.1', () => {
     expect(other.seen).toEqual([]);
     // Credentials are not forwarded to another origin.
     expect(main.seen.map((s) => s.authorization)).toEqual(['Bearer secret', undefined]);
+  });
+
+  test("sends a site-auth's credentials to its origin's hops only, through a redirect away and back", async () => {
+    const { resolve } = resolver({ 'hop-a.internal': ['127.0.0.1'], 'hop-b.internal': ['127.0.0.1'] });
+    const allowlist = parseHostAllowlist('hop-a.internal hop-b.internal');
+    const auth = { origin: `http://hop-a.internal:${main.port}`, headers: { Authorization: 'Bearer site' }, cookies: [{ name: 'sid', value: 's1', path: '/' }] };
+    const page = await withOriginAuth(fetcher({ allowlist, resolve }), auth).fetchPage(`http://hop-a.internal:${main.port}/via-hop-b`);
+
+    expect(page.url).toBe(`http://hop-a.internal:${main.port}/ok`);
+    expect(main.seen.map(({ host, path, authorization, cookie }) => ({ host: host?.split(':')[0], path, authorization, cookie }))).toEqual([
+      { host: 'hop-a.internal', path: '/via-hop-b', authorization: 'Bearer site', cookie: 'sid=s1' },
+      { host: 'hop-b.internal', path: '/bounce-back', authorization: undefined, cookie: undefined },
+      { host: 'hop-a.internal', path: '/ok', authorization: 'Bearer site', cookie: 'sid=s1' },
+    ]);
   });
 
   test.each(['/big', '/big-chunked'])('fails with too_large when %s exceeds maxBytes', async (path) => {

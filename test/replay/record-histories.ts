@@ -34,6 +34,7 @@ import { startFakeAnthropic, type FakeLlm } from '../support/fake-llm.ts';
 import { historyToJson } from '../support/histories.ts';
 import { startFixtureSite, type FixtureSite } from '../support/fixture-site.ts';
 import { startCrawlSite } from '../support/crawl-site.ts';
+import { startLoginSite } from '../support/login-site.ts';
 import { call, eventually } from '../support/http.ts';
 import { createScratchDatabase, dropDatabase } from '../support/scratch-database.ts';
 import { startSmtp, type SmtpSink } from '../support/smtp.ts';
@@ -215,6 +216,22 @@ async function recordMain(databaseUrl: string, site: FixtureSite, anthropic: Fak
     if (wanted('scan-page-unavailable')) {
       const other = await createTenant(stack.db.prisma, stack.baseUrl);
       await save('scan-page-unavailable', await scan(stack, other, site.missingUrl, ['security', 'seo']));
+    }
+    if (wanted('scan-site-login')) {
+      // A site-auth login recipe (docs/site-auth.md): the capture signs in on the browser queue;
+      // then one whose success check is not met, which fails every slot with the login's reason.
+      const login = await startLoginSite();
+      try {
+        const recipe = { url: login.loginUrl, fields: { '#user': login.credentials.user, '#pass': login.credentials.password }, submit: '#go', success: { url: login.membersUrl } };
+        const signedIn = await createTenant(stack.db.prisma, stack.baseUrl);
+        await call('PUT', `${signedIn.audit}/site-auth`, { key: signedIn.writeKey, body: { login: recipe } });
+        await save('scan-site-login', await scan(stack, signedIn, login.entryUrl, ['security', 'seo', 'accessibility']));
+        const refused = await createTenant(stack.db.prisma, stack.baseUrl);
+        await call('PUT', `${refused.audit}/site-auth`, { key: refused.writeKey, body: { login: { ...recipe, fields: { '#user': 'nobody', '#pass': 'wrong' } } } });
+        await save('scan-site-login-failed', await scan(stack, refused, login.entryUrl, ['security', 'seo']));
+      } finally {
+        await login.close();
+      }
     }
 
     if (wanted('verification')) {

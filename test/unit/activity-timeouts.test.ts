@@ -34,6 +34,7 @@ describe('scan activity timeouts', () => {
       pageSpeedMs: 300_000 + BOOKKEEPING_MARGIN_MS,
       lighthouseMs: CHROMIUM_STARTUP_TIMEOUT_MS + 60_000 + BOOKKEEPING_MARGIN_MS,
       accessibilityMs: Math.max(CHROMIUM_STARTUP_TIMEOUT_MS + 10_000, llmCallBoundMs(10_000)) + BOOKKEEPING_MARGIN_MS,
+      siteLoginMs: CHROMIUM_STARTUP_TIMEOUT_MS + 5 * 5_000 + BOOKKEEPING_MARGIN_MS,
     });
   });
 

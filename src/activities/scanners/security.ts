@@ -2,20 +2,23 @@ import { securityChecks } from '../../checks/security/index.ts';
 import { observatoryResults } from '../../checks/security/observatory-results.ts';
 import { securityGrade } from '../../domain/security-grade.ts';
 import { runChecks } from '../../checks/types.ts';
-import type { SafeFetcher } from '../../gather/safe-fetch.ts';
+import { withOriginAuth, type SafeFetcher } from '../../gather/safe-fetch.ts';
 import { gatherSecurityArtifacts } from '../../gather/site-probes.ts';
 import type { Db } from '../../platform/db.ts';
 import { recordDetections, type ScannerResult } from '../findings-store.ts';
 import { heartbeating } from '../heartbeat.ts';
 import { loadPageArtifact } from '../page-capture.ts';
 import { loadScanContext } from '../scan-context.ts';
+import { originAuthForRun } from '../site-auth.ts';
 
-export function createSecurityScanner(prisma: Db, fetcher: SafeFetcher) {
+export function createSecurityScanner(prisma: Db, fetcher: SafeFetcher, secret: string) {
   return {
     async runSecurityScanner(scanRunId: string, snapshotId: string): Promise<ScannerResult> {
       const scan = await loadScanContext(prisma, scanRunId);
       const page = await loadPageArtifact(prisma, snapshotId);
-      const artifacts = await heartbeating(() => gatherSecurityArtifacts(fetcher, page));
+      // robots.txt and the sitemap are fetched with the site-auth's credentials too (their origin only).
+      const siteFetcher = withOriginAuth(fetcher, await originAuthForRun(prisma, secret, scanRunId));
+      const artifacts = await heartbeating(() => gatherSecurityArtifacts(siteFetcher, page));
       const detections = runChecks(securityChecks, artifacts);
       const result = await recordDetections(prisma, scan, 'security', page.finalUrl, detections);
       // The Observatory-method grade goes in the run's summary; finalizeScanRun keeps it. One

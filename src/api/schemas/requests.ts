@@ -274,3 +274,7 @@ export const updateProjectBody = z
   })
   .refine((body) => body.name !== undefined || body.settings !== undefined, { message: 'must change name or settings', path: ['settings'] })
   .meta({ id: 'UpdateProjectRequest', example: { settings: { lighthouse_runs: 3 } } });
+
+// ── site-auth ────────────────────────────────────────────────────────────────────────────────
+
+export { siteAuthBody } from '../../domain/site-auth.ts';

@@ -578,3 +578,25 @@ export const projectSettingsSchema = z
 export const projectSchema = z
   .object({ id: z.string(), org_id: z.uuid(), name: z.string(), settings: projectSettingsSchema, created_at: timestamp })
   .meta({ id: 'Project' });
+
+// ── site-auth ────────────────────────────────────────────────────────────────────────────────
+
+export const siteAuthSchema = z
+  .object({
+    type: z.enum(['headers', 'cookies', 'login']),
+    origin: z.string().meta({ description: 'The only origin the credentials are sent to', example: 'https://example.com' }),
+    headers: z.array(z.string()).optional().meta({ description: 'type headers: the header names' }),
+    cookies: z.array(z.object({ name: z.string(), path: z.string() })).optional().meta({ description: 'type cookies: the cookie names and paths' }),
+    login: z
+      .object({
+        url: z.string(),
+        fields: z.array(z.string()).meta({ description: 'The CSS selectors filled in' }),
+        submit: z.string(),
+        success: z.union([z.object({ url: z.string() }), z.object({ selector: z.string() })]),
+      })
+      .optional()
+      .meta({ description: 'type login: the recipe without its values' }),
+    created_at: timestamp,
+    updated_at: timestamp,
+  })
+  .meta({ id: 'SiteAuth', description: 'Names and types only: values are never returned' });

@@ -616,6 +616,34 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/orgs/{org_id}/projects/{project_id}/audit/site-auth": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The project's site-auth: its type, origin and names
+         * @description A 404 when none is set.
+         */
+        get: operations["getSiteAuth"];
+        /**
+         * Set the credentials for pages behind a login
+         * @description Exactly one of request `headers`, `cookies` or a `login` recipe (run in Chromium before each scan). Encrypted at rest; sent only to the project's origin by every scanner and verification, never to another host; never returned, logged or put in workflow history (docs/site-auth.md).
+         */
+        put: operations["putSiteAuth"];
+        post?: never;
+        /**
+         * Remove the site-auth
+         * @description A 404 when none is set. Scans already signed in keep their session until they close.
+         */
+        delete: operations["deleteSiteAuth"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/orgs/{org_id}/projects/{project_id}/audit/tasks": {
         parameters: {
             query?: never;
@@ -2381,6 +2409,97 @@ export interface components {
             /** @description SHA-256 of the public key (SPKI DER), hex */
             key_id: string;
             public_key_pem: string;
+        };
+        /** @description Names and types only: values are never returned */
+        SiteAuth: {
+            /** @description type cookies: the cookie names and paths */
+            cookies?: {
+                name: string;
+                path: string;
+            }[];
+            /**
+             * Format: date-time
+             * @example 2026-12-04T09:30:00.000Z
+             */
+            created_at: string;
+            /** @description type headers: the header names */
+            headers?: string[];
+            /** @description type login: the recipe without its values */
+            login?: {
+                /** @description The CSS selectors filled in */
+                fields: string[];
+                submit: string;
+                success: {
+                    url: string;
+                } | {
+                    selector: string;
+                };
+                url: string;
+            };
+            /**
+             * @description The only origin the credentials are sent to
+             * @example https://example.com
+             */
+            origin: string;
+            /** @enum {string} */
+            type: "headers" | "cookies" | "login";
+            /**
+             * Format: date-time
+             * @example 2026-12-04T09:30:00.000Z
+             */
+            updated_at: string;
+        };
+        /**
+         * @description Exactly one of `headers`, `cookies` or `login`. Values are encrypted at rest and never returned.
+         * @example {
+         *       "login": {
+         *         "url": "https://example.com/login",
+         *         "fields": {
+         *           "#email": "audit@example.com",
+         *           "#password": "…"
+         *         },
+         *         "submit": "button[type=submit]",
+         *         "success": {
+         *           "selector": "#account"
+         *         }
+         *       }
+         *     }
+         */
+        SiteAuthRequest: {
+            /** @description Cookies sent to the project's origin only (host-only; `path` defaults to "/") */
+            cookies?: {
+                name: string;
+                /** @default / */
+                path: string;
+                value: string;
+            }[];
+            /**
+             * @description Request headers sent to the project's origin only
+             * @example {
+             *       "Authorization": "Bearer …"
+             *     }
+             */
+            headers?: {
+                [key: string]: string;
+            };
+            /** @description Signs in with a browser before each scan (docs/site-auth.md) */
+            login?: {
+                /** @description CSS selector of each input → the value typed into it */
+                fields: {
+                    [key: string]: string;
+                };
+                /** @description CSS selector of the element clicked to submit */
+                submit: string;
+                /** @description `{url}`: the page reached after submitting (same path, and same query when one is given); `{selector}`: an element present once signed in */
+                success: {
+                    selector?: string;
+                    url?: string;
+                };
+                /** @description The login page, on the project's origin */
+                url: string;
+            };
+            /** @description The only origin the credentials are sent to; default: the login URL's origin, else the origin of the project's latest scan */
+            origin?: string;
         };
         Task: {
             /**
@@ -5042,6 +5161,185 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RateLimited"] | components["schemas"]["Error_quota_exceeded"];
+                };
+            };
+            500: components["responses"]["internal"];
+            503: components["responses"]["unavailable_rate_limited"];
+        };
+    };
+    getSiteAuth: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The key's org */
+                org_id: string;
+                /** @description A project of the org */
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Names and types, never values */
+            200: {
+                headers: {
+                    "x-ratelimit-limit": components["headers"]["RateLimitLimit"];
+                    "x-ratelimit-remaining": components["headers"]["RateLimitRemaining"];
+                    "x-ratelimit-reset": components["headers"]["RateLimitReset"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["SiteAuth"];
+                        error: null;
+                        meta: {
+                            request_id: components["schemas"]["RequestId"];
+                        };
+                    };
+                };
+            };
+            400: components["responses"]["bad_request_rate_limited"];
+            401: components["responses"]["unauthorized"];
+            403: components["responses"]["forbidden_rate_limited"];
+            404: components["responses"]["not_found_rate_limited"];
+            413: components["responses"]["payload_too_large_rate_limited"];
+            415: components["responses"]["unsupported_media_type_rate_limited"];
+            /** @description The rate bucket is spent (flat body, Krafter's) */
+            429: {
+                headers: {
+                    "retry-after": components["headers"]["RetryAfter"];
+                    "x-ratelimit-limit": components["headers"]["RateLimitLimit"];
+                    "x-ratelimit-remaining": components["headers"]["RateLimitRemaining"];
+                    "x-ratelimit-reset": components["headers"]["RateLimitReset"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RateLimited"];
+                };
+            };
+            500: components["responses"]["internal"];
+            503: components["responses"]["unavailable_rate_limited"];
+        };
+    };
+    putSiteAuth: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The key's org */
+                org_id: string;
+                /** @description A project of the org */
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SiteAuthRequest"];
+            };
+        };
+        responses: {
+            /** @description Names and types, never values */
+            200: {
+                headers: {
+                    "x-ratelimit-limit": components["headers"]["RateLimitLimit"];
+                    "x-ratelimit-remaining": components["headers"]["RateLimitRemaining"];
+                    "x-ratelimit-reset": components["headers"]["RateLimitReset"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["SiteAuth"];
+                        error: null;
+                        meta: {
+                            request_id: components["schemas"]["RequestId"];
+                        };
+                    };
+                };
+            };
+            400: components["responses"]["bad_request_rate_limited"];
+            401: components["responses"]["unauthorized"];
+            403: components["responses"]["forbidden_rate_limited"];
+            404: components["responses"]["not_found_rate_limited"];
+            413: components["responses"]["payload_too_large_rate_limited"];
+            415: components["responses"]["unsupported_media_type_rate_limited"];
+            422: components["responses"]["invalid_params_rate_limited"];
+            /** @description The rate bucket is spent (flat body, Krafter's) */
+            429: {
+                headers: {
+                    "retry-after": components["headers"]["RetryAfter"];
+                    "x-ratelimit-limit": components["headers"]["RateLimitLimit"];
+                    "x-ratelimit-remaining": components["headers"]["RateLimitRemaining"];
+                    "x-ratelimit-reset": components["headers"]["RateLimitReset"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RateLimited"];
+                };
+            };
+            500: components["responses"]["internal"];
+            503: components["responses"]["unavailable_rate_limited"];
+        };
+    };
+    deleteSiteAuth: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The key's org */
+                org_id: string;
+                /** @description A project of the org */
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            200: {
+                headers: {
+                    "x-ratelimit-limit": components["headers"]["RateLimitLimit"];
+                    "x-ratelimit-remaining": components["headers"]["RateLimitRemaining"];
+                    "x-ratelimit-reset": components["headers"]["RateLimitReset"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            /** @constant */
+                            deleted: true;
+                        };
+                        error: null;
+                        meta: {
+                            request_id: components["schemas"]["RequestId"];
+                        };
+                    };
+                };
+            };
+            400: components["responses"]["bad_request_rate_limited"];
+            401: components["responses"]["unauthorized"];
+            403: components["responses"]["forbidden_rate_limited"];
+            404: components["responses"]["not_found_rate_limited"];
+            413: components["responses"]["payload_too_large_rate_limited"];
+            415: components["responses"]["unsupported_media_type_rate_limited"];
+            /** @description The rate bucket is spent (flat body, Krafter's) */
+            429: {
+                headers: {
+                    "retry-after": components["headers"]["RetryAfter"];
+                    "x-ratelimit-limit": components["headers"]["RateLimitLimit"];
+                    "x-ratelimit-remaining": components["headers"]["RateLimitRemaining"];
+                    "x-ratelimit-reset": components["headers"]["RateLimitReset"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RateLimited"];
                 };
             };
             500: components["responses"]["internal"];
