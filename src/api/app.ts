@@ -21,6 +21,7 @@ import { policiesRouter } from './routes/policies.ts';
 import { publicRouter } from './routes/public.ts';
 import { reportsRouter } from './routes/reports.ts';
 import { scansRouter } from './routes/scans.ts';
+import { schedulesRouter } from './routes/schedules.ts';
 import { tasksRouter } from './routes/tasks.ts';
 import { verificationsRouter } from './routes/verifications.ts';
 
@@ -73,6 +74,7 @@ export function createApp(deps: ApiDeps): Express {
     express.json({ limit: '256kb' }),
   );
   audit.use(scansRouter(deps));
+  audit.use(schedulesRouter(deps));
   audit.use(findingsRouter(deps));
   audit.use(policiesRouter(deps));
   audit.use(tasksRouter(deps));

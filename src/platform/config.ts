@@ -55,6 +55,11 @@ export const envSchema = z.object({
   /** The sweeper (docs/deploy.md): how often it runs, and how old a run must be before it may close it. */
   SWEEP_INTERVAL_SECONDS: positiveInt.default(300),
   SWEEP_GRACE_SECONDS: positiveInt.default(600),
+  /**
+   * The shortest `every` a schedule may take (docs/schedules.md). One minute; the tests lower it to
+   * watch a schedule fire on time within seconds.
+   */
+  SCHEDULE_MIN_INTERVAL_SECONDS: positiveInt.max(60).default(60),
   SCAN_MAX_PAGE_BYTES: positiveInt.default(5 * 1024 * 1024),
   SITEWARDEN_ALLOW_PRIVATE_HOSTS: z.string().default(''),
   /** Encrypts stored credentials and the signing key; at least 32 characters. */

@@ -5,3 +5,4 @@ export { ReportExportWorkflow, ReportShareWorkflow } from './report-export.ts';
 export { SweeperWorkflow } from './sweeper.ts';
 export { IntegrationSyncWorkflow } from './integration-sync.ts';
 export { NotificationWorkflow } from './notification.ts';
+export { ScheduledAuditWorkflow } from './scheduled-audit.ts';
