@@ -23,9 +23,16 @@ const bookkeeping = proxyLocalActivities<Activities>({
   retry: { initialInterval: '1 second', maximumAttempts: 10 },
 });
 
-/** The wait between looks at the scan: short at first (most scans take seconds), one minute at most. */
-const FIRST_LOOK_MS = 2_000;
-const LONGEST_LOOK_MS = 60_000;
+/**
+ * The wait between looks at the scan, by how long it has run: most scans end within seconds, and a
+ * firing due while this workflow still waits is skipped, so the looks are frequent at first; a long
+ * scan (a crawl) is looked at twice a minute, which keeps the history small (about 130 looks an hour).
+ */
+export function nextLookMs(waitedMs: number): number {
+  if (waitedMs < 10_000) return 1_000;
+  if (waitedMs < 60_000) return 5_000;
+  return 30_000;
+}
 
 /**
  * One firing of a schedule (src/services/schedules.ts): starts the scan through the API's kickoff,
@@ -46,8 +53,10 @@ export async function ScheduledAuditWorkflow({ scheduleId }: ScheduledAuditInput
     return { status: 'skipped', reason };
   }
   if (outcome.status !== 'started') return outcome;
-  for (let wait = FIRST_LOOK_MS; !(await bookkeeping.scheduledScanEnded(outcome.scanRunId)); wait = Math.min(wait * 2, LONGEST_LOOK_MS)) {
+  for (let waited = 0; !(await bookkeeping.scheduledScanEnded(outcome.scanRunId)); ) {
+    const wait = nextLookMs(waited);
     await sleep(wait);
+    waited += wait;
   }
   return outcome;
 }
