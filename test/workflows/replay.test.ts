@@ -41,6 +41,10 @@ const REQUIRED = [
   'integration-sync/integration-sync-error',
   'notification/notification-delivered',
   'notification/notification-failed',
+  // ScheduledAuditWorkflow: a scan started and waited for, a start recorded failed, a deleted schedule.
+  'scheduled/scheduled-audit-scan',
+  'scheduled/scheduled-audit-crawl',
+  'scheduled/scheduled-audit-deleted',
 ];
 
 function storedHistories(dir = ROOT): string[] {
