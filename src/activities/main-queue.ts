@@ -15,6 +15,7 @@ import { createScanClosingActivities } from './scan-closing.ts';
 import { createScanRunActivities } from './scan-runs.ts';
 import { createSecurityScanner } from './scanners/security.ts';
 import { createSeoScanner } from './scanners/seo.ts';
+import { createScheduleActivities } from './schedules.ts';
 import { createSweeperActivities } from './sweeper.ts';
 import { createVerificationActivities } from './verifications.ts';
 
@@ -30,7 +31,7 @@ export interface ActivityDeps {
 
 /**
  * The main task queue's activities: bookkeeping, page capture, the HTTP scanners, the AI stage,
- * verifications, reports, the sweeper. Nothing here imports Playwright, axe-core or Lighthouse at
+ * verifications, reports, the sweeper, scheduled runs. Nothing here imports Playwright, axe-core or Lighthouse at
  * load: the main worker stays small (test/integration/worker-roles.test.ts checks it). The two that
  * also run on the browser queue (evaluateVerification, writeReportArtifact) load the browser code
  * on first use there.
@@ -57,5 +58,6 @@ export function createMainQueueActivities({ prisma, config, fetcher, metrics, re
     ...createIntegrationActivities({ prisma, config, secret, resolve }),
     ...createNotificationActivities(prisma, config, fetcher),
     ...createCrawlActivities(prisma, config, fetcher),
+    ...createScheduleActivities(prisma, config),
   };
 }

@@ -23,6 +23,7 @@ import { reportsRouter } from './routes/reports.ts';
 import { scansRouter } from './routes/scans.ts';
 import { crawlsRouter } from './routes/crawls.ts';
 import { siteAuthRouter } from './routes/site-auth.ts';
+import { schedulesRouter } from './routes/schedules.ts';
 import { tasksRouter } from './routes/tasks.ts';
 import { verificationsRouter } from './routes/verifications.ts';
 
@@ -76,6 +77,7 @@ export function createApp(deps: ApiDeps): Express {
   );
   audit.use(scansRouter(deps));
   audit.use(crawlsRouter(deps));
+  audit.use(schedulesRouter(deps));
   audit.use(findingsRouter(deps));
   audit.use(policiesRouter(deps));
   audit.use(tasksRouter(deps));

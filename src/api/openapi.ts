@@ -9,6 +9,7 @@ import {
   createChannelBody,
   createProjectBody,
   updateProjectBody,
+  createScheduleBody,
   createTaskBody,
   deliveryListQuery,
   editFindingBody,
@@ -22,10 +23,12 @@ import {
   runScanBody,
   runVerificationBody,
   scanListQuery,
+  scheduleListQuery,
   shareReportBody,
   siteAuthBody,
   taskListQuery,
   testPolicyBody,
+  updateScheduleBody,
   updateTaskBody,
   verificationListQuery,
 } from './schemas/requests.ts';
@@ -57,6 +60,8 @@ import {
   reportSummarySchema,
   scanRunDetailSchema,
   scanRunSchema,
+  scheduleDetailSchema,
+  scheduleSchema,
   signingKeySchema,
   siteAuthSchema,
   taskSchema,
@@ -203,6 +208,7 @@ function audit(op: AuditOperation): ZodOpenApiOperationObject {
 function auditPaths(): ZodOpenApiPathsObject {
   const scan = { scan_id: idParam('The scan run') };
   const crawl = { crawl_id: idParam('The crawl') };
+  const schedule = { schedule_id: idParam('The schedule') };
   const finding = { finding_id: idParam('The finding') };
   const task = { task_id: idParam('The task') };
   const verification = { verification_id: idParam('The verification') };
@@ -295,6 +301,50 @@ function auditPaths(): ZodOpenApiPathsObject {
         params: crawl,
         ok: ok(202, 'The crawl, cancellation requested', dataEnvelope(crawlSchema), 'audit'),
         errors: ['conflict'],
+      }),
+    },
+    [`${AUDIT_PATH}/schedules`]: {
+      post: audit({
+        tag: 'Schedules',
+        summary: 'Schedule a recurring scan',
+        description:
+          'Creates a Temporal Schedule whose firings start scans with `trigger: "scheduled"` (each charged like POST scans/run). Exactly one of `cron` (five fields, UTC) and `every` (a duration, at least one minute). ' +
+          'A firing while the previous run is still going is skipped. Invalid `cron` or `every`: 422.',
+        scope: 'audit:write',
+        body: createScheduleBody,
+        ok: ok(201, 'The schedule', dataEnvelope(scheduleSchema), 'audit'),
+        errors: ['unavailable'],
+      }),
+      get: audit({ tag: 'Schedules', summary: 'List schedules, newest first', scope: 'audit:read', query: scheduleListQuery, ok: ok(200, 'A page of schedules', listEnvelope(scheduleSchema), 'audit') }),
+    },
+    [`${AUDIT_PATH}/schedules/{schedule_id}`]: {
+      get: audit({
+        tag: 'Schedules',
+        summary: 'Get a schedule: its next run and its recent runs with their regressions',
+        description: '`paused` and `next_run_at` come from the Temporal Schedule (503 when Temporal does not answer).',
+        scope: 'audit:read',
+        params: schedule,
+        ok: ok(200, 'The schedule', dataEnvelope(scheduleDetailSchema), 'audit'),
+        errors: ['unavailable'],
+      }),
+      patch: audit({
+        tag: 'Schedules',
+        summary: 'Pause or resume a schedule',
+        description: 'Paused, it fires never (not even to catch up when resumed); a run in progress goes on.',
+        scope: 'audit:write',
+        params: schedule,
+        body: updateScheduleBody,
+        ok: ok(200, 'The schedule after the change', dataEnvelope(scheduleSchema), 'audit'),
+        errors: ['unavailable'],
+      }),
+      delete: audit({
+        tag: 'Schedules',
+        summary: 'Delete a schedule',
+        description: 'The Temporal Schedule is deleted, then the schedule and its run records; the scans it started stay. A 404 afterwards.',
+        scope: 'audit:write',
+        params: schedule,
+        ok: ok(200, 'Deleted', dataEnvelope(z.object({ id: z.uuid(), deleted: z.literal(true) })), 'audit'),
+        errors: ['unavailable'],
       }),
     },
     [`${AUDIT_PATH}/findings`]: {
@@ -751,6 +801,11 @@ const OPERATION_IDS: Record<string, string> = {
   'GET …/crawls/{crawl_id}': 'getCrawl',
   'GET …/crawls/{crawl_id}/pages': 'listCrawlPages',
   'POST …/crawls/{crawl_id}/cancel': 'cancelCrawl',
+  'POST …/schedules': 'createSchedule',
+  'GET …/schedules': 'listSchedules',
+  'GET …/schedules/{schedule_id}': 'getSchedule',
+  'PATCH …/schedules/{schedule_id}': 'updateSchedule',
+  'DELETE …/schedules/{schedule_id}': 'deleteSchedule',
   'GET …/findings': 'listFindings',
   'GET …/findings/{finding_id}': 'getFinding',
   'PATCH …/findings/{finding_id}': 'editFinding',
@@ -833,7 +888,7 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
     },
     servers: [{ url: '/', description: 'This instance' }],
     security: [{ apiKey: [] }],
-    tags: ['Health', 'Account', 'Scans', 'Crawls', 'Findings', 'Policies', 'Tasks', 'Verifications', 'Reports', 'Command center', 'Integrations', 'Notifications', 'Site auth', 'Public links', 'Meta'].map((name) => ({ name })),
+    tags: ['Health', 'Account', 'Scans', 'Crawls', 'Schedules', 'Findings', 'Policies', 'Tasks', 'Verifications', 'Reports', 'Command center', 'Integrations', 'Notifications', 'Site auth', 'Public links', 'Meta'].map((name) => ({ name })),
     paths: withOperationIds({ ...otherPaths(), ...auditPaths() }),
     components: {
       // Every code in one list; each error response pins its own (Error_<code>).

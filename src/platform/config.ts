@@ -55,6 +55,11 @@ export const envSchema = z.object({
   /** The sweeper (docs/deploy.md): how often it runs, and how old a run must be before it may close it. */
   SWEEP_INTERVAL_SECONDS: positiveInt.default(300),
   SWEEP_GRACE_SECONDS: positiveInt.default(600),
+  /**
+   * The shortest `every` a schedule may take (docs/schedules.md). One minute; the tests lower it to
+   * watch a schedule fire on time within seconds.
+   */
+  SCHEDULE_MIN_INTERVAL_SECONDS: positiveInt.max(60).default(60),
   SCAN_MAX_PAGE_BYTES: positiveInt.default(5 * 1024 * 1024),
   /** Crawls (docs/crawls.md): pages of one crawl in flight at once (fetch and scan), the least time between two page fetches (robots.txt's Crawl-delay may ask for more), and the pages one workflow run handles before it continues as new. */
   CRAWL_CONCURRENCY: positiveInt.max(32).default(4),

@@ -8,7 +8,7 @@ import { defineSearchAttributeKey, SearchAttributeType, type SearchAttributePair
  */
 export const ORG_ID = defineSearchAttributeKey('SitewardenOrgId', SearchAttributeType.KEYWORD);
 export const PROJECT_ID = defineSearchAttributeKey('SitewardenProjectId', SearchAttributeType.KEYWORD);
-/** What started the run: a scan's trigger (manual, scheduled, post_deploy), `manual` for API requests, `schedule` for the sweeper. */
+/** What started the run: a scan's trigger (manual, scheduled, post_deploy), `manual` for API requests, `scheduled` for a schedule's firings (and its Temporal Schedule), `schedule` for the sweeper. */
 export const TRIGGER = defineSearchAttributeKey('SitewardenTrigger', SearchAttributeType.KEYWORD);
 /** The scanned or re-checked URL (Text: searchable by its words); absent for work without one (reports, the sweeper). */
 export const URL_ATTRIBUTE = defineSearchAttributeKey('SitewardenUrl', SearchAttributeType.TEXT);

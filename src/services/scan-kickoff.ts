@@ -30,6 +30,8 @@ export function startScanWorkflow(temporal: Client, taskQueue: string, run: Scan
 }
 
 export interface NewScan {
+  /** The run's id when the caller chose it beforehand (a schedule's firing, so a retried start finds it); otherwise a new one. */
+  id?: string;
   orgId: string;
   projectId: string;
   /** Already checked against SSRF rules and the allowlist. */
@@ -45,7 +47,7 @@ type ScanConfig = Pick<Config, 'TEMPORAL_TASK_QUEUE' | 'AI_QUOTA_UNITS' | 'AI_QU
  * workflow did not start is failed and its unit refunded (services/kickoff.ts).
  */
 export function kickoffScan(prisma: Db, temporal: Client, config: ScanConfig, scan: NewScan): Promise<ScanRun> {
-  const id = randomUUID();
+  const id = scan.id ?? randomUUID();
   const now = new Date();
   return kickoff(prisma, temporal, {
     write: (tx, charge) =>

@@ -6,3 +6,4 @@ export { SweeperWorkflow } from './sweeper.ts';
 export { IntegrationSyncWorkflow } from './integration-sync.ts';
 export { NotificationWorkflow } from './notification.ts';
 export { SiteCrawlWorkflow } from './site-crawl.ts';
+export { ScheduledAuditWorkflow } from './scheduled-audit.ts';

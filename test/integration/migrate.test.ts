@@ -50,7 +50,7 @@ test('migrates an empty database and records each migration as Prisma does', asy
   expect(tables.map((t) => t.tablename).sort()).toEqual(
     ['_prisma_migrations', 'ai_provider_settings', 'ai_quotas', 'api_keys', 'browser_leases', 'crawl_pages', 'crawls', 'finding_events', 'findings', 'integration_tickets', 'integrations',
       'notification_channels', 'notification_deliveries', 'notification_events',
-      'orgs', 'page_snapshots', 'policies', 'projects', 'rate_limits', 'regressions', 'reports', 'scan_run_events', 'scan_runs', 'signing_keys', 'site_auth', 'tasks', 'verifications'].sort(),
+      'orgs', 'page_snapshots', 'policies', 'projects', 'rate_limits', 'regressions', 'reports', 'scan_run_events', 'scan_runs', 'scan_schedules', 'schedule_runs', 'signing_keys', 'site_auth', 'tasks', 'verifications'].sort(),
   );
 });
 

@@ -225,6 +225,15 @@ it('calls every operation of the document through a generic client, each answeri
   expect(JSON.stringify(data(await op('getSiteAuth')))).not.toContain('generic-client-token');
   await op('deleteSiteAuth');
 
+  // A schedule: created, listed, fired (Temporal's trigger, not a wait), read with its run, paused, deleted.
+  const schedule = data(await op('createSchedule', {}, { url: site.url, every: '1h', scanners: ['security'] }));
+  expect(data(await op('listSchedules')).map((s: any) => s.id)).toContain(schedule.id);
+  await stack.temporal.client.schedule.getHandle(`schedule-${schedule.id}`).trigger();
+  const fired = await until(async () => data(await op('getSchedule', { schedule_id: schedule.id })), (s) => s.recent_runs[0]?.scan_status === 'completed');
+  expect(data(await op('getScan', { scan_id: fired.recent_runs[0].scan_id })).trigger).toBe('scheduled');
+  expect(data(await op('updateSchedule', { schedule_id: schedule.id }, { paused: true })).paused).toBe(true);
+  expect(data(await op('deleteSchedule', { schedule_id: schedule.id }))).toEqual({ id: schedule.id, deleted: true });
+
   // Nothing in the document went uncalled.
   expect([...operations.keys()].filter((id) => !called.has(id))).toEqual([]);
 }, 240_000);

@@ -477,6 +477,40 @@ async function recordCrawls(databaseUrl: string) {
   }
 }
 
+/** Stack D: schedules, each fired by Temporal's trigger; the firing's ScheduledAuditWorkflow is saved. */
+async function recordSchedules(databaseUrl: string, site: FixtureSite) {
+  if (!wanted('scheduled')) return;
+  const stack = await startStack({ DATABASE_URL: databaseUrl });
+  try {
+    const t = await createTenant(stack.db.prisma, stack.baseUrl);
+    const fired = async (body: Record<string, unknown>): Promise<WorkflowHandle> => {
+      const res = await call('POST', `${t.audit}/schedules`, { key: t.writeKey, body: { url: site.defectsUrl, every: '1h', ...body } });
+      if (res.status !== 201) throw new Error(`schedule refused: ${res.status} ${res.text}`);
+      const schedule = stack.temporal.client.schedule.getHandle(`schedule-${res.body.data.id}`);
+      await schedule.trigger();
+      const described = await eventually(() => schedule.describe(), (d) => d.info.recentActions.length > 0, 30_000);
+      const action = described.info.recentActions[0];
+      if (!action) throw new Error('the schedule did not fire');
+      return stack.temporal.client.workflow.getHandle(action.action.workflow.workflowId);
+    };
+    // Started, then waiting (one-second looks) for its scan to end.
+    if (wanted('scheduled-audit-scan')) await save('scheduled-audit-scan', await fired({ scanners: ['security', 'seo'] }));
+    // A crawl schedule: its start is recorded failed ("crawls not available") until crawls are wired in.
+    if (wanted('scheduled-audit-crawl')) await save('scheduled-audit-crawl', await fired({ crawl: { max_pages: 10 } }));
+    // A firing whose schedule is gone: nothing started.
+    if (wanted('scheduled-audit-deleted')) {
+      const handle = await stack.temporal.client.workflow.start('ScheduledAuditWorkflow', {
+        taskQueue: stack.config.TEMPORAL_TASK_QUEUE,
+        workflowId: `scheduled-${randomUUID()}-deleted`,
+        args: [{ scheduleId: randomUUID() }],
+      });
+      await save('scheduled-audit-deleted', handle);
+    }
+  } finally {
+    await stack.close();
+  }
+}
+
 async function main() {
   if (!process.env.TEMPORAL_CLI) throw new Error('run it through ./scripts/record-histories (TEMPORAL_CLI, CHROME_PATH, DATABASE_URL)');
   const work = mkdtempSync(join(tmpdir(), 'sitewarden-record-'));
@@ -494,6 +528,7 @@ async function main() {
     await recordFailures(databaseUrl, site, work);
     await recordNotifications(databaseUrl);
     await recordCrawls(databaseUrl);
+    await recordSchedules(databaseUrl, site);
   } finally {
     await Promise.all([site.close(), anthropic.close(), smtp.close()]);
     await dropDatabase(databaseUrl);

@@ -48,6 +48,10 @@ const REQUIRED = [
   'crawl/crawl-continued',
   'crawl/crawl-completed',
   'crawl/crawl-cancelled',
+  // ScheduledAuditWorkflow: a scan started and waited for, a start recorded failed, a deleted schedule.
+  'scheduled/scheduled-audit-scan',
+  'scheduled/scheduled-audit-crawl',
+  'scheduled/scheduled-audit-deleted',
 ];
 
 function storedHistories(dir = ROOT): string[] {

@@ -6,6 +6,7 @@ import { FindingDomain, FindingStatus, ReportFormat, Severity, TaskPriority, Tas
 import { FINDING_SORTS } from '../../domain/finding-order.ts';
 import { projectSettingsPatchSchema } from '../../domain/project-settings.ts';
 import { channelConfigSchemas } from '../../domain/notifications.ts';
+import { crawlOptionsSchema } from '../../domain/schedule-spec.ts';
 import { cursorPageQuery, storedJsonObject } from '../validation.ts';
 
 /**
@@ -15,20 +16,58 @@ import { cursorPageQuery, storedJsonObject } from '../validation.ts';
 
 // ── scans ────────────────────────────────────────────────────────────────────────────────────
 
+const scannersField = z
+  .array(z.enum(SCANNERS))
+  .min(1)
+  .transform((names) => SCANNERS.filter((s) => names.includes(s)))
+  .default([...SCANNERS])
+  .meta({ description: 'Which scanners to run; default all four' });
+
 export const runScanBody = z
   .strictObject({
     url: z.string().min(1).max(2048).meta({ description: 'http(s) URL to audit; must be public (see docs/api.md, "URL rules")', example: 'https://example.com/' }),
     trigger: z.enum(['manual', 'scheduled', 'post_deploy']).default('manual'),
-    scanners: z
-      .array(z.enum(SCANNERS))
-      .min(1)
-      .transform((names) => SCANNERS.filter((s) => names.includes(s)))
-      .default([...SCANNERS])
-      .meta({ description: 'Which scanners to run; default all four' }),
+    scanners: scannersField,
   })
   .meta({ id: 'RunScanRequest', example: { url: 'https://example.com/', trigger: 'manual', scanners: ['security', 'seo'] } });
 
 export const scanListQuery = cursorPageQuery;
+
+// ── schedules ────────────────────────────────────────────────────────────────────────────────
+
+/**
+ * POST schedules. The grammar of `cron` and `every` is checked by the route (domain/schedule-spec.ts:
+ * the floor of `every` is the instance's), so here they are strings; exactly one of them is given.
+ */
+export const createScheduleBody = z
+  .strictObject({
+    url: z.string().min(1).max(2048).meta({ description: 'http(s) URL to audit; the same rules as POST scans/run', example: 'https://example.com/' }),
+    cron: z
+      .string()
+      .min(1)
+      .max(200)
+      .optional()
+      .meta({ description: 'A standard five-field cron expression (minute hour day-of-month month day-of-week), in UTC; no seconds, no nicknames, no L/W/#', example: '0 3 * * *' }),
+    every: z
+      .string()
+      .min(1)
+      .max(100)
+      .optional()
+      .meta({ description: 'A duration with a unit ("1m", "6h", "1d", "90 seconds"), at least one minute; intervals count from the Unix epoch, UTC', example: '6h' }),
+    scanners: scannersField,
+    crawl: crawlOptionsSchema.optional().meta({ description: 'Run a crawl of the site from `url` instead of one page (docs/schedules.md)' }),
+  })
+  .superRefine((body, ctx) => {
+    if (body.cron === undefined && body.every === undefined) ctx.addIssue({ code: 'custom', path: ['cron'], message: 'give exactly one of cron and every' });
+    if (body.cron !== undefined && body.every !== undefined) ctx.addIssue({ code: 'custom', path: ['every'], message: 'give exactly one of cron and every, not both' });
+  })
+  .meta({ id: 'CreateScheduleRequest', example: { url: 'https://example.com/', every: '1d', scanners: ['security', 'seo'] } });
+
+export const updateScheduleBody = z
+  .strictObject({ paused: z.boolean().meta({ description: 'Pause (no firing until resumed) or resume the schedule' }) })
+  .meta({ id: 'UpdateScheduleRequest', example: { paused: true } });
+
+export const scheduleListQuery = cursorPageQuery;
 
 // ── findings ─────────────────────────────────────────────────────────────────────────────────
 

@@ -11,6 +11,8 @@ import {
   ReportStatus,
   ScanStatus,
   ScanTrigger,
+  ScheduleRunKind,
+  ScheduleRunStatus,
   ScoreSource,
   Severity,
   SeveritySource,
@@ -28,6 +30,7 @@ import type { serializeTask, serializeVerification } from '../serializers/remedi
 import type { serializeChannel, serializeDelivery } from '../serializers/notification.ts';
 import type { serializeReport } from '../serializers/report.ts';
 import type { serializeScanRun } from '../serializers/scan-run.ts';
+import type { serializeSchedule, serializeScheduleDetail, serializeScheduleRun } from '../serializers/schedule.ts';
 import type { serializeConnectedIntegration, serializePlaceholderIntegration } from '../serializers/integration.ts';
 import { PROVIDERS } from '../../integrations/providers.ts';
 
@@ -259,6 +262,72 @@ export const regressionSchema = z
   .meta({ id: 'Regression' });
 
 export const findingDetailSchema = findingSchema.extend({ regressions: z.array(regressionSchema) }).meta({ id: 'FindingDetail' });
+
+// ── schedules ────────────────────────────────────────────────────────────────────────────────
+
+export const scheduleSchema = z
+  .object({
+    id: uuid,
+    org_id: uuid,
+    project_id: projectId,
+    url: z.string().meta({ example: 'https://example.com/' }),
+    cron: z.string().nullable().meta({ description: 'The five-field expression, single-spaced; null for an interval' }),
+    every: z.string().nullable().meta({ description: 'The interval as sent; null for a cron expression' }),
+    every_seconds: z.int().nullable().meta({ description: 'The interval in seconds; null for a cron expression' }),
+    timezone: z.literal('UTC'),
+    overlap: z.literal('skip').meta({ description: 'A firing while the previous run is still going starts nothing' }),
+    scanners: z.array(z.enum(SCANNERS)),
+    crawl: z
+      .object({ max_pages: z.int(), max_depth: z.int(), include: z.array(z.string()).optional(), exclude: z.array(z.string()).optional() })
+      .nullable()
+      .meta({ description: 'The crawl each firing runs; null: one page' }),
+    paused: z.boolean(),
+    created_at: timestamp,
+    updated_at: timestamp,
+  })
+  .meta({
+    id: 'Schedule',
+    example: {
+      id: '5c0e7a52-8f1d-4b3e-9a6c-2d7f0e1b4c8a',
+      org_id: '7d8a3f7e-1c2b-4e5f-8a9b-0c1d2e3f4a5b',
+      project_id: 'production-website',
+      url: 'https://example.com/',
+      cron: null,
+      every: '1d',
+      every_seconds: 86400,
+      timezone: 'UTC',
+      overlap: 'skip',
+      scanners: ['security', 'seo'],
+      crawl: null,
+      paused: false,
+      created_at: '2026-12-04T09:30:00.000Z',
+      updated_at: '2026-12-04T09:30:00.000Z',
+    },
+  });
+
+export const scheduleRunSchema = z
+  .object({
+    id: uuid,
+    kind: z.enum(ScheduleRunKind),
+    scheduled_at: timestamp.meta({ description: 'When the schedule fired' }),
+    status: z.enum(ScheduleRunStatus).meta({ description: '`started`: its scan was started (see `scan_status`); `failed`: it could not start one (`failure_reason`)' }),
+    failure_reason: z.string().nullable().meta({ example: 'crawls not available' }),
+    scan_id: uuid.nullable(),
+    scan_status: z.enum(ScanStatus).nullable(),
+    health_score: z.number().nullable(),
+    regression_count: z.int().min(0).meta({ description: 'Regressions this run\'s scan opened: findings fixed before and detected again' }),
+    regressions: z.array(regressionSchema).meta({ description: 'The newest 20 of them' }),
+  })
+  .meta({ id: 'ScheduleRun' });
+
+export const scheduleDetailSchema = scheduleSchema
+  .extend({
+    paused: z.boolean().meta({ description: "The Temporal Schedule's state" }),
+    next_run_at: timestamp.nullable().meta({ description: 'When it fires next, from Temporal; null while paused' }),
+    recent_runs: z.array(scheduleRunSchema).meta({ description: 'The latest 20 firings, newest first' }),
+  })
+  .meta({ id: 'ScheduleDetail' });
+
 
 export const findingEventSchema = z
   .object({
@@ -558,6 +627,9 @@ keysMatch<KeysMatch<typeof serializeConnectedIntegration, typeof connectedIntegr
 keysMatch<KeysMatch<typeof serializePlaceholderIntegration, typeof placeholderIntegrationSchema>>();
 keysMatch<KeysMatch<typeof serializeChannel, typeof channelSchema>>();
 keysMatch<KeysMatch<typeof serializeDelivery, typeof deliverySchema>>();
+keysMatch<KeysMatch<typeof serializeSchedule, typeof scheduleSchema>>();
+keysMatch<KeysMatch<typeof serializeScheduleRun, typeof scheduleRunSchema>>();
+keysMatch<KeysMatch<typeof serializeScheduleDetail, typeof scheduleDetailSchema>>();
 
 // ── account and projects ─────────────────────────────────────────────────────────────────────
 

@@ -616,6 +616,55 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/orgs/{org_id}/projects/{project_id}/audit/schedules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List schedules, newest first */
+        get: operations["listSchedules"];
+        put?: never;
+        /**
+         * Schedule a recurring scan
+         * @description Creates a Temporal Schedule whose firings start scans with `trigger: "scheduled"` (each charged like POST scans/run). Exactly one of `cron` (five fields, UTC) and `every` (a duration, at least one minute). A firing while the previous run is still going is skipped. Invalid `cron` or `every`: 422.
+         */
+        post: operations["createSchedule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orgs/{org_id}/projects/{project_id}/audit/schedules/{schedule_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a schedule: its next run and its recent runs with their regressions
+         * @description `paused` and `next_run_at` come from the Temporal Schedule (503 when Temporal does not answer).
+         */
+        get: operations["getSchedule"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a schedule
+         * @description The Temporal Schedule is deleted, then the schedule and its run records; the scans it started stay. A 404 afterwards.
+         */
+        delete: operations["deleteSchedule"];
+        options?: never;
+        head?: never;
+        /**
+         * Pause or resume a schedule
+         * @description Paused, it fires never (not even to catch up when resumed); a run in progress goes on.
+         */
+        patch: operations["updateSchedule"];
+        trace?: never;
+    };
     "/api/v1/orgs/{org_id}/projects/{project_id}/audit/site-auth": {
         parameters: {
             query?: never;
@@ -1278,6 +1327,52 @@ export interface components {
              * @example Marketing site
              */
             name?: string;
+        };
+        /**
+         * @example {
+         *       "url": "https://example.com/",
+         *       "every": "1d",
+         *       "scanners": [
+         *         "security",
+         *         "seo"
+         *       ]
+         *     }
+         */
+        CreateScheduleRequest: {
+            /** @description Run a crawl of the site from `url` instead of one page (docs/schedules.md) */
+            crawl?: {
+                /** @description Glob patterns of URLs to leave out */
+                exclude?: string[];
+                /** @description Glob patterns of URLs to crawl; all of the site when absent */
+                include?: string[];
+                /**
+                 * @description Links followed from the start URL at most
+                 * @default 5
+                 */
+                max_depth: number;
+                /**
+                 * @description Pages scanned at most
+                 * @default 100
+                 */
+                max_pages: number;
+            };
+            /**
+             * @description A standard five-field cron expression (minute hour day-of-month month day-of-week), in UTC; no seconds, no nicknames, no L/W/#
+             * @example 0 3 * * *
+             */
+            cron?: string;
+            /**
+             * @description A duration with a unit ("1m", "6h", "1d", "90 seconds"), at least one minute; intervals count from the Unix epoch, UTC
+             * @example 6h
+             */
+            every?: string;
+            /** @description Which scanners to run; default all four */
+            scanners?: ("performance" | "security" | "seo" | "accessibility")[];
+            /**
+             * @description http(s) URL to audit; the same rules as POST scans/run
+             * @example https://example.com/
+             */
+            url: string;
         };
         /**
          * @example {
@@ -2347,6 +2442,142 @@ export interface components {
             workflow_id: string;
         };
         /**
+         * @example {
+         *       "id": "5c0e7a52-8f1d-4b3e-9a6c-2d7f0e1b4c8a",
+         *       "org_id": "7d8a3f7e-1c2b-4e5f-8a9b-0c1d2e3f4a5b",
+         *       "project_id": "production-website",
+         *       "url": "https://example.com/",
+         *       "cron": null,
+         *       "every": "1d",
+         *       "every_seconds": 86400,
+         *       "timezone": "UTC",
+         *       "overlap": "skip",
+         *       "scanners": [
+         *         "security",
+         *         "seo"
+         *       ],
+         *       "crawl": null,
+         *       "paused": false,
+         *       "created_at": "2026-12-04T09:30:00.000Z",
+         *       "updated_at": "2026-12-04T09:30:00.000Z"
+         *     }
+         */
+        Schedule: {
+            /** @description The crawl each firing runs; null: one page */
+            crawl: {
+                exclude?: string[];
+                include?: string[];
+                max_depth: number;
+                max_pages: number;
+            } | null;
+            /**
+             * Format: date-time
+             * @example 2026-12-04T09:30:00.000Z
+             */
+            created_at: string;
+            /** @description The five-field expression, single-spaced; null for an interval */
+            cron: string | null;
+            /** @description The interval as sent; null for a cron expression */
+            every: string | null;
+            /** @description The interval in seconds; null for a cron expression */
+            every_seconds: number | null;
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            org_id: string;
+            /**
+             * @description A firing while the previous run is still going starts nothing
+             * @constant
+             */
+            overlap: "skip";
+            paused: boolean;
+            /** @example production-website */
+            project_id: string;
+            scanners: ("performance" | "security" | "seo" | "accessibility")[];
+            /** @constant */
+            timezone: "UTC";
+            /**
+             * Format: date-time
+             * @example 2026-12-04T09:30:00.000Z
+             */
+            updated_at: string;
+            /** @example https://example.com/ */
+            url: string;
+        };
+        ScheduleDetail: {
+            /** @description The crawl each firing runs; null: one page */
+            crawl: {
+                exclude?: string[];
+                include?: string[];
+                max_depth: number;
+                max_pages: number;
+            } | null;
+            /**
+             * Format: date-time
+             * @example 2026-12-04T09:30:00.000Z
+             */
+            created_at: string;
+            /** @description The five-field expression, single-spaced; null for an interval */
+            cron: string | null;
+            /** @description The interval as sent; null for a cron expression */
+            every: string | null;
+            /** @description The interval in seconds; null for a cron expression */
+            every_seconds: number | null;
+            /** Format: uuid */
+            id: string;
+            /** @description When it fires next, from Temporal; null while paused */
+            next_run_at: string | null;
+            /** Format: uuid */
+            org_id: string;
+            /**
+             * @description A firing while the previous run is still going starts nothing
+             * @constant
+             */
+            overlap: "skip";
+            /** @description The Temporal Schedule's state */
+            paused: boolean;
+            /** @example production-website */
+            project_id: string;
+            /** @description The latest 20 firings, newest first */
+            recent_runs: components["schemas"]["ScheduleRun"][];
+            scanners: ("performance" | "security" | "seo" | "accessibility")[];
+            /** @constant */
+            timezone: "UTC";
+            /**
+             * Format: date-time
+             * @example 2026-12-04T09:30:00.000Z
+             */
+            updated_at: string;
+            /** @example https://example.com/ */
+            url: string;
+        };
+        ScheduleRun: {
+            /** @example crawls not available */
+            failure_reason: string | null;
+            health_score: number | null;
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            kind: "scan" | "crawl";
+            /** @description Regressions this run's scan opened: findings fixed before and detected again */
+            regression_count: number;
+            /** @description The newest 20 of them */
+            regressions: components["schemas"]["Regression"][];
+            scan_id: string | null;
+            scan_status: ("queued" | "running" | "completed" | "failed") | null;
+            /**
+             * Format: date-time
+             * @description When the schedule fired
+             * @example 2026-12-04T09:30:00.000Z
+             */
+            scheduled_at: string;
+            /**
+             * @description `started`: its scan was started (see `scan_status`); `failed`: it could not start one (`failure_reason`)
+             * @enum {string}
+             */
+            status: "starting" | "started" | "failed";
+        };
+        /**
          * @description The security domain graded with the HTTP Observatory's published method (docs/security-checks.md); present when the security scanner ran
          * @example {
          *       "method": "http-observatory",
@@ -2566,6 +2797,15 @@ export interface components {
                  */
                 lighthouse_runs?: number;
             };
+        };
+        /**
+         * @example {
+         *       "paused": true
+         *     }
+         */
+        UpdateScheduleRequest: {
+            /** @description Pause (no firing until resumed) or resume the schedule */
+            paused: boolean;
         };
         /**
          * @example {
@@ -5161,6 +5401,320 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RateLimited"] | components["schemas"]["Error_quota_exceeded"];
+                };
+            };
+            500: components["responses"]["internal"];
+            503: components["responses"]["unavailable_rate_limited"];
+        };
+    };
+    listSchedules: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description The key's org */
+                org_id: string;
+                /** @description A project of the org */
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of schedules */
+            200: {
+                headers: {
+                    "x-ratelimit-limit": components["headers"]["RateLimitLimit"];
+                    "x-ratelimit-remaining": components["headers"]["RateLimitRemaining"];
+                    "x-ratelimit-reset": components["headers"]["RateLimitReset"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["Schedule"][];
+                        error: null;
+                        meta: {
+                            /** @description Pass as `cursor` for the next page; null on the last page (always null where paging is by offset) */
+                            next_cursor: string | null;
+                            request_id: components["schemas"]["RequestId"];
+                            /** @description All matching items, not just this page */
+                            total: number;
+                        };
+                    };
+                };
+            };
+            400: components["responses"]["bad_request_rate_limited"];
+            401: components["responses"]["unauthorized"];
+            403: components["responses"]["forbidden_rate_limited"];
+            404: components["responses"]["not_found_rate_limited"];
+            413: components["responses"]["payload_too_large_rate_limited"];
+            415: components["responses"]["unsupported_media_type_rate_limited"];
+            422: components["responses"]["invalid_params_rate_limited"];
+            /** @description The rate bucket is spent (flat body, Krafter's) */
+            429: {
+                headers: {
+                    "retry-after": components["headers"]["RetryAfter"];
+                    "x-ratelimit-limit": components["headers"]["RateLimitLimit"];
+                    "x-ratelimit-remaining": components["headers"]["RateLimitRemaining"];
+                    "x-ratelimit-reset": components["headers"]["RateLimitReset"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RateLimited"];
+                };
+            };
+            500: components["responses"]["internal"];
+            503: components["responses"]["unavailable_rate_limited"];
+        };
+    };
+    createSchedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The key's org */
+                org_id: string;
+                /** @description A project of the org */
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateScheduleRequest"];
+            };
+        };
+        responses: {
+            /** @description The schedule */
+            201: {
+                headers: {
+                    "x-ratelimit-limit": components["headers"]["RateLimitLimit"];
+                    "x-ratelimit-remaining": components["headers"]["RateLimitRemaining"];
+                    "x-ratelimit-reset": components["headers"]["RateLimitReset"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["Schedule"];
+                        error: null;
+                        meta: {
+                            request_id: components["schemas"]["RequestId"];
+                        };
+                    };
+                };
+            };
+            400: components["responses"]["bad_request_rate_limited"];
+            401: components["responses"]["unauthorized"];
+            403: components["responses"]["forbidden_rate_limited"];
+            404: components["responses"]["not_found_rate_limited"];
+            413: components["responses"]["payload_too_large_rate_limited"];
+            415: components["responses"]["unsupported_media_type_rate_limited"];
+            422: components["responses"]["invalid_params_rate_limited"];
+            /** @description The rate bucket is spent (flat body, Krafter's) */
+            429: {
+                headers: {
+                    "retry-after": components["headers"]["RetryAfter"];
+                    "x-ratelimit-limit": components["headers"]["RateLimitLimit"];
+                    "x-ratelimit-remaining": components["headers"]["RateLimitRemaining"];
+                    "x-ratelimit-reset": components["headers"]["RateLimitReset"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RateLimited"];
+                };
+            };
+            500: components["responses"]["internal"];
+            503: components["responses"]["unavailable_rate_limited"];
+        };
+    };
+    getSchedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The key's org */
+                org_id: string;
+                /** @description A project of the org */
+                project_id: string;
+                /** @description The schedule; a malformed id is a 404 */
+                schedule_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The schedule */
+            200: {
+                headers: {
+                    "x-ratelimit-limit": components["headers"]["RateLimitLimit"];
+                    "x-ratelimit-remaining": components["headers"]["RateLimitRemaining"];
+                    "x-ratelimit-reset": components["headers"]["RateLimitReset"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["ScheduleDetail"];
+                        error: null;
+                        meta: {
+                            request_id: components["schemas"]["RequestId"];
+                        };
+                    };
+                };
+            };
+            400: components["responses"]["bad_request_rate_limited"];
+            401: components["responses"]["unauthorized"];
+            403: components["responses"]["forbidden_rate_limited"];
+            404: components["responses"]["not_found_rate_limited"];
+            413: components["responses"]["payload_too_large_rate_limited"];
+            415: components["responses"]["unsupported_media_type_rate_limited"];
+            /** @description The rate bucket is spent (flat body, Krafter's) */
+            429: {
+                headers: {
+                    "retry-after": components["headers"]["RetryAfter"];
+                    "x-ratelimit-limit": components["headers"]["RateLimitLimit"];
+                    "x-ratelimit-remaining": components["headers"]["RateLimitRemaining"];
+                    "x-ratelimit-reset": components["headers"]["RateLimitReset"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RateLimited"];
+                };
+            };
+            500: components["responses"]["internal"];
+            503: components["responses"]["unavailable_rate_limited"];
+        };
+    };
+    deleteSchedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The key's org */
+                org_id: string;
+                /** @description A project of the org */
+                project_id: string;
+                /** @description The schedule; a malformed id is a 404 */
+                schedule_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            200: {
+                headers: {
+                    "x-ratelimit-limit": components["headers"]["RateLimitLimit"];
+                    "x-ratelimit-remaining": components["headers"]["RateLimitRemaining"];
+                    "x-ratelimit-reset": components["headers"]["RateLimitReset"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            /** @constant */
+                            deleted: true;
+                            /** Format: uuid */
+                            id: string;
+                        };
+                        error: null;
+                        meta: {
+                            request_id: components["schemas"]["RequestId"];
+                        };
+                    };
+                };
+            };
+            400: components["responses"]["bad_request_rate_limited"];
+            401: components["responses"]["unauthorized"];
+            403: components["responses"]["forbidden_rate_limited"];
+            404: components["responses"]["not_found_rate_limited"];
+            413: components["responses"]["payload_too_large_rate_limited"];
+            415: components["responses"]["unsupported_media_type_rate_limited"];
+            /** @description The rate bucket is spent (flat body, Krafter's) */
+            429: {
+                headers: {
+                    "retry-after": components["headers"]["RetryAfter"];
+                    "x-ratelimit-limit": components["headers"]["RateLimitLimit"];
+                    "x-ratelimit-remaining": components["headers"]["RateLimitRemaining"];
+                    "x-ratelimit-reset": components["headers"]["RateLimitReset"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RateLimited"];
+                };
+            };
+            500: components["responses"]["internal"];
+            503: components["responses"]["unavailable_rate_limited"];
+        };
+    };
+    updateSchedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The key's org */
+                org_id: string;
+                /** @description A project of the org */
+                project_id: string;
+                /** @description The schedule; a malformed id is a 404 */
+                schedule_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateScheduleRequest"];
+            };
+        };
+        responses: {
+            /** @description The schedule after the change */
+            200: {
+                headers: {
+                    "x-ratelimit-limit": components["headers"]["RateLimitLimit"];
+                    "x-ratelimit-remaining": components["headers"]["RateLimitRemaining"];
+                    "x-ratelimit-reset": components["headers"]["RateLimitReset"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["Schedule"];
+                        error: null;
+                        meta: {
+                            request_id: components["schemas"]["RequestId"];
+                        };
+                    };
+                };
+            };
+            400: components["responses"]["bad_request_rate_limited"];
+            401: components["responses"]["unauthorized"];
+            403: components["responses"]["forbidden_rate_limited"];
+            404: components["responses"]["not_found_rate_limited"];
+            413: components["responses"]["payload_too_large_rate_limited"];
+            415: components["responses"]["unsupported_media_type_rate_limited"];
+            422: components["responses"]["invalid_params_rate_limited"];
+            /** @description The rate bucket is spent (flat body, Krafter's) */
+            429: {
+                headers: {
+                    "retry-after": components["headers"]["RetryAfter"];
+                    "x-ratelimit-limit": components["headers"]["RateLimitLimit"];
+                    "x-ratelimit-remaining": components["headers"]["RateLimitRemaining"];
+                    "x-ratelimit-reset": components["headers"]["RateLimitReset"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RateLimited"];
                 };
             };
             500: components["responses"]["internal"];
