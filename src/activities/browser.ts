@@ -29,6 +29,7 @@ export function createBrowserActivities(prisma: Db, config: Config, share: Brows
       const scan = await loadScanContext(prisma, scanRunId);
       const [artifacts, ai] = await share.run(scan.orgId, SCANNER_RUNS, (signal) =>
         Promise.all([gatherAccessibility(config, scan.url, signal), reviewScannedPage(prisma, config, scanRunId, signal)]),
+        'axe',
       );
       const detections = [
         ...runChecks(accessibilityChecks, artifacts),

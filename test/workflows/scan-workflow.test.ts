@@ -291,6 +291,7 @@ it('a browser scanner turned back while its org is busy keeps its count of faile
           if (++attempts === 1) await blockFor(pool, 3);
           const share = createBrowserShare(db.prisma, {
             BROWSER_CONCURRENCY: 1,
+            BROWSER_AXE_CONCURRENCY: 1,
             BROWSER_ORG_CONCURRENCY: 1,
             BROWSER_QUEUE_MAX_WAIT_SECONDS: 600,
             TEMPORAL_BROWSER_TASK_QUEUE: pool,
