@@ -17,6 +17,10 @@
  * The Lighthouse lab figures (TBT, LCP) of full scans and of performance alone show what axe beside
  * it does to them.
  */
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import { parseStoredLab } from '../src/domain/lab-summary.ts';
 import type { ScannerName } from '../src/domain/scanners.ts';
 import {
@@ -32,9 +36,30 @@ import {
   type ScanStack,
   type Timeline,
 } from './scan-support.ts';
-import { fixed, log, mean, printTable, runBench } from './support.ts';
+import { fixed, log, mean, printTable, ROOT, runBench } from './support.ts';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 10);
+/**
+ * BENCH_PAGE=long-tasks scans test/fixtures/pagespeed/slow.html (two 250 ms long tasks, late
+ * render-blocking CSS; as bench/lighthouse-runs.ts) in place of the defects page: its TBT is CPU-bound,
+ * so it shows what axe running beside Lighthouse does to it.
+ */
+const BENCH_PAGE = process.env.BENCH_PAGE ?? 'defects';
+const APP_JS = Array.from({ length: 2000 }, (_, i) => `function f${i}(a){return a*${i}%${i + 1};}`).join('\n');
+
+async function serveLongTasksPage(): Promise<string> {
+  const page = readFileSync(path.join(ROOT, 'test/fixtures/pagespeed/slow.html'), 'utf8');
+  const server = createServer((req, res) => {
+    const route = new URL(req.url ?? '/', 'http://x').pathname;
+    if (route === '/') return res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(page);
+    if (route === '/slow.css') return setTimeout(() => res.writeHead(200, { 'content-type': 'text/css' }).end('body{font-family:sans-serif}'), 300);
+    if (route === '/app.js') return res.writeHead(200, { 'content-type': 'text/javascript' }).end(APP_JS);
+    res.writeHead(404).end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  server.unref();
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+}
 const GOAL = 1.1; // issue 12, "Orchestration cost"
 
 interface Kind {
@@ -109,7 +134,7 @@ const timedActivity = ({ timeline }: Sample, kind: Kind) => {
 async function main(): Promise<void> {
   const loadBefore = await machineLoad(); // other people's work skews every figure: say how busy the machine was
   const stack: ScanStack = await startScanStack();
-  const url = stack.site.defectsUrl;
+  const url = BENCH_PAGE === 'long-tasks' ? await serveLongTasksPage() : stack.site.defectsUrl;
 
   log('warm-up: one scan with all four scanners (not counted)');
   const warmup = await runScan(stack, url, FULL.scanners);
@@ -132,7 +157,7 @@ async function main(): Promise<void> {
   const alone = (kind: Kind) => median(of(kind).map((s) => timedActivity(s, kind)));
 
   console.log(
-    `\nscan-wall-time: defects fixture page, ${ROUNDS} sequential scans per kind (interleaved), node ${process.version}, ` +
+    `\nscan-wall-time: ${BENCH_PAGE === 'long-tasks' ? 'long-tasks page (slow.html)' : 'defects fixture page'}, ${ROUNDS} sequential scans per kind (interleaved), node ${process.version}, ` +
       `BROWSER_CONCURRENCY=${process.env.BROWSER_CONCURRENCY ?? '1 (default)'}, ` +
       `BROWSER_AXE_CONCURRENCY=${process.env.BROWSER_AXE_CONCURRENCY ?? '1 (default)'}, worker LOG_LEVEL=warn; warm-up scan (all four): ${ms(warmup.dbWallMs)} ms`,
   );

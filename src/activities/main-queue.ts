@@ -13,6 +13,7 @@ import { createReportActivities } from './reports/index.ts';
 import { createScanClosingActivities } from './scan-closing.ts';
 import { createScanRunActivities } from './scan-runs.ts';
 import { createSecurityScanner } from './scanners/security.ts';
+import { createHttpScans } from './scanners/http-scans.ts';
 import { createSeoScanner } from './scanners/seo.ts';
 import { createSweeperActivities } from './sweeper.ts';
 import { createVerificationActivities } from './verifications.ts';
@@ -48,6 +49,7 @@ export function createMainQueueActivities({ prisma, config, fetcher, metrics, re
     ...createPageCaptureActivities(prisma, fetcher),
     ...createSecurityScanner(prisma, fetcher),
     ...createSeoScanner(prisma, fetcher),
+    ...createHttpScans(prisma, fetcher, scanRuns.recordScannerSlot),
     ...analysis,
     ...createVerificationActivities(prisma, config, fetcher, browserShare),
     ...createReportActivities({ prisma, config, fetcher }),

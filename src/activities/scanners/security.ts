@@ -5,26 +5,32 @@ import { runChecks } from '../../checks/types.ts';
 import type { SafeFetcher } from '../../gather/safe-fetch.ts';
 import { gatherSecurityArtifacts } from '../../gather/site-probes.ts';
 import type { Db } from '../../platform/db.ts';
-import { recordDetections, type ScannerResult } from '../findings-store.ts';
+import type { PageArtifact } from '../../checks/artifacts.ts';
+import { recordDetections, type ScanContext, type ScannerResult } from '../findings-store.ts';
 import { heartbeating } from '../heartbeat.ts';
 import { loadPageArtifact } from '../page-capture.ts';
 import { loadScanContext } from '../scan-context.ts';
+
+/** The security scanner on a fetched page: its probes, the checks, the findings and the grade. */
+export async function securityScan(prisma: Db, fetcher: SafeFetcher, scan: ScanContext, page: PageArtifact): Promise<ScannerResult> {
+  const artifacts = await gatherSecurityArtifacts(fetcher, page);
+  const detections = runChecks(securityChecks, artifacts);
+  const result = await recordDetections(prisma, scan, 'security', page.finalUrl, detections);
+  // The Observatory-method grade goes in the run's summary; finalizeScanRun keeps it. One
+  // jsonb_set, so it never overwrites what the AI stage writes beside it.
+  const grade = securityGrade(observatoryResults(artifacts));
+  await prisma.$executeRaw`
+    UPDATE scan_runs SET summary = jsonb_set(summary, '{security_grade}', ${JSON.stringify(grade)}::jsonb), updated_at = now()
+     WHERE id = ${scan.scanRunId}::uuid AND status = 'running'`;
+  return result;
+}
 
 export function createSecurityScanner(prisma: Db, fetcher: SafeFetcher) {
   return {
     async runSecurityScanner(scanRunId: string, snapshotId: string): Promise<ScannerResult> {
       const scan = await loadScanContext(prisma, scanRunId);
       const page = await loadPageArtifact(prisma, snapshotId);
-      const artifacts = await heartbeating(() => gatherSecurityArtifacts(fetcher, page));
-      const detections = runChecks(securityChecks, artifacts);
-      const result = await recordDetections(prisma, scan, 'security', page.finalUrl, detections);
-      // The Observatory-method grade goes in the run's summary; finalizeScanRun keeps it. One
-      // jsonb_set, so it never overwrites what the AI stage writes beside it.
-      const grade = securityGrade(observatoryResults(artifacts));
-      await prisma.$executeRaw`
-        UPDATE scan_runs SET summary = jsonb_set(summary, '{security_grade}', ${JSON.stringify(grade)}::jsonb), updated_at = now()
-         WHERE id = ${scanRunId}::uuid AND status = 'running'`;
-      return result;
+      return heartbeating(() => securityScan(prisma, fetcher, scan, page));
     },
   };
 }
