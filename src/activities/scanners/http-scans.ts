@@ -49,13 +49,14 @@ export function createHttpScans(
     async runHttpScanners(scanRunId: string, wanted: HttpScannerName[]): Promise<HttpScansResult> {
       const { attempt } = Context.current().info;
       const scan = await loadScanContext(prisma, scanRunId);
-      const stored = await prisma.scanRun.findUniqueOrThrow({ where: { id: scanRunId }, select: { scanner_status: true } });
-      const settledBefore = (stored.scanner_status ?? {}) as Partial<Record<string, ScannerSlot>>;
+      // Only a retry can find slots it settled itself: the first attempt saves the read.
+      const stored = attempt > 1 ? await prisma.scanRun.findUniqueOrThrow({ where: { id: scanRunId }, select: { scanner_status: true } }) : null;
+      const settledBefore = (stored?.scanner_status ?? {}) as Partial<Record<string, ScannerSlot>>;
       const result: HttpScansResult = { slots: {}, findingIds: [] };
       // An earlier attempt settled these: their slot and findings stand.
       const pending: HttpScannerName[] = [];
       for (const name of wanted) {
-        const slot = attempt > 1 ? settledBefore[name] : undefined;
+        const slot = settledBefore[name];
         if (slot?.status === 'done' || slot?.status === 'failed') {
           result.slots[name] = slot;
           if (slot.status === 'done') {
