@@ -4,8 +4,8 @@ export type ScannerName = (typeof SCANNERS)[number];
 export const HTTP_SCANNERS = ['security', 'seo'] as const satisfies readonly ScannerName[];
 export type HttpScannerName = (typeof HTTP_SCANNERS)[number];
 /**
- * Attempts of runHttpScanners (ScanWorkflow's retry policy for it): on the last, a scanner's
- * failure settles its slot `failed` instead of failing the activity.
+ * Attempts of runHttpScanners (ScanWorkflow's retry policy for it: a page that could not be
+ * fetched, a lost worker), and the runs of each scanner within one attempt (a transient failure).
  */
 export const HTTP_SCANS_ATTEMPTS = 3;
 

@@ -1,4 +1,5 @@
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ApplicationFailure } from '@temporalio/activity';
 import { buildPageArtifact, type PageArtifact } from '../../checks/artifacts.ts';
 import { fetchHtmlPage } from '../../gather/html-page.ts';
 import type { SafeFetcher } from '../../gather/safe-fetch.ts';
@@ -17,6 +18,13 @@ export interface HttpScansResult {
   findingIds: string[];
 }
 
+export type HttpScan = (scan: ScanContext, page: PageArtifact) => Promise<ScannerResult>;
+
+/** Runs of each scanner within one attempt (a transient failure, such as a unique-key race between two scans of a project, is run again). */
+const SCANNER_RUNS = HTTP_SCANS_ATTEMPTS;
+/** The pause before a scanner's next run, times the runs so far. */
+const RERUN_AFTER_MS = 500;
+
 /**
  * A scan's HTTP work in one activity (patch scan-one-http-activity, docs/deploy.md): the page is
  * fetched once and kept in memory (no page snapshot row to write and read back), then security
@@ -24,14 +32,14 @@ export interface HttpScansResult {
  * as soon as it ends. In place of capturePage, two scanner activities and two local activities.
  *
  * Retries: a page that cannot be fetched fails the activity (permanent failures are not retried);
- * the workflow fails both slots with the reason. A scanner that fails settles its slot `failed`
- * when its failure is permanent or this is the last attempt; otherwise the activity fails once
- * both have ended, and the next attempt runs only the scanner whose slot is not settled: a slot
- * already `done` keeps its findings (this run's findings of that domain), so a failed scanner
- * never re-runs the other.
+ * the workflow fails both slots with the reason. A scanner's transient failure is run again here,
+ * up to SCANNER_RUNS runs, so it never re-runs the other scanner; a permanent failure, or the last
+ * run's, settles its slot `failed` and the activity still returns. Only a lost attempt (worker
+ * gone, timed out) is retried by Temporal, and that attempt runs both again: their findings are
+ * upserts and a slot already set is not set (nor streamed) twice, so the retry returns the same
+ * slots with every finding id (which a concurrent scan of the project could not take away, as
+ * reading "this run's findings" back would).
  */
-export type HttpScan = (scan: ScanContext, page: PageArtifact) => Promise<ScannerResult>;
-
 export function createHttpScans(
   prisma: Db,
   fetcher: SafeFetcher,
@@ -47,45 +55,20 @@ export function createHttpScans(
 
   return {
     async runHttpScanners(scanRunId: string, wanted: HttpScannerName[]): Promise<HttpScansResult> {
-      const { attempt } = Context.current().info;
       const scan = await loadScanContext(prisma, scanRunId);
-      // Only a retry can find slots it settled itself: the first attempt saves the read.
-      const stored = attempt > 1 ? await prisma.scanRun.findUniqueOrThrow({ where: { id: scanRunId }, select: { scanner_status: true } }) : null;
-      const settledBefore = (stored?.scanner_status ?? {}) as Partial<Record<string, ScannerSlot>>;
       const result: HttpScansResult = { slots: {}, findingIds: [] };
-      // An earlier attempt settled these: their slot and findings stand.
-      const pending: HttpScannerName[] = [];
-      for (const name of wanted) {
-        const slot = settledBefore[name];
-        if (slot?.status === 'done' || slot?.status === 'failed') {
-          result.slots[name] = slot;
-          if (slot.status === 'done') {
-            const found = await prisma.finding.findMany({ where: { org_id: scan.orgId, project_id: scan.projectId, domain: name, last_seen_scan_id: scanRunId }, select: { id: true } });
-            result.findingIds.push(...found.map((f) => f.id));
-          }
-        } else {
-          pending.push(name);
-        }
-      }
-      if (pending.length === 0) return result;
-
-      let retryable: unknown;
-      await heartbeating(async () => {
+      await heartbeating(async (signal) => {
         const { page, html } = await asActivityFailure(fetchHtmlPage(fetcher, scan.url));
         const artifact = buildPageArtifact({ requestedUrl: scan.url, finalUrl: page.url, status: page.status, headers: page.headers, html, redirects: page.redirects });
         await Promise.all(
-          pending.map(async (name) => {
+          wanted.map(async (name) => {
             let slot: ScannerSlot;
             try {
-              const found = await scanners[name](scan, artifact);
+              const found = await runAgainOnTransientFailure(() => scanners[name](scan, artifact), signal);
               result.findingIds.push(...found.findingIds);
               slot = { status: 'done' };
             } catch (err) {
-              const permanent = err instanceof ApplicationFailure && err.nonRetryable;
-              if (!permanent && attempt < HTTP_SCANS_ATTEMPTS) {
-                retryable ??= err;
-                return;
-              }
+              if (signal.aborted) throw err;
               slot = { status: 'failed', error: err instanceof Error ? err.message : String(err) };
             }
             result.slots[name] = slot;
@@ -93,9 +76,19 @@ export function createHttpScans(
           }),
         );
       });
-      // The other scanner has settled its slot; this attempt fails so Temporal runs the unsettled one again.
-      if (retryable !== undefined) throw retryable;
       return result;
     },
   };
+}
+
+async function runAgainOnTransientFailure<T>(run: () => Promise<T>, signal: AbortSignal): Promise<T> {
+  for (let runs = 1; ; runs++) {
+    try {
+      return await run();
+    } catch (err) {
+      const permanent = err instanceof ApplicationFailure && err.nonRetryable;
+      if (permanent || runs >= SCANNER_RUNS || signal.aborted) throw err;
+      await sleep(RERUN_AFTER_MS * runs, undefined, { signal }).catch(() => undefined);
+    }
+  }
 }
