@@ -14,8 +14,9 @@
  * 2. Bare loop, in this process, with the same bounds and a promise pool of the same size:
  *    scan_runs row, safe fetch of the page, robots.txt + sitemap probes, runChecks(securityChecks /
  *    seoChecks), recordDetections for both domains, scoreScanFindings and finalizeScanRun (the
- *    functions the activities call). Left out is exactly the orchestration: Temporal round trips,
- *    the page snapshot row and its re-reads, the slot bookkeeping.
+ *    functions the activities call). Left out is exactly the orchestration: Temporal round trips
+ *    and the slot bookkeeping (since patch scan-one-http-activity a light scan is one activity,
+ *    runHttpScanners, with the page kept in memory: no page snapshot row any more).
  *    Both run twice: each lane scanning a project of its own (the headline figures), then every
  *    lane in one project, so that concurrent scans upsert and score the very same finding rows.
  * 3. FULL_SCANS concurrent scans with all four scanners (Lighthouse and axe): Chromium processes

@@ -12,8 +12,16 @@
  * accessibility, accessibility alone; ROUNDS rounds (interleaved, so drift hits every kind alike)
  * after one warm-up scan of all four. Where the time goes comes from each scan's workflow history.
  * Results go to stdout, progress to stderr. Linux only (/proc). About 5–6 minutes on 2 cores.
- * ROUNDS=n changes the count; BROWSER_CONCURRENCY (and the rest of the environment) reaches the worker.
+ * ROUNDS=n changes the count; BROWSER_CONCURRENCY, BROWSER_AXE_CONCURRENCY (0: axe waits for
+ * Lighthouse's slot, as before; default 1: beside it) and the rest of the environment reach the worker.
+ * The Lighthouse lab figures (TBT, LCP) of full scans and of performance alone show what axe beside
+ * it does to them.
  */
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { parseStoredLab } from '../src/domain/lab-summary.ts';
 import type { ScannerName } from '../src/domain/scanners.ts';
 import {
   activity,
@@ -28,10 +36,31 @@ import {
   type ScanStack,
   type Timeline,
 } from './scan-support.ts';
-import { fixed, log, mean, printTable, runBench } from './support.ts';
+import { fixed, log, mean, printTable, ROOT, runBench } from './support.ts';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 10);
-const GOAL = 1.25;
+/**
+ * BENCH_PAGE=long-tasks scans test/fixtures/pagespeed/slow.html (two 250 ms long tasks, late
+ * render-blocking CSS; as bench/lighthouse-runs.ts) in place of the defects page: its TBT is CPU-bound,
+ * so it shows what axe running beside Lighthouse does to it.
+ */
+const BENCH_PAGE = process.env.BENCH_PAGE ?? 'defects';
+const APP_JS = Array.from({ length: 2000 }, (_, i) => `function f${i}(a){return a*${i}%${i + 1};}`).join('\n');
+
+async function serveLongTasksPage(): Promise<string> {
+  const page = readFileSync(path.join(ROOT, 'test/fixtures/pagespeed/slow.html'), 'utf8');
+  const server = createServer((req, res) => {
+    const route = new URL(req.url ?? '/', 'http://x').pathname;
+    if (route === '/') return res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(page);
+    if (route === '/slow.css') return setTimeout(() => res.writeHead(200, { 'content-type': 'text/css' }).end('body{font-family:sans-serif}'), 300);
+    if (route === '/app.js') return res.writeHead(200, { 'content-type': 'text/javascript' }).end(APP_JS);
+    res.writeHead(404).end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  server.unref();
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+}
+const GOAL = 1.1; // issue 12, "Orchestration cost"
 
 interface Kind {
   label: string;
@@ -53,6 +82,15 @@ const PAIRS: [scan: Kind, alone: Kind][] = [
 interface Sample {
   result: ScanResult;
   timeline: Timeline;
+  /** The kept Lighthouse run's lab figures (summary.performance_lab), when the scan ran performance. */
+  lab?: { tbt: number | null; lcp: number | null };
+}
+
+/** Lighthouse's TBT and LCP as the scan stored them: with axe beside it (a full scan) or without. */
+async function labOf(stack: ScanStack, id: string): Promise<Sample['lab']> {
+  const row = await stack.db.prisma.scanRun.findUniqueOrThrow({ where: { id }, select: { summary: true } });
+  const lab = parseStoredLab((row.summary as Record<string, unknown> | null)?.performance_lab);
+  return lab ? { tbt: lab.metrics.tbt_ms?.kept ?? null, lcp: lab.metrics.lcp_ms?.kept ?? null } : undefined;
 }
 
 /**
@@ -96,7 +134,7 @@ const timedActivity = ({ timeline }: Sample, kind: Kind) => {
 async function main(): Promise<void> {
   const loadBefore = await machineLoad(); // other people's work skews every figure: say how busy the machine was
   const stack: ScanStack = await startScanStack();
-  const url = stack.site.defectsUrl;
+  const url = BENCH_PAGE === 'long-tasks' ? await serveLongTasksPage() : stack.site.defectsUrl;
 
   log('warm-up: one scan with all four scanners (not counted)');
   const warmup = await runScan(stack, url, FULL.scanners);
@@ -105,7 +143,8 @@ async function main(): Promise<void> {
   for (let round = 1; round <= ROUNDS; round++) {
     for (const kind of KINDS) {
       const result = await runScan(stack, url, kind.scanners);
-      samples.get(kind)!.push({ result, timeline: await scanTimeline(stack.client, result.id) });
+      const lab = kind.scanners.includes('performance') ? await labOf(stack, result.id) : undefined;
+      samples.get(kind)!.push({ result, timeline: await scanTimeline(stack.client, result.id), ...(lab ? { lab } : {}) });
     }
     const last = KINDS.map((k) => `${k.label.split(' ')[0]}${k.scanners.length === 1 ? ' alone' : ''} ${(samples.get(k)!.at(-1)!.result.dbWallMs / 1000).toFixed(1)} s`);
     log(`round ${round}/${ROUNDS}: ${last.join(', ')}`);
@@ -118,8 +157,9 @@ async function main(): Promise<void> {
   const alone = (kind: Kind) => median(of(kind).map((s) => timedActivity(s, kind)));
 
   console.log(
-    `\nscan-wall-time: defects fixture page, ${ROUNDS} sequential scans per kind (interleaved), node ${process.version}, ` +
-      `BROWSER_CONCURRENCY=${process.env.BROWSER_CONCURRENCY ?? '1 (default)'}, worker LOG_LEVEL=warn; warm-up scan (all four): ${ms(warmup.dbWallMs)} ms`,
+    `\nscan-wall-time: ${BENCH_PAGE === 'long-tasks' ? 'long-tasks page (slow.html)' : 'defects fixture page'}, ${ROUNDS} sequential scans per kind (interleaved), node ${process.version}, ` +
+      `BROWSER_CONCURRENCY=${process.env.BROWSER_CONCURRENCY ?? '1 (default)'}, ` +
+      `BROWSER_AXE_CONCURRENCY=${process.env.BROWSER_AXE_CONCURRENCY ?? '1 (default)'}, worker LOG_LEVEL=warn; warm-up scan (all four): ${ms(warmup.dbWallMs)} ms`,
   );
   console.log(`machine before the bench: ${loadBefore}; at the end (bench worker idle): ${loadAfter}`);
   printTable(
@@ -193,6 +233,23 @@ async function main(): Promise<void> {
         ms(sum(['queued', 'running']) - aloneMean),
       ];
     }),
+  );
+
+  // axe beside Lighthouse (BROWSER_AXE_CONCURRENCY ≥ 1) shares the CPU with it during a full scan:
+  // what that does to the lab figures the findings judge, against Lighthouse alone.
+  const spread = (values: (number | null | undefined)[]) => {
+    const v = values.filter((x): x is number => typeof x === 'number');
+    return v.length === 0 ? '—' : `${ms(median(v))} (${ms(Math.min(...v))}–${ms(Math.max(...v))})`;
+  };
+  printTable(
+    "Lighthouse's lab figures, kept run, ms: p50 (min–max) over the rounds; a full scan runs axe beside it when BROWSER_AXE_CONCURRENCY ≥ 1",
+    ['scan', 'TBT', 'LCP', 'performance run (started → completed) p50'],
+    [FULL, PERF_ALONE].map((kind) => [
+      kind.label,
+      spread(of(kind).map((s) => s.lab?.tbt)),
+      spread(of(kind).map((s) => s.lab?.lcp)),
+      ms(median(of(kind).map((s) => { const a = activity(s.timeline, SCANNER_ACTIVITY.performance); return a.closed - a.started; }))),
+    ]),
   );
 
   printTable(

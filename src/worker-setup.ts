@@ -62,9 +62,10 @@ export interface WorkerDeps {
 }
 
 /**
- * The main queue runs workflows and light activities; the browser queue runs Lighthouse and axe,
- * BROWSER_CONCURRENCY at a time (activities/browser-share.ts, which also shares them fairly between
- * orgs), so a light scan never waits behind a Chromium run. One process may run both (role `all`).
+ * The main queue runs workflows and light activities; the browser queue runs Lighthouse
+ * BROWSER_CONCURRENCY at a time and axe BROWSER_AXE_CONCURRENCY at a time beside it
+ * (activities/browser-share.ts, which also shares them fairly between orgs), so a light scan never
+ * waits behind a Chromium run. One process may run both (role `all`).
  */
 export async function createWorkers({ connection, config, prisma, fetcher, workflowBundle, metrics, logger, role = 'all', resolve }: WorkerDeps): Promise<Worker[]> {
   const deps = { prisma, config, fetcher, metrics, resolve };

@@ -16,6 +16,9 @@ import type { WorkerMetrics } from '../platform/metrics.ts';
  *     after BUSY_RETRY) and the slot takes the next task, another org's;
  *  2. waits, holding that lease, for one of this worker's BROWSER_CONCURRENCY Chromium slots (in
  *     arrival order, so the orgs that hold a lease take turns);
+ *     axe-core work (kind `axe`) has slots and leases of its own (BROWSER_AXE_CONCURRENCY slots, the
+ *     leases of pool `<queue>:axe`), so a scan's accessibility audit runs beside its Lighthouse run
+ *     instead of after it (docs/scanning.md, "axe beside Lighthouse");
  *  3. runs, renewing the lease while it heartbeats, and gives both back on every path. A lease
  *     whose worker died expires LEASE_TTL later, so nothing stays taken.
  * Work that never got to run within BROWSER_QUEUE_MAX_WAIT_SECONDS of being scheduled fails,
@@ -30,7 +33,7 @@ import type { WorkerMetrics } from '../platform/metrics.ts';
 
 export type BrowserShareConfig = Pick<
   Config,
-  'BROWSER_CONCURRENCY' | 'BROWSER_ORG_CONCURRENCY' | 'BROWSER_QUEUE_MAX_WAIT_SECONDS' | 'TEMPORAL_BROWSER_TASK_QUEUE'
+  'BROWSER_CONCURRENCY' | 'BROWSER_AXE_CONCURRENCY' | 'BROWSER_ORG_CONCURRENCY' | 'BROWSER_QUEUE_MAX_WAIT_SECONDS' | 'TEMPORAL_BROWSER_TASK_QUEUE'
 >;
 
 /** A lease not renewed for this long belongs to a dead worker and may be taken. */
@@ -40,10 +43,16 @@ const HEARTBEAT_EVERY_MS = 2_000;
 /** When a busy org's task is offered again: short enough that a freed lease is soon used. */
 const BUSY_RETRY = '2 seconds';
 
-/** Tasks the browser worker takes at once: its Chromium slots, as many waiting for one, and one to turn busy orgs away. */
-export function browserTaskSlots(config: Pick<Config, 'BROWSER_CONCURRENCY'>): number {
-  return 2 * config.BROWSER_CONCURRENCY + 1;
+/** Tasks the browser worker takes at once: its Chromium slots (both kinds), as many waiting for one, and one to turn busy orgs away. */
+export function browserTaskSlots(config: Pick<Config, 'BROWSER_CONCURRENCY' | 'BROWSER_AXE_CONCURRENCY'>): number {
+  return 2 * (config.BROWSER_CONCURRENCY + config.BROWSER_AXE_CONCURRENCY) + 1;
 }
+
+/**
+ * What a browser job does with its Chromium: `lighthouse` for lab measurements and everything else
+ * (verifications, PDFs), `axe` for a scan's accessibility audit, which is short and has slots of its own.
+ */
+export type BrowserSlotKind = 'lighthouse' | 'axe';
 
 export const BROWSER_SHARE_FAILURES = { busy: 'BrowserBusy', waitExceeded: 'BrowserQueueWaitExceeded', gaveUp: 'BrowserWorkGaveUp' } as const;
 
@@ -54,11 +63,12 @@ export interface BrowserShare {
    * `work` with the org's lease (when the activity runs on the browser queue) and a Chromium slot
    * of this worker, heartbeating throughout. `maxRuns` bounds the runs that may fail.
    */
-  run<T>(orgId: string, maxRuns: number, work: (signal: AbortSignal) => Promise<T>): Promise<T>;
+  run<T>(orgId: string, maxRuns: number, work: (signal: AbortSignal) => Promise<T>, kind?: BrowserSlotKind): Promise<T>;
 }
 
 export function createBrowserShare(prisma: Db, config: BrowserShareConfig, metrics?: WorkerMetrics): BrowserShare {
   const chromium = new Slots(config.BROWSER_CONCURRENCY);
+  const axeSlots = config.BROWSER_AXE_CONCURRENCY > 0 ? new Slots(config.BROWSER_AXE_CONCURRENCY) : null;
   const pool = config.TEMPORAL_BROWSER_TASK_QUEUE;
   const maxWaitMs = config.BROWSER_QUEUE_MAX_WAIT_SECONDS * 1000;
   const waitExceeded = () =>
@@ -69,7 +79,12 @@ export function createBrowserShare(prisma: Db, config: BrowserShareConfig, metri
     });
 
   return {
-    async run(orgId, maxRuns, work) {
+    async run(orgId, maxRuns, work, kind = 'lighthouse') {
+      // axe in slots of its own takes leases of its own: the org's turn at Lighthouse does not hold
+      // back its axe, and the reverse; fairness between orgs holds within each kind.
+      const ownAxe = kind === 'axe' && axeSlots !== null;
+      const slots = ownAxe ? axeSlots : chromium;
+      const leasePool = ownAxe ? `${pool}:axe` : pool;
       const context = Context.current();
       const { info } = context;
       const parsed = runsSoFar.safeParse(info.heartbeatDetails);
@@ -93,7 +108,7 @@ export function createBrowserShare(prisma: Db, config: BrowserShareConfig, metri
       const observeWait = (outcome: 'granted' | 'exceeded') => {
         if (onBrowserQueue) metrics?.browserQueueWait.observe({ outcome }, Math.max(0, Date.now() - waitedSince) / 1000);
       };
-      const lease = limited ? await takeLease(prisma, pool, orgId, holder, info.attempt, config.BROWSER_ORG_CONCURRENCY) : null;
+      const lease = limited ? await takeLease(prisma, leasePool, orgId, holder, info.attempt, config.BROWSER_ORG_CONCURRENCY) : null;
       if (limited && lease === null) {
         if (Date.now() > deadline) {
           observeWait('exceeded');
@@ -101,7 +116,7 @@ export function createBrowserShare(prisma: Db, config: BrowserShareConfig, metri
         }
         throw ApplicationFailure.create({
           type: BROWSER_SHARE_FAILURES.busy,
-          message: `the org already runs ${config.BROWSER_ORG_CONCURRENCY} browser job${config.BROWSER_ORG_CONCURRENCY === 1 ? '' : 's'} on ${pool}; back to the queue`,
+          message: `the org already runs ${config.BROWSER_ORG_CONCURRENCY} browser job${config.BROWSER_ORG_CONCURRENCY === 1 ? '' : 's'} on ${leasePool}; back to the queue`,
           nextRetryDelay: BUSY_RETRY,
           // Expected and frequent under load: logged at debug level, not counted as a failure.
           category: 'BENIGN',
@@ -120,7 +135,7 @@ export function createBrowserShare(prisma: Db, config: BrowserShareConfig, metri
       try {
         beat();
         release = onBrowserQueue
-          ? await chromium.acquire(AbortSignal.any([signal, AbortSignal.timeout(Math.max(0, Math.min(deadline - Date.now(), 2 ** 31 - 1)))]))
+          ? await slots.acquire(AbortSignal.any([signal, AbortSignal.timeout(Math.max(0, Math.min(deadline - Date.now(), 2 ** 31 - 1)))]))
           : () => undefined;
         if (release === undefined) {
           if (signal.aborted) throw new CancelledFailure('cancelled while waiting for a browser slot');

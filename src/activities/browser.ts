@@ -33,6 +33,7 @@ export function createBrowserActivities(prisma: Db, config: Config, share: Brows
       const auth = await originAuthForRun(prisma, secret, scanRunId);
       const [artifacts, ai] = await share.run(scan.orgId, SCANNER_RUNS, (signal) =>
         Promise.all([gatherAccessibility(config, scan.url, signal, auth), reviewScannedPage(prisma, config, scanRunId, signal)]),
+        'axe',
       );
       const detections = [
         ...runChecks(accessibilityChecks, artifacts),

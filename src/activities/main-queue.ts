@@ -14,6 +14,7 @@ import { createReportActivities } from './reports/index.ts';
 import { createScanClosingActivities } from './scan-closing.ts';
 import { createScanRunActivities } from './scan-runs.ts';
 import { createSecurityScanner } from './scanners/security.ts';
+import { createHttpScans } from './scanners/http-scans.ts';
 import { createSeoScanner } from './scanners/seo.ts';
 import { createScheduleActivities } from './schedules.ts';
 import { createSweeperActivities } from './sweeper.ts';
@@ -51,6 +52,7 @@ export function createMainQueueActivities({ prisma, config, fetcher, metrics, re
     ...createPageCaptureActivities(prisma, fetcher, { config, secret, share: browserShare }),
     ...createSecurityScanner(prisma, fetcher, secret),
     ...createSeoScanner(prisma, fetcher, secret),
+    ...createHttpScans(prisma, fetcher, secret, scanRuns.recordScannerSlot),
     ...analysis,
     ...createVerificationActivities(prisma, config, fetcher, browserShare),
     ...createReportActivities({ prisma, config, fetcher }),

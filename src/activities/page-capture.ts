@@ -63,7 +63,7 @@ export function createPageCaptureActivities(prisma: Db, fetcher: SafeFetcher, de
 }
 
 /** A PageUnavailable becomes an ApplicationFailure of its type: permanent ones are not retried. */
-async function asActivityFailure<T>(work: Promise<T>): Promise<T> {
+export async function asActivityFailure<T>(work: Promise<T>): Promise<T> {
   try {
     return await work;
   } catch (err) {

@@ -29,6 +29,8 @@ export interface ScanTimeouts {
   pageFetchMs: number;
   /** Security and SEO: the SEO scanner fetches robots.txt, then the sitemap. */
   httpScannerMs: number;
+  /** runHttpScanners: the page fetch, then security and SEO side by side (absent in older plans). */
+  httpScansMs?: number;
   /** Performance from PageSpeed Insights: one API request per run (the project's lighthouse_runs). */
   pageSpeedMs: number;
   /** Performance from Lighthouse: per run (the project's lighthouse_runs), a fresh Chromium's start, then the Lighthouse run. */
@@ -62,6 +64,7 @@ export function scanTimeouts(config: TimeoutConfig, lighthouseRuns = 1): ScanTim
   return {
     pageFetchMs: fetch + BOOKKEEPING_MARGIN_MS,
     httpScannerMs: 2 * fetch + BOOKKEEPING_MARGIN_MS,
+    httpScansMs: 3 * fetch + BOOKKEEPING_MARGIN_MS,
     pageSpeedMs: runs * config.PAGESPEED_TIMEOUT_MS + BOOKKEEPING_MARGIN_MS,
     lighthouseMs: runs * (CHROMIUM_STARTUP_TIMEOUT_MS + config.LIGHTHOUSE_TIMEOUT_MS) + BOOKKEEPING_MARGIN_MS,
     // axe's page load is bounded by twice the fetch timeout (src/gather/browser-audits.ts).

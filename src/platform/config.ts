@@ -27,6 +27,12 @@ export const envSchema = z.object({
   TEMPORAL_BROWSER_TASK_QUEUE: z.string().min(1).default('sitewarden-browser'),
   BROWSER_CONCURRENCY: positiveInt.default(1),
   /**
+   * axe-core runs at once per browser worker, in slots of their own beside BROWSER_CONCURRENCY's
+   * (docs/scanning.md, "axe beside Lighthouse"), so a scan's accessibility audit does not wait for
+   * its Lighthouse run; 0 puts axe back in the BROWSER_CONCURRENCY slots.
+   */
+  BROWSER_AXE_CONCURRENCY: z.coerce.number().int().min(0).max(64).default(1),
+  /**
    * Browser work (scanners, verifications) one org may have running at once on the browser queue,
    * across every worker of that queue (docs/scanning.md, "Fair share"); 0 turns the limit off.
    */

@@ -211,6 +211,7 @@ export function scannerMetricsInterceptor(metrics: WorkerMetrics): ActivityInter
   return (ctx) => ({
     inbound: {
       async execute(input, next) {
+        if (ctx.info.activityType === 'runHttpScanners') return timeHttpScans(metrics, ctx.info, input.args[1], () => next(input));
         const scanner = SCANNER_ACTIVITIES[ctx.info.activityType];
         if (!scanner) return next(input);
         const end = metrics.scannerDuration.startTimer({ scanner });
@@ -227,6 +228,30 @@ export function scannerMetricsInterceptor(metrics: WorkerMetrics): ActivityInter
       },
     },
   });
+}
+
+/**
+ * runHttpScanners (patch scan-one-http-activity) runs security and SEO in one attempt: each scanner
+ * it settled is counted with its slot's outcome, and the attempt's duration (the page fetch and
+ * both scanners side by side); a failed attempt counts every scanner it was asked to run.
+ */
+async function timeHttpScans(metrics: WorkerMetrics, info: Parameters<typeof finalFailure>[1], asked: unknown, run: () => Promise<unknown>): Promise<unknown> {
+  const names = (Array.isArray(asked) ? asked : []).filter((name): name is ScannerName => typeof name === 'string');
+  const started = process.hrtime.bigint();
+  const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
+  try {
+    const result = await run();
+    const slots = (result as { slots?: Partial<Record<ScannerName, { status: string }>> } | undefined)?.slots ?? {};
+    for (const name of names) {
+      const status = slots[name]?.status;
+      if (status === 'done' || status === 'failed') metrics.scannerDuration.observe({ scanner: name, outcome: status }, seconds());
+    }
+    return result;
+  } catch (err) {
+    const outcome = finalFailure(err, info) ? 'failed' : 'retrying';
+    for (const name of names) metrics.scannerDuration.observe({ scanner: name, outcome }, seconds());
+    throw err;
+  }
 }
 
 function finalFailure(err: unknown, info: { attempt: number; retryPolicy?: { maximumAttempts?: number; nonRetryableErrorTypes?: string[] } }): boolean {

@@ -3,6 +3,7 @@ import {
   ApplicationFailure,
   CancellationScope,
   defineQuery,
+  isCancellation,
   log,
   patched,
   proxyActivities,
@@ -14,7 +15,7 @@ import type { Activities } from '../activities/index.ts';
 import type { ScanOutcome, ScanPlan } from '../activities/scan-runs.ts';
 import { ANALYSIS_PERMANENT_FAILURES, type AnalysisStage } from '../domain/analysis.ts';
 import { PERMANENT_FAILURE_TYPES as PERMANENT } from '../domain/failures.ts';
-import type { ScannerName, ScannerSlot, ScannerStatus } from '../domain/scanners.ts';
+import { HTTP_SCANNERS, HTTP_SCANS_ATTEMPTS, type HttpScannerName, type ScannerName, type ScannerSlot, type ScannerStatus } from '../domain/scanners.ts';
 import { summary } from '../platform/search-attributes.ts';
 
 export interface ScanWorkflowInput {
@@ -41,8 +42,15 @@ export const scanStatusQuery = defineQuery<ScanProgress>('status');
  * - scan-fewer-round-trips: the run opens with one local activity (openScanRun: the plan and every
  *   slot `running`) and closes with one (closeScanRun: scores, the AI plan and, without an AI
  *   stage, the close), in place of three activities and a local activity per slot.
+ * - scan-one-http-activity: a scan of HTTP scanners only (security, seo) runs them in one activity,
+ *   runHttpScanners (the page fetched once, kept in memory; each scanner settles its own slot), in
+ *   place of capturePage, an activity per scanner and a local activity per settled slot.
  */
-export const SCAN_PATCHES = { failurePath: 'scan-failure-path', fewerRoundTrips: 'scan-fewer-round-trips' } as const;
+export const SCAN_PATCHES = {
+  failurePath: 'scan-failure-path',
+  fewerRoundTrips: 'scan-fewer-round-trips',
+  oneHttpActivity: 'scan-one-http-activity',
+} as const;
 
 const bookkeeping = proxyLocalActivities<Activities>({
   startToCloseTimeout: '10 seconds',
@@ -77,7 +85,8 @@ function httpScanners(startToCloseTimeout: Duration = '1 minute', label?: string
     ...(label ? { summary: label } : {}),
     startToCloseTimeout,
     heartbeatTimeout: '10 seconds',
-    retry: { initialInterval: '2 seconds', maximumAttempts: 3, nonRetryableErrorTypes: PERMANENT },
+    // runHttpScanners settles a failing scanner's slot on its last attempt: the same count.
+    retry: { initialInterval: '2 seconds', maximumAttempts: HTTP_SCANS_ATTEMPTS, nonRetryableErrorTypes: PERMANENT },
   });
 }
 
@@ -196,17 +205,34 @@ async function scan(scanRunId: string, progress: ScanProgress, compensations: Co
     await bookkeeping.recordScannerSlot(scanRunId, name, slot);
   };
   const detected: string[] = [];
-  await Promise.allSettled(
-    plan.scanners.map(async (name) => {
-      if (!fewerRoundTrips) await setSlot(name, { status: 'running' });
-      try {
-        detected.push(...(await scanners[name]()).findingIds);
-        await setSlot(name, { status: 'done' });
-      } catch (err) {
-        await setSlot(name, { status: 'failed', error: failureReason(err) });
-      }
-    }),
-  );
+  const httpOnly = plan.scanners.every((name) => (HTTP_SCANNERS as readonly ScannerName[]).includes(name));
+  // A login recipe signs in on the browser queue before the page is fetched (capturePage): its
+  // scans keep the per-scanner path. Evaluated before patched(), so their histories carry no marker.
+  if (fewerRoundTrips && httpOnly && !plan.siteLogin && patched(SCAN_PATCHES.oneHttpActivity)) {
+    // One activity: the page and both scanners; it settles each slot (row and event) itself.
+    const wanted = plan.scanners as HttpScannerName[];
+    try {
+      const ran = await httpScanners(timeouts?.httpScansMs, label(wanted.join(' and '))).runHttpScanners(scanRunId, wanted);
+      Object.assign(progress.scanner_status, ran.slots);
+      detected.push(...ran.findingIds);
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      // The page could not be fetched (or the activity gave up): every slot fails with the reason.
+      for (const name of wanted) await setSlot(name, { status: 'failed', error: failureReason(err) });
+    }
+  } else {
+    await Promise.allSettled(
+      plan.scanners.map(async (name) => {
+        if (!fewerRoundTrips) await setSlot(name, { status: 'running' });
+        try {
+          detected.push(...(await scanners[name]()).findingIds);
+          await setSlot(name, { status: 'done' });
+        } catch (err) {
+          await setSlot(name, { status: 'failed', error: failureReason(err) });
+        }
+      }),
+    );
+  }
 
   let outcome: ScanOutcome;
   if (fewerRoundTrips) {

@@ -131,6 +131,17 @@ it('headers: every scanner (fetch, Lighthouse, axe) sees the members area; GET s
   const otherPaths = site.otherRequests.map((r) => r.path);
   expect(otherPaths).toEqual(expect.arrayContaining(['/bounce', '/tracker.js', '/pixel.png', '/landed.png']));
 
+  // A light scan (security and SEO only: one activity fetches the page for both) sees it too.
+  const lightMark = site.siteRequests.length;
+  const light = await scan(t, ['security', 'seo']);
+  expect(light.status).toBe('completed');
+  const lightMembers = membersRequestsSince(lightMark);
+  expect(lightMembers.length).toBeGreaterThan(0);
+  expect(lightMembers.every((r) => r.authorized && r.userAgent.startsWith('Sitewarden/'))).toBe(true);
+  const lightHistory = await stack.temporal.client.workflow.getHandle(`scan-${light.id}`).fetchHistory();
+  const scheduled = (lightHistory.events ?? []).flatMap((e) => (e.activityTaskScheduledEventAttributes?.activityType?.name ? [e.activityTaskScheduledEventAttributes.activityType.name] : []));
+  expect(scheduled).toEqual(['runHttpScanners']);
+
   // A scan of another origin in the same project goes without them (the final test searches the other origin's requests).
   const elsewhere = site.otherRequests.length;
   expect((await scan(t, ['security', 'seo'], `${site.other}/partner`)).status).toBe('completed');

@@ -18,6 +18,8 @@ describe('scan activity timeouts', () => {
     expect(t.lighthouseMs).toBeGreaterThan(CHROMIUM_STARTUP_TIMEOUT_MS + defaults.LIGHTHOUSE_TIMEOUT_MS);
     expect(t.pageFetchMs).toBeGreaterThan(defaults.SCAN_FETCH_TIMEOUT_MS);
     expect(t.httpScannerMs).toBeGreaterThan(2 * defaults.SCAN_FETCH_TIMEOUT_MS);
+    // runHttpScanners: the page, then robots.txt and the sitemap.
+    expect(t.httpScansMs).toBeGreaterThan(3 * defaults.SCAN_FETCH_TIMEOUT_MS);
     // Anthropic, its one retry after a 429, then OpenAI.
     expect(t.accessibilityMs).toBeGreaterThan(3 * defaults.AI_REQUEST_TIMEOUT_MS);
     expect(t.accessibilityMs).toBeGreaterThan(CHROMIUM_STARTUP_TIMEOUT_MS + 2 * defaults.SCAN_FETCH_TIMEOUT_MS);
@@ -31,6 +33,7 @@ describe('scan activity timeouts', () => {
     expect(t).toEqual({
       pageFetchMs: 5_000 + BOOKKEEPING_MARGIN_MS,
       httpScannerMs: 10_000 + BOOKKEEPING_MARGIN_MS,
+      httpScansMs: 15_000 + BOOKKEEPING_MARGIN_MS,
       pageSpeedMs: 300_000 + BOOKKEEPING_MARGIN_MS,
       lighthouseMs: CHROMIUM_STARTUP_TIMEOUT_MS + 60_000 + BOOKKEEPING_MARGIN_MS,
       accessibilityMs: Math.max(CHROMIUM_STARTUP_TIMEOUT_MS + 10_000, llmCallBoundMs(10_000)) + BOOKKEEPING_MARGIN_MS,

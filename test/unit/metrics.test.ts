@@ -19,10 +19,10 @@ describe('bearerMatches', () => {
 });
 
 describe('scannerMetricsInterceptor', () => {
-  const run = async (metrics: WorkerMetrics, activityType: string, attempt: number, outcome: () => Promise<unknown>, maximumAttempts = 3) => {
+  const run = async (metrics: WorkerMetrics, activityType: string, attempt: number, outcome: () => Promise<unknown>, maximumAttempts = 3, args: unknown[] = []) => {
     const ctx = { info: { activityType, attempt, retryPolicy: { maximumAttempts, nonRetryableErrorTypes: ['PageUnavailable'] } } } as unknown as Context;
     const { inbound } = scannerMetricsInterceptor(metrics)(ctx);
-    await inbound!.execute!({ args: [], headers: {} }, outcome).catch(() => undefined);
+    await inbound!.execute!({ args, headers: {} }, outcome).catch(() => undefined);
   };
   const counts = async (metrics: WorkerMetrics) => {
     const { values } = await metrics.scannerDuration.get();
@@ -42,6 +42,15 @@ describe('scannerMetricsInterceptor', () => {
     await run(metrics, 'runAccessibilityScanner', 1, () => Promise.reject(ApplicationFailure.create({ type: 'BrowserBusy', message: 'busy' })), 0);
     await run(metrics, 'capturePage', 1, async () => ({ snapshotId: 'x' }));
     expect(await counts(metrics)).toEqual({ 'security/done': 1, 'seo/retrying': 1, 'seo/failed': 2, 'performance/failed': 1 });
+  });
+
+  it('counts each scanner that runHttpScanners settled by its slot, and every asked scanner of a failed attempt', async () => {
+    const metrics = createWorkerMetrics();
+    const both = ['run-1', ['security', 'seo']];
+    await run(metrics, 'runHttpScanners', 1, async () => ({ slots: { security: { status: 'done' }, seo: { status: 'failed', error: 'x' } }, findingIds: [] }), 3, both);
+    await run(metrics, 'runHttpScanners', 1, () => Promise.reject(new Error('connection reset')), 3, both);
+    await run(metrics, 'runHttpScanners', 1, () => Promise.reject(ApplicationFailure.create({ type: 'PageUnavailable', message: '404' })), 3, ['run-2', ['seo']]);
+    expect(await counts(metrics)).toEqual({ 'security/done': 1, 'seo/failed': 2, 'security/retrying': 1, 'seo/retrying': 1 });
   });
 });
 

@@ -25,6 +25,9 @@ const REQUIRED = [
   'scan/scan-cancelled',
   // scan-fewer-round-trips: openScanRun and closeScanRun as local activities, every path again.
   ...['full-ai-done', 'partial-failure', 'ai-failed', 'ai-skipped', 'page-unavailable', 'cancelled'].map((p) => `scan/scan-${p}-round-trips`),
+  // scan-one-http-activity: a scan of HTTP scanners only in one activity (ai-failed, ai-skipped,
+  // page-unavailable, cancelled); full-ai-done and partial-failure keep the capture path beside it.
+  ...['full-ai-done', 'partial-failure', 'ai-failed', 'ai-skipped', 'page-unavailable', 'cancelled'].map((p) => `scan/scan-${p}-one-http-activity`),
   'verification/verification-cancelled',
   'verification/verification-passed',
   'verification/verification-failed',

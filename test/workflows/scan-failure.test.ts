@@ -70,13 +70,19 @@ const unitsUsed = async (t: Tenant) => (await quotaStatus(stack.db.prisma, stack
 it('a step that exhausts its retries closes the run failed with the reason, deletes its page snapshot and refunds its AI unit', async () => {
   const t = await createTenant(stack.db.prisma, stack.baseUrl);
   let snapshotsWhileRunning = 0;
-  const { id, outcome, history } = await scanWith(t, {
-    // The closing step (scores, AI plan, close: one local activity since scan-fewer-round-trips).
-    async closeScanRun(scanRunId) {
-      snapshotsWhileRunning = await stack.db.prisma.pageSnapshot.count({ where: { scan_run_id: scanRunId } });
-      throw ApplicationFailure.nonRetryable('the scores could not be written', 'ScoresRefused');
+  const { id, outcome, history } = await scanWith(
+    t,
+    {
+      // A browser scanner (here a stand-in, no Chromium) keeps the page capture and its snapshot.
+      runAccessibilityScanner: async () => ({ findings: 0, findingIds: [], aiReview: 'skipped' }),
+      // The closing step (scores, AI plan, close: one local activity since scan-fewer-round-trips).
+      async closeScanRun(scanRunId) {
+        snapshotsWhileRunning = await stack.db.prisma.pageSnapshot.count({ where: { scan_run_id: scanRunId } });
+        throw ApplicationFailure.nonRetryable('the scores could not be written', 'ScoresRefused');
+      },
     },
-  });
+    ['security', 'accessibility'],
+  );
   expect(snapshotsWhileRunning).toBe(1); // the capture happened, so there was something to release
 
   expect(outcome).toEqual({ status: 'failed', healthScore: null, findings: 0 });
@@ -93,6 +99,27 @@ it('a step that exhausts its retries closes the run failed with the reason, dele
     .events!.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch')
     .map((e) => JSON.parse(Buffer.from(e.markerRecordedEventAttributes!.details!['patch-data']!.payloads![0]!.data!).toString()).id);
   expect(patches).toEqual([SCAN_PATCHES.fewerRoundTrips, SCAN_PATCHES.failurePath]);
+}, 60_000);
+
+it('the failure path of a scan of HTTP scanners only (one activity, no page snapshot): closed failed, unit refunded', async () => {
+  const t = await createTenant(stack.db.prisma, stack.baseUrl);
+  let snapshotsWhileRunning = -1;
+  const { id, outcome, history } = await scanWith(t, {
+    async closeScanRun(scanRunId) {
+      snapshotsWhileRunning = await stack.db.prisma.pageSnapshot.count({ where: { scan_run_id: scanRunId } });
+      throw ApplicationFailure.nonRetryable('the scores could not be written', 'ScoresRefused');
+    },
+  });
+  expect(snapshotsWhileRunning).toBe(0); // the page was kept in memory
+  expect(outcome).toEqual({ status: 'failed', healthScore: null, findings: 0 });
+  expect(await stack.db.prisma.scanRun.findUniqueOrThrow({ where: { id } })).toMatchObject({ status: 'failed', failure_reason: 'the scores could not be written', ai_charge_period: null });
+  expect(await unitsUsed(t)).toBe(0);
+  const patches = history
+    .events!.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch')
+    .map((e) => JSON.parse(Buffer.from(e.markerRecordedEventAttributes!.details!['patch-data']!.payloads![0]!.data!).toString()).id);
+  expect(patches).toEqual([SCAN_PATCHES.fewerRoundTrips, SCAN_PATCHES.oneHttpActivity, SCAN_PATCHES.failurePath]);
+  const scheduled = history.events!.flatMap((e) => (e.activityTaskScheduledEventAttributes ? [e.activityTaskScheduledEventAttributes.activityType!.name] : []));
+  expect(scheduled).toEqual(['runHttpScanners']);
 }, 60_000);
 
 it('a run whose start step fails for good leaves no queued row behind', async () => {
@@ -112,20 +139,34 @@ it('a completed scan keeps its unit; the activities get the timeouts derived fro
   const t = await createTenant(stack.db.prisma, stack.baseUrl);
   const real = createActivities({ prisma: stack.db.prisma, config: stack.config, fetcher });
   const timeouts: Record<string, number | undefined> = {};
-  const { outcome } = await scanWith(t, {
-    async capturePage(scanRunId) {
-      timeouts.capturePage = Context.current().info.startToCloseTimeoutMs;
-      return real.capturePage(scanRunId);
+  const { outcome } = await scanWith(
+    t,
+    {
+      async capturePage(scanRunId) {
+        timeouts.capturePage = Context.current().info.startToCloseTimeoutMs;
+        return real.capturePage(scanRunId);
+      },
+      async runSeoScanner(scanRunId, snapshotId) {
+        timeouts.runSeoScanner = Context.current().info.startToCloseTimeoutMs;
+        return real.runSeoScanner(scanRunId, snapshotId);
+      },
+      runAccessibilityScanner: async () => ({ findings: 0, findingIds: [], aiReview: 'skipped' }),
     },
-    async runSeoScanner(scanRunId, snapshotId) {
-      timeouts.runSeoScanner = Context.current().info.startToCloseTimeoutMs;
-      return real.runSeoScanner(scanRunId, snapshotId);
-    },
-  });
+    ['seo', 'accessibility'],
+  );
   expect(outcome.status).toBe('completed');
   expect(await unitsUsed(t)).toBe(1);
+  const light = await scanWith(t, {
+    async runHttpScanners(scanRunId, wanted) {
+      timeouts.runHttpScanners = Context.current().info.startToCloseTimeoutMs;
+      return real.runHttpScanners(scanRunId, wanted);
+    },
+  });
+  expect(light.outcome.status).toBe('completed');
+  expect(await unitsUsed(t)).toBe(2);
   const expected = scanTimeouts(stack.config);
-  // SCAN_FETCH_TIMEOUT_MS=20000: one fetch plus the bookkeeping, two (robots.txt, sitemap) plus it.
-  expect(timeouts).toEqual({ capturePage: expected.pageFetchMs, runSeoScanner: expected.httpScannerMs });
-  expect(expected).toMatchObject({ pageFetchMs: 50_000, httpScannerMs: 70_000 });
+  // SCAN_FETCH_TIMEOUT_MS=20000: one fetch plus the bookkeeping, two (robots.txt, sitemap) plus it,
+  // and the page then both scanners side by side (three) plus it.
+  expect(timeouts).toEqual({ capturePage: expected.pageFetchMs, runSeoScanner: expected.httpScannerMs, runHttpScanners: expected.httpScansMs });
+  expect(expected).toMatchObject({ pageFetchMs: 50_000, httpScannerMs: 70_000, httpScansMs: 90_000 });
 }, 60_000);

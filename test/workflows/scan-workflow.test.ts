@@ -58,6 +58,27 @@ async function runScan(options: {
       return behaviour('security')();
     }) as Activities['runSecurityScanner'],
     runSeoScanner: (async () => behaviour('seo')()) as Activities['runSeoScanner'],
+    // As the real one (patch scan-one-http-activity), without its retries: the page, then each
+    // scanner settles its own slot; a page that cannot be fetched fails the activity.
+    async runHttpScanners(_id, wanted) {
+      calls.push(`http:${wanted.join('+')}`);
+      await (options.capture ?? (async () => ({ snapshotId: 'in-memory' })))();
+      const result: Awaited<ReturnType<Activities['runHttpScanners']>> = { slots: {}, findingIds: [] };
+      await Promise.all(
+        wanted.map(async (name) => {
+          let slot: ScannerSlot;
+          try {
+            result.findingIds.push(...(await behaviour(name)()).findingIds);
+            slot = { status: 'done' };
+          } catch (err) {
+            slot = { status: 'failed', error: err instanceof Error ? err.message : String(err) };
+          }
+          result.slots[name] = slot;
+          slots.push([name, slot]);
+        }),
+      );
+      return result;
+    },
     runAccessibilityScanner: (async () => ({ ...(await behaviour('accessibility')()), aiReview: 'skipped' })) as Activities['runAccessibilityScanner'],
     runPerformanceScanner: (async () => behaviour('performance')()) as Activities['runPerformanceScanner'],
     async scoreScanFindings() {
@@ -190,10 +211,52 @@ it('answers the status query mid-run with live slots', async () => {
 });
 
 it('runs only the requested scanners', async () => {
-  const { slots, finalized, calls } = await runScan({ plan: { scanners: ['security'] } });
-  expect(new Set(slots.map(([n]) => n))).toEqual(new Set(['security']));
-  expect(Object.keys(finalized ?? {})).toEqual(['security']);
+  const { slots, finalized, calls } = await runScan({ plan: { scanners: ['security', 'accessibility'] } });
+  expect(new Set(slots.map(([n]) => n))).toEqual(new Set(['security', 'accessibility']));
+  expect(Object.keys(finalized ?? {}).sort()).toEqual(['accessibility', 'security']);
   expect(calls.filter((c) => c === 'capturePage')).toHaveLength(1);
+});
+
+describe('a scan of HTTP scanners only (patch scan-one-http-activity)', () => {
+  it('runs the page fetch and both scanners in one activity, which settles the slots; no page snapshot', async () => {
+    const { outcome, slots, calls, finalized, summarized } = await runScan({
+      plan: { scanners: ['security', 'seo'] },
+      scanners: { seo: async () => ({ findings: 2, findingIds: ['f-2', 'f-3'] }) },
+    });
+    expect(calls.filter((c) => c.startsWith('http:'))).toEqual(['http:security+seo']);
+    expect(calls).not.toContain('capturePage');
+    expect(calls.some((c) => c.startsWith('security:'))).toBe(false);
+    for (const name of ['security', 'seo'] as const) {
+      expect(slots.filter(([n]) => n === name).map(([, s]) => s.status)).toEqual(['running', 'done']);
+    }
+    expect(finalized).toEqual({ security: { status: 'done' }, seo: { status: 'done' } });
+    expect([...summarized].sort()).toEqual(['f-1', 'f-2', 'f-3']);
+    expect(outcome.status).toBe('completed');
+  });
+
+  it('a scanner that fails settles its own slot; the other is done and the scan completes', async () => {
+    const { outcome, finalized } = await runScan({
+      plan: { scanners: ['security', 'seo'] },
+      scanners: { seo: () => Promise.reject(ApplicationFailure.nonRetryable('the page answered HTTP 404', 'TargetClientError')) },
+    });
+    expect(finalized).toEqual({ security: { status: 'done' }, seo: { status: 'failed', error: 'the page answered HTTP 404' } });
+    expect(outcome.status).toBe('completed');
+  });
+
+  it('a page that cannot be fetched fails every slot with the reason, not retried when permanent', async () => {
+    let fetches = 0;
+    const { outcome, finalized } = await runScan({
+      plan: { scanners: ['security', 'seo'] },
+      capture: async () => {
+        fetches++;
+        throw ApplicationFailure.nonRetryable('the page is not HTML (content-type: application/pdf)', 'NotHtml');
+      },
+    });
+    expect(fetches).toBe(1);
+    expect(outcome.status).toBe('failed');
+    const failed = { status: 'failed', error: 'the page is not HTML (content-type: application/pdf)' };
+    expect(finalized).toEqual({ security: failed, seo: failed });
+  });
 });
 
 describe('the AI analysis stage', () => {
@@ -291,6 +354,7 @@ it('a browser scanner turned back while its org is busy keeps its count of faile
           if (++attempts === 1) await blockFor(pool, 3);
           const share = createBrowserShare(db.prisma, {
             BROWSER_CONCURRENCY: 1,
+            BROWSER_AXE_CONCURRENCY: 1,
             BROWSER_ORG_CONCURRENCY: 1,
             BROWSER_QUEUE_MAX_WAIT_SECONDS: 600,
             TEMPORAL_BROWSER_TASK_QUEUE: pool,

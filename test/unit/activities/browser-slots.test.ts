@@ -43,7 +43,8 @@ test('a waiter whose signal fires leaves the line without taking a slot', async 
   expect(await next).toBeInstanceOf(Function);
 });
 
-test('the browser worker takes more tasks than it runs Chromiums, so busy orgs can be turned away', () => {
-  expect(browserTaskSlots({ BROWSER_CONCURRENCY: 1 })).toBe(3);
-  expect(browserTaskSlots({ BROWSER_CONCURRENCY: 4 })).toBe(9);
+test('the browser worker takes more tasks than it runs Chromiums (both kinds), so busy orgs can be turned away', () => {
+  expect(browserTaskSlots({ BROWSER_CONCURRENCY: 1, BROWSER_AXE_CONCURRENCY: 0 })).toBe(3);
+  expect(browserTaskSlots({ BROWSER_CONCURRENCY: 4, BROWSER_AXE_CONCURRENCY: 0 })).toBe(9);
+  expect(browserTaskSlots({ BROWSER_CONCURRENCY: 1, BROWSER_AXE_CONCURRENCY: 1 })).toBe(5);
 });
