@@ -5,6 +5,7 @@ import { nextCronTimes } from '../../src/domain/schedule-spec.ts';
 import { TRIGGER } from '../../src/platform/search-attributes.ts';
 import { startScheduledRun } from '../../src/services/schedule-runs.ts';
 import { temporalScheduleId } from '../../src/services/schedules.ts';
+import { startCrawlSite } from '../support/crawl-site.ts';
 import { call, eventually } from '../support/http.ts';
 import { startStack, type Stack } from '../support/stack.ts';
 import { createTenant, type Tenant } from '../support/tenants.ts';
@@ -322,17 +323,36 @@ describe('a five-second schedule (the test floor)', () => {
   }, 30_000);
 });
 
-describe('firings that start no scan', () => {
-  it('a crawl schedule stores its options and records each firing failed: crawls not available', async () => {
-    const res = await create(a, { url: site.url, every: '1h', crawl: { max_pages: 50, include: ['/docs/*'] } });
-    expect(res.status).toBe(201);
-    expect(res.body.data.crawl).toEqual({ max_pages: 50, max_depth: 5, include: ['/docs/*'] });
-    const id = res.body.data.id;
-    await fireNow(id);
-    const done = await eventually(() => detail(a, id), (d) => d.recent_runs.length > 0, 30_000);
-    expect(done.recent_runs[0]).toMatchObject({ kind: 'crawl', status: 'failed', failure_reason: 'crawls not available', scan_id: null, scan_status: null, health_score: null });
-    await call('DELETE', `${a.audit}/schedules/${id}`, { key: a.writeKey });
-  });
+describe('crawl schedules, and firings that start no scan', () => {
+  it('a crawl schedule stores its options and, triggered, starts a crawl (trigger scheduled) that the run shows with its health score', async () => {
+    const crawlSite = await startCrawlSite({ pages: 3 });
+    try {
+      const res = await create(a, { url: crawlSite.startUrl, every: '1h', scanners: ['seo'], crawl: { max_pages: 4, include: ['/p/*'] } });
+      expect(res.status).toBe(201);
+      expect(res.body.data.crawl).toEqual({ max_pages: 4, max_depth: 5, include: ['/p/*'] });
+      const id = res.body.data.id;
+      await fireNow(id);
+      const done = await eventually(() => detail(a, id), (d) => d.recent_runs[0]?.crawl_status === 'completed', 90_000);
+      const run = done.recent_runs[0];
+      expect(run).toMatchObject({ kind: 'crawl', status: 'started', failure_reason: null, scan_id: null, scan_status: null, crawl_status: 'completed', regression_count: 0, regressions: [] });
+      const crawl = await stack.db.prisma.crawl.findUniqueOrThrow({ where: { id: run.crawl_id } });
+      expect(crawl).toMatchObject({ org_id: a.orgId, project_id: a.projectId, trigger: 'scheduled', status: 'completed', max_pages: 4, include: ['/p/*'], scanners: ['seo'] });
+      // The crawl's own summary and the run agree on the health score.
+      const summary = (await call('GET', `${a.audit}/crawls/${crawl.id}`, { key: a.readKey })).body.data.summary;
+      expect(summary.pages_scanned).toBeGreaterThan(0);
+      expect(typeof run.health_score).toBe('number');
+      expect(run.health_score).toBe(summary.health_score.average);
+      // The firing's workflow waited for the crawl to end: it has closed, with the crawl's id.
+      const firing = await stack.db.prisma.scheduleRun.findUniqueOrThrow({ where: { id: run.id } });
+      const result = await eventually(() => stack.temporal.client.workflow.getHandle(firing.firing_id).result(), () => true, 30_000);
+      expect(result).toEqual({ status: 'started', runId: run.id, crawlId: crawl.id });
+      // One crawl per firing.
+      expect(await stack.db.prisma.crawl.count({ where: { org_id: a.orgId } })).toBe(1);
+      await call('DELETE', `${a.audit}/schedules/${id}`, { key: a.writeKey });
+    } finally {
+      await crawlSite.close();
+    }
+  }, 120_000);
 
   it('a firing whose kickoff fails is recorded failed with the reason; the next firing starts its scan', async () => {
     const res = await create(a, { url: site.url, every: '1h', scanners: ['security'] });
