@@ -354,6 +354,35 @@ describe('crawl schedules, and firings that start no scan', () => {
     }
   }, 120_000);
 
+  it("a crawl firing retried finds its crawl and starts nothing twice; one whose crawl could not start is recorded failed", async () => {
+    const res = await create(a, { url: site.url, every: '1h', scanners: ['seo'], crawl: { max_pages: 1, max_depth: 0 } });
+    const id = res.body.data.id;
+    const firing = { scheduleId: id, firingId: `scheduled-${id}-retried`, scheduledAt: new Date(Date.now() - 60_000).toISOString() };
+    const first = await startScheduledRun(stack.db.prisma, stack.temporal.client, stack.config, firing);
+    expect(first).toMatchObject({ status: 'started', crawlId: expect.any(String) });
+    expect(await startScheduledRun(stack.db.prisma, stack.temporal.client, stack.config, firing)).toEqual(first);
+    if (first.status !== 'started') throw new Error('not started');
+    const crawl = await stack.db.prisma.crawl.findUniqueOrThrow({ where: { id: first.crawlId! } });
+    expect(crawl).toMatchObject({ trigger: 'scheduled', max_pages: 1, max_depth: 0, url: site.url });
+    expect(await stack.db.prisma.crawl.count({ where: { project_id: a.projectId, url: site.url } })).toBe(1);
+
+    const refusing = {
+      connection: { withDeadline: (_deadline: number, fn: () => Promise<unknown>) => fn() },
+      workflow: {
+        start: () => Promise.reject(new Error('UNAVAILABLE: connection refused')),
+        getHandle: (workflowId: string) => ({ describe: () => Promise.reject(new WorkflowNotFoundError('not found', workflowId, undefined)) }),
+      },
+    } as unknown as Client;
+    const broken = { ...firing, firingId: `scheduled-${id}-broken-crawl`, scheduledAt: new Date(Date.now() - 120_000).toISOString() };
+    const failed = await startScheduledRun(stack.db.prisma, refusing, stack.config, broken);
+    expect(failed).toMatchObject({ status: 'failed', reason: 'the crawl could not be started' });
+    expect(await startScheduledRun(stack.db.prisma, stack.temporal.client, stack.config, broken)).toEqual(failed);
+    const record = await stack.db.prisma.scheduleRun.findUniqueOrThrow({ where: { firing_id: broken.firingId } });
+    expect(await stack.db.prisma.crawl.findUniqueOrThrow({ where: { id: record.crawl_id! } })).toMatchObject({ status: 'failed', trigger: 'scheduled' });
+    await eventually(() => stack.db.prisma.crawl.findUniqueOrThrow({ where: { id: crawl.id } }), (c) => c.status === 'completed', 30_000);
+    await call('DELETE', `${a.audit}/schedules/${id}`, { key: a.writeKey });
+  }, 60_000);
+
   it('a firing whose kickoff fails is recorded failed with the reason; the next firing starts its scan', async () => {
     const res = await create(a, { url: site.url, every: '1h', scanners: ['security'] });
     const id = res.body.data.id;
