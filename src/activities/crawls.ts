@@ -8,7 +8,10 @@ import { decodeBody, HTML_TYPES } from '../gather/html-page.ts';
 import { type FetchedPage, SafeFetchError, type SafeFetcher } from '../gather/safe-fetch.ts';
 import type { Config } from '../platform/config.ts';
 import type { Db } from '../platform/db.ts';
+import type { OriginAuth } from '../domain/site-auth.ts';
 import { scanWorkflowId } from '../services/scan-kickoff.ts';
+import { directOriginAuth } from '../services/site-auth.ts';
+import { siteAuthFor } from './site-auth.ts';
 import { recordCrawlEnd } from '../services/notification-outbox.ts';
 import { heartbeating } from './heartbeat.ts';
 
@@ -56,7 +59,7 @@ type CrawlConfig = Pick<Config, 'CRAWL_CONCURRENCY' | 'CRAWL_REQUEST_INTERVAL_MS
  * page row is unique per (crawl, normalised URL), so a retried activity, or a worker killed
  * between a write and its report, never records or scans a page twice (docs/crawls.md).
  */
-export function createCrawlActivities(prisma: Db, config: CrawlConfig, fetcher: SafeFetcher) {
+export function createCrawlActivities(prisma: Db, config: CrawlConfig, fetcher: SafeFetcher, secret: string) {
   // robots.txt parsed once per crawl per worker, not once per page (a few crawls run at once).
   const robotsCache = new Map<string, RobotsRules>();
   const rulesOf = (crawl: Pick<Crawl, 'id' | 'url' | 'robots_txt'>): RobotsRules => {
@@ -72,7 +75,16 @@ export function createCrawlActivities(prisma: Db, config: CrawlConfig, fetcher: 
     const rules = rulesOf(crawl);
     return { siteOrigin: new URL(crawl.url).origin, maxDepth: crawl.max_depth, include: crawl.include, exclude: crawl.exclude, robotsAllows: rules.isAllowed };
   };
-  const get = (url: string) => fetcher.fetchPage(url, { followRedirects: false, headers: { 'user-agent': CRAWLER_USER_AGENT } });
+  const get = (url: string, auth?: OriginAuth) => fetcher.fetchPage(url, { followRedirects: false, headers: { 'user-agent': CRAWLER_USER_AGENT }, auth });
+  /**
+   * The project's site-auth for the crawl's own fetches (robots.txt, sitemaps, each page's visit),
+   * read here by the crawl's ids, never through the workflow: so a protected area is discovered as
+   * its page scans will see it. Only the headers and cookies forms (docs/crawls.md): a login
+   * recipe's session needs Chromium, which the main queue never loads; its pages' scans still sign
+   * in. The fetcher adds the credentials to hops on the site-auth's origin only.
+   */
+  const authOf = async (crawl: Pick<Crawl, 'org_id' | 'project_id' | 'url'>): Promise<OriginAuth | undefined> =>
+    directOriginAuth(await siteAuthFor(prisma, secret, { orgId: crawl.org_id, projectId: crawl.project_id }, crawl.url));
 
   /** Records found URLs (each once: the unique index), judged by the crawl's scope, up to the crawl's cap. */
   async function recordUrls(tx: Tx, crawl: Crawl, urls: Iterable<{ url: string; depth: number; skip?: CrawlSkip | null }>): Promise<void> {
@@ -95,10 +107,10 @@ export function createCrawlActivities(prisma: Db, config: CrawlConfig, fetcher: 
   const visitedCount = (tx: Tx | Db, crawlId: string) => tx.crawlPage.count({ where: { crawl_id: crawlId, status: { in: ['scanning', 'scanned', 'failed'] } } });
 
   /** robots.txt and every sitemap it names (or /sitemap.xml), sitemap indexes followed; same-site files only. */
-  async function discoverSeeds(origin: string): Promise<{ robotsTxt: string | null; sitemapUrls: string[] }> {
+  async function discoverSeeds(origin: string, auth: OriginAuth | undefined): Promise<{ robotsTxt: string | null; sitemapUrls: string[] }> {
     let robotsTxt: string | null = null;
     try {
-      const robots = await get(`${origin}/robots.txt`);
+      const robots = await get(`${origin}/robots.txt`, auth);
       if (robots.status >= 200 && robots.status < 300) robotsTxt = decodeBody(robots.body.subarray(0, MAX_ROBOTS_BYTES), String(robots.headers['content-type'] ?? ''));
     } catch {
       // No robots.txt that can be read: everything is allowed, as for a 404.
@@ -114,7 +126,7 @@ export function createCrawlActivities(prisma: Db, config: CrawlConfig, fetcher: 
       seenFiles.add(file);
       let answer: FetchedPage;
       try {
-        answer = await get(file);
+        answer = await get(file, auth);
       } catch {
         continue;
       }
@@ -147,7 +159,8 @@ export function createCrawlActivities(prisma: Db, config: CrawlConfig, fetcher: 
       const seeded = (await prisma.crawlPage.count({ where: { crawl_id: crawlId } })) > 0;
       if (!seeded) {
         const origin = new URL(crawl.url).origin;
-        const seeds = await heartbeating(() => discoverSeeds(origin));
+        const auth = await authOf(crawl);
+        const seeds = await heartbeating(() => discoverSeeds(origin, auth));
         const delay = robotsRules(`${origin}/robots.txt`, seeds.robotsTxt).crawlDelay;
         await prisma.$transaction(async (tx) => {
           const [locked] = await tx.$queryRaw<Array<{ id: string }>>`SELECT id FROM crawls WHERE id = ${crawlId}::uuid FOR UPDATE`;
@@ -203,11 +216,12 @@ export function createCrawlActivities(prisma: Db, config: CrawlConfig, fetcher: 
       // Redirects are not followed blindly (the target may be off-site or disallowed): one to
       // another form of this very URL (`/docs` → `/docs/`) is, up to MAX_SELF_REDIRECTS; any
       // other records its target as a URL of its own, judged like a link.
+      const auth = await authOf(crawl);
       let fetchedUrl = page.url;
       let answer: FetchedPage | undefined;
       for (let hop = 0; hop <= MAX_SELF_REDIRECTS; hop++) {
         try {
-          answer = await heartbeating(() => get(fetchedUrl));
+          answer = await heartbeating(() => get(fetchedUrl, auth));
         } catch (err) {
           if (err instanceof SafeFetchError && err.permanent) return settleVisit(pageId, { status: 'failed', error: `the page could not be fetched: ${err.message}` });
           throw ApplicationFailure.create({ message: `the page could not be fetched: ${(err as Error).message}`, type: 'TargetUnavailable' });

@@ -59,7 +59,7 @@ export function createMainQueueActivities({ prisma, config, fetcher, metrics, re
     ...createSweeperActivities(prisma, metrics),
     ...createIntegrationActivities({ prisma, config, secret, resolve }),
     ...createNotificationActivities(prisma, config, fetcher),
-    ...createCrawlActivities(prisma, config, fetcher),
+    ...createCrawlActivities(prisma, config, fetcher, secret),
     ...createScheduleActivities(prisma, config),
   };
 }

@@ -13,8 +13,9 @@ export function createScheduleActivities(prisma: Db, config: Config) {
     async failScheduledRun(firingId: string, reason: string): Promise<void> {
       await failFiring(prisma, firingId, reason);
     },
-    async scheduledScanEnded(scanRunId: string): Promise<boolean> {
-      return scheduledScanEnded(prisma, scanRunId);
+    /** Named for scans; answers for a crawl schedule's crawl id too (the name is in recorded histories). */
+    async scheduledScanEnded(scanOrCrawlId: string): Promise<boolean> {
+      return scheduledScanEnded(prisma, scanOrCrawlId);
     },
   };
 }

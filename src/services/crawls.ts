@@ -17,6 +17,8 @@ export const crawlWorkflowId = (crawlId: string) => `crawl-${crawlId}`;
 export const CRAWL_LIMITS = { maxPages: 10_000, defaultMaxPages: 100, maxDepth: 20, defaultMaxDepth: 5, globs: 20 } as const;
 
 export interface NewCrawl {
+  /** Chosen by the caller when a retry must find the crawl it wrote (a schedule's firing); else new. */
+  id?: string;
   orgId: string;
   projectId: string;
   /** Normalised, and checked against the SSRF rules and the allowlist. */
@@ -49,7 +51,7 @@ export function startCrawlWorkflow(temporal: Client, taskQueue: string, crawl: C
  * failed (services/kickoff.ts). A crawl charges no AI unit: its page scans skip the AI stage.
  */
 export function kickoffCrawl(prisma: Db, temporal: Client, config: Pick<Config, 'TEMPORAL_TASK_QUEUE'>, crawl: NewCrawl): Promise<Crawl> {
-  const id = randomUUID();
+  const id = crawl.id ?? randomUUID();
   return kickoff(prisma, temporal, {
     write: (tx) =>
       tx.crawl.create({

@@ -8,6 +8,8 @@ import type { Config } from '../platform/config.ts';
 import type { Db } from '../platform/db.ts';
 import { AiQuotaExceeded } from './ai-quota.ts';
 import { WorkflowNotStarted } from './kickoff.ts';
+import { normaliseUrl } from '../domain/crawl-urls.ts';
+import { CRAWL_LIMITS, kickoffCrawl, startCrawlWorkflow } from './crawls.ts';
 import { kickoffScan, startScanWorkflow } from './scan-kickoff.ts';
 import { storedCrawlOptions } from './schedules.ts';
 
@@ -29,7 +31,9 @@ export interface Firing {
 }
 
 export type FiringOutcome =
-  | { status: 'started'; runId: string; scanRunId: string }
+  /** A scan schedule's firing carries its scan's id; a crawl schedule's its crawl's (crawlId). */
+  | { status: 'started'; runId: string; scanRunId: string; crawlId?: undefined }
+  | { status: 'started'; runId: string; crawlId: string; scanRunId?: undefined }
   | { status: 'failed'; runId: string; reason: string }
   | { status: 'skipped'; reason: string };
 
@@ -45,8 +49,8 @@ export async function startScheduledRun(prisma: Db, temporal: Client, config: Fi
   const crawl = storedCrawlOptions(schedule.crawl);
   const run = await firingRun(prisma, schedule, firing, crawl ? 'crawl' : 'scan');
   if (run.status === 'failed') return { status: 'failed', runId: run.id, reason: run.failure_reason ?? 'failed' };
-  if (run.status === 'started') return { status: 'started', runId: run.id, scanRunId: run.scan_run_id! };
-  if (crawl) return startScheduledCrawl(prisma, run, schedule, crawl);
+  if (run.status === 'started') return startedOutcome(run);
+  if (crawl) return startScheduledCrawl(prisma, temporal, config, run, schedule, crawl);
   return startScheduledScan(prisma, temporal, config, run, schedule);
 }
 
@@ -62,6 +66,7 @@ async function firingRun(prisma: Db, schedule: ScanSchedule, firing: Firing, kin
       kind,
       // Chosen before the kickoff, so a retry finds the scan the first attempt wrote.
       scan_run_id: kind === 'scan' ? randomUUID() : null,
+      crawl_id: kind === 'crawl' ? randomUUID() : null,
       scheduled_at: new Date(firing.scheduledAt),
     },
     skipDuplicates: true,
@@ -99,17 +104,57 @@ async function startScheduledScan(prisma: Db, temporal: Client, config: FiringCo
   return markStarted(prisma, run);
 }
 
+/** The reason a crawl's kickoff failed with (services/crawls.ts compensates with it too). */
+const CRAWL_NOT_STARTED = 'the crawl could not be started';
+
 /**
- * The one place a scheduled crawl starts. Crawls (issue 15, SiteCrawlWorkflow) are being built
- * apart from schedules: until they are wired in here, a crawl schedule's firing is recorded failed.
+ * A crawl schedule's firing: a crawl (trigger `scheduled`) through the API's own kickoff, its id
+ * the one the run's row chose, so a retried attempt finds it and starts nothing twice. A crawl
+ * charges no AI unit (its page scans skip the AI stage), so no quota is checked.
  */
-export async function startScheduledCrawl(prisma: Db, run: ScheduleRun, _schedule: ScanSchedule, _options: CrawlOptions): Promise<FiringOutcome> {
-  return failRun(prisma, run, 'crawls not available');
+export async function startScheduledCrawl(prisma: Db, temporal: Client, config: FiringConfig, run: ScheduleRun, schedule: ScanSchedule, options: CrawlOptions): Promise<FiringOutcome> {
+  const crawlId = run.crawl_id!;
+  const existing = await prisma.crawl.findUnique({ where: { id: crawlId }, select: { id: true, org_id: true, project_id: true, url: true, trigger: true, max_pages: true, status: true, failure_reason: true } });
+  if (existing) {
+    // As for a scan: compensated means the start failed; still queued, its workflow may not have started.
+    if (existing.status === 'failed' && existing.failure_reason === CRAWL_NOT_STARTED) return failRun(prisma, run, CRAWL_NOT_STARTED);
+    if (existing.status === 'queued') await startCrawlWorkflow(temporal, config.TEMPORAL_TASK_QUEUE, existing);
+    return markStarted(prisma, run);
+  }
+  // Checked at creation; checked again, as the allowlist may have changed since.
+  const target = checkTargetUrl(schedule.url, config.allowlist);
+  if (!target.ok) return failRun(prisma, run, `the URL is refused: ${target.reason}`);
+  // The crawl's own form of its start URL, as POST crawls/run writes it (pages are recorded normalised).
+  const url = normaliseUrl(target.url.href);
+  if (!url) return failRun(prisma, run, 'the URL is refused: must be an http(s) URL');
+  try {
+    await kickoffCrawl(prisma, temporal, config, {
+      id: crawlId,
+      orgId: schedule.org_id,
+      projectId: schedule.project_id,
+      url,
+      trigger: 'scheduled',
+      maxPages: Math.min(options.max_pages, CRAWL_LIMITS.maxPages),
+      // A schedule's options allow a depth past a crawl's own bound: the crawl's bound holds.
+      maxDepth: Math.min(options.max_depth, CRAWL_LIMITS.maxDepth),
+      include: options.include ?? [],
+      exclude: options.exclude ?? [],
+      scanners: schedule.scanners as ScannerName[],
+    });
+  } catch (err) {
+    if (err instanceof WorkflowNotStarted) return failRun(prisma, run, CRAWL_NOT_STARTED);
+    throw err; // the database, say: the activity is retried and finds its row
+  }
+  return markStarted(prisma, run);
+}
+
+function startedOutcome(run: ScheduleRun): FiringOutcome {
+  return run.crawl_id ? { status: 'started', runId: run.id, crawlId: run.crawl_id } : { status: 'started', runId: run.id, scanRunId: run.scan_run_id! };
 }
 
 async function markStarted(prisma: Db, run: ScheduleRun): Promise<FiringOutcome> {
   await prisma.scheduleRun.updateMany({ where: { id: run.id, status: 'starting' }, data: { status: 'started' } });
-  return { status: 'started', runId: run.id, scanRunId: run.scan_run_id! };
+  return startedOutcome(run);
 }
 
 async function failRun(prisma: Db, run: Pick<ScheduleRun, 'id'>, reason: string): Promise<FiringOutcome> {
@@ -125,8 +170,14 @@ export async function failFiring(prisma: Db, firingId: string, reason: string): 
   await prisma.scheduleRun.updateMany({ where: { firing_id: firingId, status: 'starting' }, data: { status: 'failed', failure_reason: reason.slice(0, 1_000) } });
 }
 
-/** Whether the firing's scan has ended: the firing workflow waits for it, so the overlap policy spans it. */
-export async function scheduledScanEnded(prisma: Db, scanRunId: string): Promise<boolean> {
-  const scan = await prisma.scanRun.findUnique({ where: { id: scanRunId }, select: { status: true } });
-  return !scan || scan.status === 'completed' || scan.status === 'failed';
+/**
+ * Whether the firing's scan, or crawl, has ended: the firing workflow waits for it, so the overlap
+ * policy spans it. One id for both (the activity's name is in recorded histories): a scan's id is
+ * looked up first, then a crawl's (ids are UUIDs: one never names both).
+ */
+export async function scheduledScanEnded(prisma: Db, id: string): Promise<boolean> {
+  const scan = await prisma.scanRun.findUnique({ where: { id }, select: { status: true } });
+  if (scan) return scan.status === 'completed' || scan.status === 'failed';
+  const crawl = await prisma.crawl.findUnique({ where: { id }, select: { status: true } });
+  return !crawl || crawl.status === 'completed' || crawl.status === 'failed' || crawl.status === 'cancelled';
 }

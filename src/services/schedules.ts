@@ -3,7 +3,7 @@ import { type Client, isGrpcServiceError, ScheduleAlreadyRunning, ServiceError, 
 import { z } from 'zod';
 import type { ScannerName } from '../domain/scanners.ts';
 import { type CronSchedule, type CrawlOptions, crawlOptionsSchema, parseCron } from '../domain/schedule-spec.ts';
-import type { Regression, ScanRun, ScanSchedule, ScheduleRun } from '../generated/prisma/client.ts';
+import type { CrawlStatus, Regression, ScanRun, ScanSchedule, ScheduleRun } from '../generated/prisma/client.ts';
 import type { Config } from '../platform/config.ts';
 import type { Db } from '../platform/db.ts';
 import { runSearchAttributes, summary } from '../platform/search-attributes.ts';
@@ -210,6 +210,9 @@ export const RECENT_RUNS = 20;
 export interface ScheduleRunView {
   run: ScheduleRun;
   scan: Pick<ScanRun, 'id' | 'status' | 'summary' | 'failure_reason' | 'finished_at'> | null;
+  /** A crawl schedule's run: its crawl's status (null for a scan's run, or a crawl not written). */
+  crawlStatus: CrawlStatus | null;
+  /** The scan's health score, or the crawl's average over its scanned pages (as its summary rounds it). */
   healthScore: number | null;
   regressionCount: number;
   regressions: Regression[];
@@ -223,20 +226,60 @@ export interface ScheduleRunView {
 export async function recentScheduleRuns(prisma: Db, scheduleId: string, take = RECENT_RUNS): Promise<ScheduleRunView[]> {
   const runs = await prisma.scheduleRun.findMany({ where: { schedule_id: scheduleId }, orderBy: [{ scheduled_at: 'desc' }, { id: 'desc' }], take });
   const scanIds = runs.flatMap((run) => (run.scan_run_id ? [run.scan_run_id] : []));
-  const [scans, counts, regressions] = await Promise.all([
+  const crawlIds = runs.flatMap((run) => (run.crawl_id ? [run.crawl_id] : []));
+  const [scans, crawls, crawlScores, crawlCounts, crawlRegressions, counts, regressions] = await Promise.all([
     prisma.scanRun.findMany({ where: { id: { in: scanIds } }, select: { id: true, status: true, summary: true, failure_reason: true, finished_at: true } }),
+    prisma.crawl.findMany({ where: { id: { in: crawlIds } }, select: { id: true, status: true } }),
+    prisma.crawlPage.groupBy({ by: ['crawl_id'], where: { crawl_id: { in: crawlIds }, status: 'scanned' }, _avg: { health_score: true } }),
+    // A crawl's regressions are those its page scans opened (crawl_pages.scan_run_id).
+    crawlIds.length
+      ? prisma.$queryRaw<Array<{ crawl_id: string; n: bigint }>>`
+          SELECT p.crawl_id::text AS crawl_id, count(*) AS n
+            FROM regressions r JOIN crawl_pages p ON p.scan_run_id = r.scan_run_id
+           WHERE p.crawl_id = ANY(${crawlIds}::uuid[])
+           GROUP BY p.crawl_id`
+      : Promise.resolve([]),
+    crawlIds.length
+      ? prisma.$queryRaw<Array<{ id: string; crawl_id: string }>>`
+          SELECT id::text AS id, crawl_id::text AS crawl_id FROM (
+            SELECT r.id, p.crawl_id, row_number() OVER (PARTITION BY p.crawl_id ORDER BY r.opened_at DESC, r.id DESC) AS k
+              FROM regressions r JOIN crawl_pages p ON p.scan_run_id = r.scan_run_id
+             WHERE p.crawl_id = ANY(${crawlIds}::uuid[])) ranked
+           WHERE k <= ${REGRESSIONS_PER_RUN}`
+      : Promise.resolve([]),
     prisma.regression.groupBy({ by: ['scan_run_id'], where: { scan_run_id: { in: scanIds } }, _count: { _all: true } }),
     // Bounded per run below; the query is bounded by the runs' own count of regressions.
     prisma.regression.findMany({ where: { scan_run_id: { in: scanIds } }, orderBy: [{ opened_at: 'desc' }, { id: 'desc' }], take: REGRESSIONS_PER_RUN * Math.max(scanIds.length, 1) }),
   ]);
+  const crawlRegressionRows = crawlRegressions.length
+    ? await prisma.regression.findMany({ where: { id: { in: crawlRegressions.map((r) => r.id) } }, orderBy: [{ opened_at: 'desc' }, { id: 'desc' }] })
+    : [];
+  const crawlOfRegression = new Map(crawlRegressions.map((r) => [r.id, r.crawl_id]));
   const scanById = new Map(scans.map((scan) => [scan.id, scan]));
+  const crawlById = new Map(crawls.map((crawl) => [crawl.id, crawl]));
+  const scoreByCrawl = new Map(crawlScores.map((row) => [row.crawl_id, row._avg.health_score]));
+  const countByCrawl = new Map(crawlCounts.map((row) => [row.crawl_id, Number(row.n)]));
   const countByScan = new Map(counts.map((c) => [c.scan_run_id, c._count._all]));
   return runs.map((run) => {
+    if (run.crawl_id) {
+      const crawl = crawlById.get(run.crawl_id) ?? null;
+      const average = scoreByCrawl.get(run.crawl_id) ?? null;
+      return {
+        run,
+        scan: null,
+        crawlStatus: crawl?.status ?? null,
+        // Rounded as the crawl's own summary rounds it (services/crawls.ts crawlFacts).
+        healthScore: average === null ? null : Math.round(average * 10) / 10,
+        regressionCount: countByCrawl.get(run.crawl_id) ?? 0,
+        regressions: crawlRegressionRows.filter((r) => crawlOfRegression.get(r.id) === run.crawl_id),
+      };
+    }
     const scan = run.scan_run_id ? (scanById.get(run.scan_run_id) ?? null) : null;
     const parsed = scan ? scanSummary.safeParse(scan.summary) : null;
     return {
       run,
       scan,
+      crawlStatus: null,
       healthScore: parsed?.success ? (parsed.data.health_score ?? null) : null,
       regressionCount: scan ? (countByScan.get(scan.id) ?? 0) : 0,
       regressions: scan ? regressions.filter((r) => r.scan_run_id === scan.id).slice(0, REGRESSIONS_PER_RUN) : [],

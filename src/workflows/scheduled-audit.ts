@@ -35,7 +35,8 @@ export function nextLookMs(waitedMs: number): number {
 }
 
 /**
- * One firing of a schedule (src/services/schedules.ts): starts the scan through the API's kickoff,
+ * One firing of a schedule (src/services/schedules.ts): starts the scan (or, for a crawl schedule,
+ * the crawl) through the API's kickoff,
  * records the run, and waits for the scan to end, so that the schedule's overlap policy (skip) holds
  * for the scan itself: a firing while it still runs starts nothing. A start that fails is recorded
  * failed by the activity; one that runs out of attempts is recorded here. Either way the firing
@@ -53,7 +54,9 @@ export async function ScheduledAuditWorkflow({ scheduleId }: ScheduledAuditInput
     return { status: 'skipped', reason };
   }
   if (outcome.status !== 'started') return outcome;
-  for (let waited = 0; !(await bookkeeping.scheduledScanEnded(outcome.scanRunId)); ) {
+  // A crawl schedule's firing waits for its crawl the same way (one activity answers for both ids).
+  const started = outcome.crawlId ?? outcome.scanRunId;
+  for (let waited = 0; !(await bookkeeping.scheduledScanEnded(started)); ) {
     const wait = nextLookMs(waited);
     await sleep(wait);
     waited += wait;

@@ -5,6 +5,7 @@ import { nextCronTimes } from '../../src/domain/schedule-spec.ts';
 import { TRIGGER } from '../../src/platform/search-attributes.ts';
 import { startScheduledRun } from '../../src/services/schedule-runs.ts';
 import { temporalScheduleId } from '../../src/services/schedules.ts';
+import { startCrawlSite } from '../support/crawl-site.ts';
 import { call, eventually } from '../support/http.ts';
 import { startStack, type Stack } from '../support/stack.ts';
 import { createTenant, type Tenant } from '../support/tenants.ts';
@@ -322,17 +323,65 @@ describe('a five-second schedule (the test floor)', () => {
   }, 30_000);
 });
 
-describe('firings that start no scan', () => {
-  it('a crawl schedule stores its options and records each firing failed: crawls not available', async () => {
-    const res = await create(a, { url: site.url, every: '1h', crawl: { max_pages: 50, include: ['/docs/*'] } });
-    expect(res.status).toBe(201);
-    expect(res.body.data.crawl).toEqual({ max_pages: 50, max_depth: 5, include: ['/docs/*'] });
+describe('crawl schedules, and firings that start no scan', () => {
+  it('a crawl schedule stores its options and, triggered, starts a crawl (trigger scheduled) that the run shows with its health score', async () => {
+    const crawlSite = await startCrawlSite({ pages: 3 });
+    try {
+      const res = await create(a, { url: crawlSite.startUrl, every: '1h', scanners: ['seo'], crawl: { max_pages: 4, include: ['/p/*'] } });
+      expect(res.status).toBe(201);
+      expect(res.body.data.crawl).toEqual({ max_pages: 4, max_depth: 5, include: ['/p/*'] });
+      const id = res.body.data.id;
+      await fireNow(id);
+      const done = await eventually(() => detail(a, id), (d) => d.recent_runs[0]?.crawl_status === 'completed', 90_000);
+      const run = done.recent_runs[0];
+      expect(run).toMatchObject({ kind: 'crawl', status: 'started', failure_reason: null, scan_id: null, scan_status: null, crawl_status: 'completed', regression_count: 0, regressions: [] });
+      const crawl = await stack.db.prisma.crawl.findUniqueOrThrow({ where: { id: run.crawl_id } });
+      expect(crawl).toMatchObject({ org_id: a.orgId, project_id: a.projectId, trigger: 'scheduled', status: 'completed', max_pages: 4, include: ['/p/*'], scanners: ['seo'] });
+      // The crawl's own summary and the run agree on the health score.
+      const summary = (await call('GET', `${a.audit}/crawls/${crawl.id}`, { key: a.readKey })).body.data.summary;
+      expect(summary.pages_scanned).toBeGreaterThan(0);
+      expect(typeof run.health_score).toBe('number');
+      expect(run.health_score).toBe(summary.health_score.average);
+      // The firing's workflow waited for the crawl to end: it has closed, with the crawl's id.
+      const firing = await stack.db.prisma.scheduleRun.findUniqueOrThrow({ where: { id: run.id } });
+      const result = await eventually(() => stack.temporal.client.workflow.getHandle(firing.firing_id).result(), () => true, 30_000);
+      expect(result).toEqual({ status: 'started', runId: run.id, crawlId: crawl.id });
+      // One crawl per firing.
+      expect(await stack.db.prisma.crawl.count({ where: { org_id: a.orgId } })).toBe(1);
+      await call('DELETE', `${a.audit}/schedules/${id}`, { key: a.writeKey });
+    } finally {
+      await crawlSite.close();
+    }
+  }, 120_000);
+
+  it("a crawl firing retried finds its crawl and starts nothing twice; one whose crawl could not start is recorded failed", async () => {
+    const res = await create(a, { url: site.url, every: '1h', scanners: ['seo'], crawl: { max_pages: 1, max_depth: 0 } });
     const id = res.body.data.id;
-    await fireNow(id);
-    const done = await eventually(() => detail(a, id), (d) => d.recent_runs.length > 0, 30_000);
-    expect(done.recent_runs[0]).toMatchObject({ kind: 'crawl', status: 'failed', failure_reason: 'crawls not available', scan_id: null, scan_status: null, health_score: null });
+    const firing = { scheduleId: id, firingId: `scheduled-${id}-retried`, scheduledAt: new Date(Date.now() - 60_000).toISOString() };
+    const first = await startScheduledRun(stack.db.prisma, stack.temporal.client, stack.config, firing);
+    expect(first).toMatchObject({ status: 'started', crawlId: expect.any(String) });
+    expect(await startScheduledRun(stack.db.prisma, stack.temporal.client, stack.config, firing)).toEqual(first);
+    if (first.status !== 'started') throw new Error('not started');
+    const crawl = await stack.db.prisma.crawl.findUniqueOrThrow({ where: { id: first.crawlId! } });
+    expect(crawl).toMatchObject({ trigger: 'scheduled', max_pages: 1, max_depth: 0, url: site.url });
+    expect(await stack.db.prisma.crawl.count({ where: { project_id: a.projectId, url: site.url } })).toBe(1);
+
+    const refusing = {
+      connection: { withDeadline: (_deadline: number, fn: () => Promise<unknown>) => fn() },
+      workflow: {
+        start: () => Promise.reject(new Error('UNAVAILABLE: connection refused')),
+        getHandle: (workflowId: string) => ({ describe: () => Promise.reject(new WorkflowNotFoundError('not found', workflowId, undefined)) }),
+      },
+    } as unknown as Client;
+    const broken = { ...firing, firingId: `scheduled-${id}-broken-crawl`, scheduledAt: new Date(Date.now() - 120_000).toISOString() };
+    const failed = await startScheduledRun(stack.db.prisma, refusing, stack.config, broken);
+    expect(failed).toMatchObject({ status: 'failed', reason: 'the crawl could not be started' });
+    expect(await startScheduledRun(stack.db.prisma, stack.temporal.client, stack.config, broken)).toEqual(failed);
+    const record = await stack.db.prisma.scheduleRun.findUniqueOrThrow({ where: { firing_id: broken.firingId } });
+    expect(await stack.db.prisma.crawl.findUniqueOrThrow({ where: { id: record.crawl_id! } })).toMatchObject({ status: 'failed', trigger: 'scheduled' });
+    await eventually(() => stack.db.prisma.crawl.findUniqueOrThrow({ where: { id: crawl.id } }), (c) => c.status === 'completed', 30_000);
     await call('DELETE', `${a.audit}/schedules/${id}`, { key: a.writeKey });
-  });
+  }, 60_000);
 
   it('a firing whose kickoff fails is recorded failed with the reason; the next firing starts its scan', async () => {
     const res = await create(a, { url: site.url, every: '1h', scanners: ['security'] });

@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 
 /**
@@ -27,12 +28,23 @@ export interface CrawlSite {
   offSiteHits: string[];
   /** Paths of every allowed HTML page, as the crawl names them (normalised). */
   allowedPages: string[];
+  /**
+   * With `members`: a protected area linked from `/` (`/members`, which links `/members/report`),
+   * answering only a visitor with the header or the cookie, 302 to `/login` (an open page) otherwise.
+   */
+  members?: { pages: string[]; header: { name: string; value: string }; cookie: { name: string; value: string } };
+  /** Requests for the members area that carried a credential. */
+  membersAuthorized: string[];
   close(): Promise<void>;
 }
 
 export const CRAWL_DELAY_SECONDS = 0.05;
 
-export async function startCrawlSite(options: { pages?: number; inSitemaps?: number; delayMs?: number } = {}): Promise<CrawlSite> {
+export async function startCrawlSite(options: { pages?: number; inSitemaps?: number; delayMs?: number; members?: boolean } = {}): Promise<CrawlSite> {
+  const members = options.members
+    ? { pages: ['/members', '/members/report'], header: { name: 'x-members-token', value: `tok-${randomBytes(12).toString('hex')}` }, cookie: { name: 'members_session', value: `ck-${randomBytes(12).toString('hex')}` } }
+    : undefined;
+  const membersAuthorized: string[] = [];
   const n = options.pages ?? 250;
   const inSitemaps = Math.min(options.inSitemaps ?? Math.floor(n * 0.8), n);
   const hits: CrawlSite['hits'] = [];
@@ -100,7 +112,17 @@ export async function startCrawlSite(options: { pages?: number; inSitemaps?: num
     if (url.pathname === '/docs') return send(301, 'text/html', '', { location: '/docs/' });
     if (url.pathname === '/docs/') return send(200, 'text/html; charset=utf-8', html('Docs', link('guide') + link('../about')));
     if (path === '/docs/guide') return send(200, 'text/html; charset=utf-8', html('Guide', link('/docs/')));
-    if (path === '/') return send(200, 'text/html; charset=utf-8', html('Home', link('/p/0') + link('/about') + link('/archive') + link('/search?a=1&b=2') + link('/docs/') + link(`${offSiteOrigin}/`)));
+    if (members && (path === '/members' || path.startsWith('/members/'))) {
+      const cookies = String(req.headers.cookie ?? '');
+      const signedIn = req.headers[members.header.name] === members.header.value || cookies.split(/;\s*/).includes(`${members.cookie.name}=${members.cookie.value}`);
+      if (!signedIn) return send(302, 'text/html', '', { location: `/login?next=${encodeURIComponent(path)}` });
+      membersAuthorized.push(path);
+      if (path === '/members') return send(200, 'text/html; charset=utf-8', html('Members', link('/members/report') + link('/')));
+      if (path === '/members/report') return send(200, 'text/html; charset=utf-8', html('Members report', link('/members')));
+      return send(404, 'text/html', html('Not found', ''));
+    }
+    if (members && path === '/login') return send(200, 'text/html; charset=utf-8', html('Sign in', '<form method="post" action="/login"><input name="user"><input name="password" type="password"></form>'));
+    if (path === '/') return send(200, 'text/html; charset=utf-8', html('Home', (members ? link('/members') : '') + link('/p/0') + link('/about') + link('/archive') + link('/search?a=1&b=2') + link('/docs/') + link(`${offSiteOrigin}/`)));
     if (path === '/about') return send(200, 'text/html; charset=utf-8', html('About', link('/') + link('/about/#team')));
     if (path === '/archive') return send(200, 'text/html; charset=utf-8', html('Archive', Array.from({ length: n }, (_, i) => link(`/p/${i}`)).join('')));
     if (path === '/search') return send(200, 'text/html; charset=utf-8', html('Search', link('/')));
@@ -120,6 +142,8 @@ export async function startCrawlSite(options: { pages?: number; inSitemaps?: num
     offSiteOrigin,
     hits,
     offSiteHits,
+    members,
+    membersAuthorized,
     allowedPages: ['/', '/about', '/archive', '/search?a=1&b=2', '/docs', '/docs/guide', ...Array.from({ length: n }, (_, i) => `/p/${i}`)],
     close: async () => {
       await Promise.all([site, offSite].map((s) => new Promise((resolve) => s.close(resolve))));

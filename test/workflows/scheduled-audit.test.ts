@@ -21,10 +21,12 @@ interface Calls {
   starts: Firing[];
   failed: Array<[string, string]>;
   looks: number;
+  /** The id each look asked about. */
+  lookedAt: string[];
 }
 
 async function fire(start: (firing: Firing) => Promise<FiringOutcome>, endedAfterLooks: number): Promise<{ outcome: FiringOutcome; calls: Calls; ms: number }> {
-  const calls: Calls = { starts: [], failed: [], looks: 0 };
+  const calls: Calls = { starts: [], failed: [], looks: 0, lookedAt: [] };
   const taskQueue = `scheduled-${randomUUID()}`;
   const worker = await Worker.create({
     connection: env.nativeConnection,
@@ -33,7 +35,7 @@ async function fire(start: (firing: Firing) => Promise<FiringOutcome>, endedAfte
     activities: {
       startScheduledRun: async (firing: Firing) => (calls.starts.push(firing), start(firing)),
       failScheduledRun: async (firingId: string, reason: string) => void calls.failed.push([firingId, reason]),
-      scheduledScanEnded: async () => ++calls.looks > endedAfterLooks,
+      scheduledScanEnded: async (id: string) => (calls.lookedAt.push(id), ++calls.looks > endedAfterLooks),
     },
   });
   const began = Date.now();
@@ -50,12 +52,20 @@ it('starts the run and waits for its scan to end, looking every second at first'
   expect(calls.starts).toEqual([{ scheduleId: 'schedule-1', firingId: expect.stringMatching(/^scheduled-test-/), scheduledAt: expect.any(String) }]);
   // Ended on the fourth look: three waits of a second.
   expect(calls.looks).toBe(4);
+  expect(calls.lookedAt).toEqual(['scan-1', 'scan-1', 'scan-1', 'scan-1']);
   expect(ms).toBeGreaterThanOrEqual(3_000);
   expect(calls.failed).toEqual([]);
 });
 
+it("a crawl schedule's firing waits the same way for its crawl", async () => {
+  const started: FiringOutcome = { status: 'started', runId: 'run-3', crawlId: 'crawl-1' };
+  const { outcome, calls } = await fire(async () => started, 1);
+  expect(outcome).toEqual(started);
+  expect(calls.lookedAt).toEqual(['crawl-1', 'crawl-1']);
+});
+
 it('ends at once when the activity recorded the start failed', async () => {
-  const failed: FiringOutcome = { status: 'failed', runId: 'run-2', reason: 'crawls not available' };
+  const failed: FiringOutcome = { status: 'failed', runId: 'run-2', reason: 'the URL is refused: not allowed' };
   const { outcome, calls } = await fire(async () => failed, 0);
   expect(outcome).toEqual(failed);
   expect(calls.looks).toBe(0);

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { SCOPES } from '../../domain/api-keys.ts';
 import { SCANNERS } from '../../domain/scanners.ts';
 import {
+  CrawlStatus,
   FindingDomain,
   FindingEventKind,
   FindingStatus,
@@ -310,12 +311,14 @@ export const scheduleRunSchema = z
     id: uuid,
     kind: z.enum(ScheduleRunKind),
     scheduled_at: timestamp.meta({ description: 'When the schedule fired' }),
-    status: z.enum(ScheduleRunStatus).meta({ description: '`started`: its scan was started (see `scan_status`); `failed`: it could not start one (`failure_reason`)' }),
-    failure_reason: z.string().nullable().meta({ example: 'crawls not available' }),
+    status: z.enum(ScheduleRunStatus).meta({ description: '`started`: its scan (or crawl) was started (see `scan_status`, `crawl_status`); `failed`: it could not start one (`failure_reason`)' }),
+    failure_reason: z.string().nullable().meta({ example: 'the scan could not be started' }),
     scan_id: uuid.nullable(),
     scan_status: z.enum(ScanStatus).nullable(),
-    health_score: z.number().nullable(),
-    regression_count: z.int().min(0).meta({ description: 'Regressions this run\'s scan opened: findings fixed before and detected again' }),
+    crawl_id: uuid.nullable().meta({ description: "A crawl schedule's run: the crawl it started" }),
+    crawl_status: z.enum(CrawlStatus).nullable(),
+    health_score: z.number().nullable().meta({ description: "The scan's health score; for a crawl, the average over its scanned pages" }),
+    regression_count: z.int().min(0).meta({ description: 'Regressions this run\'s scan (or its crawl\'s page scans) opened: findings fixed before and detected again' }),
     regressions: z.array(regressionSchema).meta({ description: 'The newest 20 of them' }),
   })
   .meta({ id: 'ScheduleRun' });

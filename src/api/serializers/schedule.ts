@@ -32,6 +32,8 @@ export function serializeScheduleRun(view: ScheduleRunView) {
     failure_reason: view.run.failure_reason,
     scan_id: view.run.scan_run_id,
     scan_status: view.scan?.status ?? null,
+    crawl_id: view.run.crawl_id,
+    crawl_status: view.crawlStatus,
     health_score: view.healthScore,
     regression_count: view.regressionCount,
     regressions: view.regressions.map(serializeRegression),

@@ -2552,14 +2552,18 @@ export interface components {
             url: string;
         };
         ScheduleRun: {
-            /** @example crawls not available */
+            /** @description A crawl schedule's run: the crawl it started */
+            crawl_id: string | null;
+            crawl_status: ("queued" | "running" | "completed" | "failed" | "cancelled") | null;
+            /** @example the scan could not be started */
             failure_reason: string | null;
+            /** @description The scan's health score; for a crawl, the average over its scanned pages */
             health_score: number | null;
             /** Format: uuid */
             id: string;
             /** @enum {string} */
             kind: "scan" | "crawl";
-            /** @description Regressions this run's scan opened: findings fixed before and detected again */
+            /** @description Regressions this run's scan (or its crawl's page scans) opened: findings fixed before and detected again */
             regression_count: number;
             /** @description The newest 20 of them */
             regressions: components["schemas"]["Regression"][];
@@ -2572,7 +2576,7 @@ export interface components {
              */
             scheduled_at: string;
             /**
-             * @description `started`: its scan was started (see `scan_status`); `failed`: it could not start one (`failure_reason`)
+             * @description `started`: its scan (or crawl) was started (see `scan_status`, `crawl_status`); `failed`: it could not start one (`failure_reason`)
              * @enum {string}
              */
             status: "starting" | "started" | "failed";
