@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathsObject, type ZodOpenApiResponseObject, type ZodOpenApiResponsesObject } from 'zod-openapi';
 import { ERROR_STATUS, type ErrorCode } from './errors.ts';
-import { crawlPageListQuery, crawlPageSchema, crawlSchema, runCrawlBody } from './schemas/crawls.ts';
+import { crawlListQuery, crawlPageListQuery, crawlPageSchema, crawlSchema, runCrawlBody } from './schemas/crawls.ts';
 import { PROVIDERS } from '../integrations/providers.ts';
 import {
   bulkEditFindingsBody,
@@ -277,6 +277,15 @@ function auditPaths(): ZodOpenApiPathsObject {
         body: runCrawlBody,
         ok: ok(202, 'The crawl, queued', dataEnvelope(crawlSchema), 'audit'),
         errors: ['unavailable'],
+      }),
+    },
+    [`${AUDIT_PATH}/crawls`]: {
+      get: audit({
+        tag: 'Crawls',
+        summary: "The project's crawls, newest first, each with its counts and site summary",
+        scope: 'audit:read',
+        query: crawlListQuery,
+        ok: ok(200, 'A page of crawls', listEnvelope(crawlSchema), 'audit'),
       }),
     },
     [`${AUDIT_PATH}/crawls/{crawl_id}`]: {
@@ -799,6 +808,7 @@ const OPERATION_IDS: Record<string, string> = {
   'GET …/scans/{scan_id}/events': 'streamScanEvents',
   'POST …/crawls/run': 'runCrawl',
   'GET …/crawls/{crawl_id}': 'getCrawl',
+  'GET …/crawls': 'listCrawls',
   'GET …/crawls/{crawl_id}/pages': 'listCrawlPages',
   'POST …/crawls/{crawl_id}/cancel': 'cancelCrawl',
   'POST …/schedules': 'createSchedule',

@@ -177,4 +177,21 @@ it('refuses bad input in the error envelope, and hides other tenants\' crawls', 
   const mine = await stack.db.prisma.crawl.findFirstOrThrow({ where: { org_id: t.orgId } });
   expect((await call('GET', `${other.audit}/crawls/${mine.id}`, { key: other.readKey })).status).toBe(404);
   expect((await call('GET', `${other.audit}/crawls/${mine.id}/pages`, { key: other.readKey })).status).toBe(404);
+
+  // GET crawls: this project's crawls only, newest first, paged by cursor to the end.
+  const expected = (await stack.db.prisma.crawl.findMany({ where: { org_id: t.orgId }, orderBy: [{ inserted_at: 'desc' }, { id: 'desc' }], select: { id: true } })).map((c) => c.id);
+  expect(expected.length).toBeGreaterThan(1);
+  const seen: string[] = [];
+  let cursor: string | null = null;
+  do {
+    const page: any = await call('GET', `${t.audit}/crawls?limit=1${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, { key: t.readKey });
+    expect(page.status).toBe(200);
+    expect(page.body.meta.total).toBe(expected.length);
+    seen.push(...page.body.data.map((c: { id: string }) => c.id));
+    cursor = page.body.meta.next_cursor;
+  } while (cursor);
+  expect(seen).toEqual(expected);
+  const theirs = await call('GET', `${other.audit}/crawls`, { key: other.readKey });
+  expect(theirs.body.data).toEqual([]);
+  expect((await call('GET', `${t.audit}/crawls?cursor=nonsense`, { key: t.readKey })).status).toBe(422);
 });

@@ -152,6 +152,8 @@ it('calls every operation of the document through a generic client, each answeri
   const crawled = await until(async () => data(await op('getCrawl', { crawl_id: crawl.id })), (c) => c.status === 'completed');
   expect(crawled.counts.scanned + crawled.counts.failed).toBe(1);
   expect(data(await op('listCrawlPages', { crawl_id: crawl.id })).length).toBe(crawled.counts.discovered);
+  const listed = data(await op('listCrawls')).find((c: any) => c.id === crawl.id);
+  expect(listed).toMatchObject({ id: crawl.id, status: 'completed', counts: crawled.counts });
   const cancelled = data(await op('runCrawl', {}, { url: site.url, max_pages: 1, scanners: ['seo'] }));
   await op('cancelCrawl', { crawl_id: cancelled.id });
   await until(async () => data(await op('getCrawl', { crawl_id: cancelled.id })), (c) => c.status === 'cancelled');

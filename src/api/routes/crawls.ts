@@ -8,7 +8,7 @@ import { invalidParams, notFound } from '../errors.ts';
 import { requireScope } from '../middleware/auth.ts';
 import { rateLimit } from '../middleware/rate-limit.ts';
 import { afterCursor, orderNewestFirst, toPage } from '../pagination.ts';
-import { crawlPageListQuery, runCrawlBody } from '../schemas/crawls.ts';
+import { crawlListQuery, crawlPageListQuery, runCrawlBody } from '../schemas/crawls.ts';
 import { serializeCrawl, serializeCrawlPage } from '../serializers/crawl.ts';
 import { parseBody, parseQuery, uuidParam } from '../validation.ts';
 
@@ -52,6 +52,21 @@ export function crawlsRouter(deps: ApiDeps): Router {
       scanners: body.scanners,
     });
     sendData(res, 202, serializeCrawl(crawl, await crawlFacts(prisma, crawl.id)));
+  });
+
+  // Newest first, keyset cursor as GET scans; each crawl with its counts and summary (a page is at
+  // most the list limit, so the facts' queries stay bounded).
+  router.get('/crawls', requireScope('audit:read'), async (req, res) => {
+    const { cursor, limit } = parseQuery(req, crawlListQuery);
+    const { orgId, projectId } = res.locals.tenant;
+    const scope = { org_id: orgId, project_id: projectId };
+    const [rows, total] = await Promise.all([
+      prisma.crawl.findMany({ where: { ...scope, ...afterCursor(cursor, 'inserted_at') }, orderBy: orderNewestFirst('inserted_at'), take: limit + 1 }),
+      prisma.crawl.count({ where: scope }),
+    ]);
+    const page = toPage(rows, limit, (row) => row.inserted_at);
+    const items = await Promise.all(page.items.map(async (crawl) => serializeCrawl(crawl, await crawlFacts(prisma, crawl.id))));
+    sendData(res, 200, items, { total, next_cursor: page.nextCursor });
   });
 
   router.get('/crawls/:crawl_id', requireScope('audit:read'), async (req, res) => {

@@ -27,6 +27,7 @@ export const runCrawlBody = z
   .meta({ id: 'RunCrawlRequest', example: { url: 'https://example.com/', max_pages: 100, max_depth: 5, exclude: ['/admin/**'], scanners: ['security', 'seo', 'accessibility'] } });
 
 export const crawlPageListQuery = cursorPageQuery;
+export const crawlListQuery = cursorPageQuery;
 
 const uuid = z.uuid();
 const timestamp = z.iso.datetime().meta({ example: '2026-12-04T09:30:00.000Z' });

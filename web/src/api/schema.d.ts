@@ -156,6 +156,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/orgs/{org_id}/projects/{project_id}/audit/crawls": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The project's crawls, newest first, each with its counts and site summary */
+        get: operations["listCrawls"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/orgs/{org_id}/projects/{project_id}/audit/crawls/{crawl_id}": {
         parameters: {
             query?: never;
@@ -3688,6 +3705,71 @@ export interface operations {
             404: components["responses"]["not_found_rate_limited"];
             413: components["responses"]["payload_too_large_rate_limited"];
             415: components["responses"]["unsupported_media_type_rate_limited"];
+            /** @description The rate bucket is spent (flat body, Krafter's) */
+            429: {
+                headers: {
+                    "retry-after": components["headers"]["RetryAfter"];
+                    "x-ratelimit-limit": components["headers"]["RateLimitLimit"];
+                    "x-ratelimit-remaining": components["headers"]["RateLimitRemaining"];
+                    "x-ratelimit-reset": components["headers"]["RateLimitReset"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RateLimited"];
+                };
+            };
+            500: components["responses"]["internal"];
+            503: components["responses"]["unavailable_rate_limited"];
+        };
+    };
+    listCrawls: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description The key's org */
+                org_id: string;
+                /** @description A project of the org */
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of crawls */
+            200: {
+                headers: {
+                    "x-ratelimit-limit": components["headers"]["RateLimitLimit"];
+                    "x-ratelimit-remaining": components["headers"]["RateLimitRemaining"];
+                    "x-ratelimit-reset": components["headers"]["RateLimitReset"];
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["Crawl"][];
+                        error: null;
+                        meta: {
+                            /** @description Pass as `cursor` for the next page; null on the last page (always null where paging is by offset) */
+                            next_cursor: string | null;
+                            request_id: components["schemas"]["RequestId"];
+                            /** @description All matching items, not just this page */
+                            total: number;
+                        };
+                    };
+                };
+            };
+            400: components["responses"]["bad_request_rate_limited"];
+            401: components["responses"]["unauthorized"];
+            403: components["responses"]["forbidden_rate_limited"];
+            404: components["responses"]["not_found_rate_limited"];
+            413: components["responses"]["payload_too_large_rate_limited"];
+            415: components["responses"]["unsupported_media_type_rate_limited"];
+            422: components["responses"]["invalid_params_rate_limited"];
             /** @description The rate bucket is spent (flat body, Krafter's) */
             429: {
                 headers: {
