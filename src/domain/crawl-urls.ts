@@ -1,6 +1,12 @@
 import { posix } from 'node:path';
 
 /**
+ * The bounds of a crawl's options (docs/crawls.md), whether sent to POST crawls/run or kept by a
+ * schedule that starts crawls: one table, so a schedule cannot hold what a crawl refuses.
+ */
+export const CRAWL_LIMITS = { maxPages: 10_000, defaultMaxPages: 100, maxDepth: 20, defaultMaxDepth: 5, globs: 20, globLength: 200 } as const;
+
+/**
  * How a crawl names, deduplicates and judges the URLs it finds (docs/crawls.md). Pure: the
  * activities call it, the tests pin it. A page's normalised URL is its identity in the crawl
  * (crawl_pages' unique (crawl_id, url)), so two forms of one page are fetched and scanned once.

@@ -1,6 +1,7 @@
 import { Cron } from 'croner';
 import ms from 'ms';
 import { z } from 'zod';
+import { CRAWL_LIMITS } from './crawl-urls.ts';
 
 /**
  * When a schedule fires (docs/schedules.md): `every`, a duration in `ms`'s grammar with a unit, or
@@ -98,10 +99,12 @@ export function nextCronTimes(expression: string, from: Date, count: number): Da
  * A scheduled crawl's options, as POST …/audit/crawls/run takes them (issue 15): stored with the
  * schedule, read back through this schema at the persistence boundary.
  */
+// The bounds POST crawls/run holds (CRAWL_LIMITS): a schedule refuses at creation what its crawls would.
+const crawlGlob = z.string().min(1).max(CRAWL_LIMITS.globLength);
 export const crawlOptionsSchema = z.strictObject({
-  max_pages: z.int().min(1).max(10_000).default(100).meta({ description: 'Pages scanned at most' }),
-  max_depth: z.int().min(0).max(50).default(5).meta({ description: 'Links followed from the start URL at most' }),
-  include: z.array(z.string().min(1).max(500)).max(50).optional().meta({ description: 'Glob patterns of URLs to crawl; all of the site when absent' }),
-  exclude: z.array(z.string().min(1).max(500)).max(50).optional().meta({ description: 'Glob patterns of URLs to leave out' }),
+  max_pages: z.int().min(1).max(CRAWL_LIMITS.maxPages).default(CRAWL_LIMITS.defaultMaxPages).meta({ description: 'Pages scanned at most' }),
+  max_depth: z.int().min(0).max(CRAWL_LIMITS.maxDepth).default(CRAWL_LIMITS.defaultMaxDepth).meta({ description: 'Links followed from the start URL at most' }),
+  include: z.array(crawlGlob).max(CRAWL_LIMITS.globs).optional().meta({ description: 'Glob patterns of URLs to crawl; all of the site when absent' }),
+  exclude: z.array(crawlGlob).max(CRAWL_LIMITS.globs).optional().meta({ description: 'Glob patterns of URLs to leave out' }),
 });
 export type CrawlOptions = z.infer<typeof crawlOptionsSchema>;

@@ -13,8 +13,7 @@ import { forEachQueued, RESUME_BATCH_SIZE } from './scan-kickoff.ts';
 
 export const crawlWorkflowId = (crawlId: string) => `crawl-${crawlId}`;
 
-/** The bounds of a crawl's body (docs/crawls.md). */
-export const CRAWL_LIMITS = { maxPages: 10_000, defaultMaxPages: 100, maxDepth: 20, defaultMaxDepth: 5, globs: 20 } as const;
+export { CRAWL_LIMITS } from '../domain/crawl-urls.ts';
 
 export interface NewCrawl {
   /** Chosen by the caller when a retry must find the crawl it wrote (a schedule's firing); else new. */

@@ -135,7 +135,7 @@ export async function startScheduledCrawl(prisma: Db, temporal: Client, config: 
       url,
       trigger: 'scheduled',
       maxPages: Math.min(options.max_pages, CRAWL_LIMITS.maxPages),
-      // A schedule's options allow a depth past a crawl's own bound: the crawl's bound holds.
+      // The schedule's options were refused past these bounds at creation; held here all the same.
       maxDepth: Math.min(options.max_depth, CRAWL_LIMITS.maxDepth),
       include: options.include ?? [],
       exclude: options.exclude ?? [],

@@ -1,4 +1,5 @@
-import { nextCronTimes, parseCron, parseEvery } from '../../src/domain/schedule-spec.ts';
+import { CRAWL_LIMITS } from '../../src/domain/crawl-urls.ts';
+import { crawlOptionsSchema, nextCronTimes, parseCron, parseEvery } from '../../src/domain/schedule-spec.ts';
 
 describe('parseEvery', () => {
   it.each([
@@ -93,5 +94,19 @@ describe('parseCron', () => {
 describe('nextCronTimes', () => {
   it('reads the expression in UTC', () => {
     expect(nextCronTimes('30 6 * * *', new Date('2026-12-04T20:00:00Z'), 2).map((d) => d.toISOString())).toEqual(['2026-12-05T06:30:00.000Z', '2026-12-06T06:30:00.000Z']);
+  });
+});
+
+describe("a schedule's crawl options hold POST crawls/run's bounds", () => {
+  it('accepts what a crawl accepts, at its limits', () => {
+    const options = crawlOptionsSchema.parse({ max_pages: CRAWL_LIMITS.maxPages, max_depth: CRAWL_LIMITS.maxDepth, include: Array(CRAWL_LIMITS.globs).fill('/a/*') });
+    expect(options).toMatchObject({ max_pages: 10_000, max_depth: 20 });
+    expect(crawlOptionsSchema.parse({})).toEqual({ max_pages: 100, max_depth: 5 });
+  });
+  it('refuses what a crawl refuses', () => {
+    expect(crawlOptionsSchema.safeParse({ max_depth: 21 }).success).toBe(false);
+    expect(crawlOptionsSchema.safeParse({ max_pages: 10_001 }).success).toBe(false);
+    expect(crawlOptionsSchema.safeParse({ exclude: Array(21).fill('/a/*') }).success).toBe(false);
+    expect(crawlOptionsSchema.safeParse({ include: ['/' + 'a'.repeat(200)] }).success).toBe(false);
   });
 });

@@ -7,7 +7,7 @@ import { cursorPageQuery } from '../validation.ts';
 
 /** Requests and responses of the crawl routes (docs/crawls.md); the OpenAPI document is generated from these. */
 
-const glob = z.string().min(1).max(200);
+const glob = z.string().min(1).max(CRAWL_LIMITS.globLength);
 
 export const runCrawlBody = z
   .strictObject({
