@@ -1,5 +1,6 @@
 import type { RequestHandler, Response } from 'express';
 import type pg from 'pg';
+import type { Config } from '../../platform/config.ts';
 import { RateLimiterPostgres, RateLimiterRes } from 'rate-limiter-flexible';
 
 export interface BucketLimits {
@@ -13,6 +14,14 @@ export interface BucketLimits {
  * bucket sets the x-ratelimit-* headers, so a route behind two buckets shows the last one.
  * Krafter's 429 body is flat, not enveloped.
  */
+/**
+ * The strict bucket of the routes that start work (POST scans/run, POST crawls/run): one counter
+ * per org under the name 'strict', so a crawl and a scan spend the same units.
+ */
+export function strictRateLimit(pool: pg.Pool, config: Pick<Config, 'RATE_LIMIT_STRICT_MAX' | 'RATE_LIMIT_STRICT_WINDOW_SECONDS'>): RequestHandler {
+  return rateLimit(pool, { name: 'strict', max: config.RATE_LIMIT_STRICT_MAX, windowSeconds: config.RATE_LIMIT_STRICT_WINDOW_SECONDS });
+}
+
 export function rateLimit(pool: pg.Pool, limits: BucketLimits): RequestHandler {
   const limiter = new RateLimiterPostgres({
     storeClient: pool,

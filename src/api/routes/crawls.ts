@@ -6,7 +6,7 @@ import type { ApiDeps } from '../deps.ts';
 import { sendData } from '../envelope.ts';
 import { invalidParams, notFound } from '../errors.ts';
 import { requireScope } from '../middleware/auth.ts';
-import { rateLimit } from '../middleware/rate-limit.ts';
+import { strictRateLimit } from '../middleware/rate-limit.ts';
 import { afterCursor, orderNewestFirst, toPage } from '../pagination.ts';
 import { crawlListQuery, crawlPageListQuery, runCrawlBody } from '../schemas/crawls.ts';
 import { serializeCrawl, serializeCrawlPage } from '../serializers/crawl.ts';
@@ -18,11 +18,7 @@ export function crawlsRouter(deps: ApiDeps): Router {
   const { prisma } = db;
   const router = Router({ mergeParams: true });
   // The bucket POST scans/run spends: a crawl is many scans.
-  const strictBucket = rateLimit(db.pool, {
-    name: 'strict',
-    max: config.RATE_LIMIT_STRICT_MAX,
-    windowSeconds: config.RATE_LIMIT_STRICT_WINDOW_SECONDS,
-  });
+  const strictBucket = strictRateLimit(db.pool, config);
 
   const crawlOf = async (tenant: { orgId: string; projectId: string }, raw: unknown) => {
     const id = uuidParam.safeParse(raw);

@@ -7,7 +7,7 @@ import type { ApiDeps } from '../deps.ts';
 import { sendData } from '../envelope.ts';
 import { invalidParams, notFound } from '../errors.ts';
 import { requireScope } from '../middleware/auth.ts';
-import { rateLimit } from '../middleware/rate-limit.ts';
+import { strictRateLimit } from '../middleware/rate-limit.ts';
 import { afterCursor, orderNewestFirst, toPage } from '../pagination.ts';
 import { runScanBody, scanListQuery } from '../schemas/requests.ts';
 import { serializeScanRun } from '../serializers/scan-run.ts';
@@ -21,11 +21,7 @@ export function scansRouter(deps: ApiDeps): Router {
   const { config, db, temporal } = deps;
   const { prisma } = db;
   const router = Router({ mergeParams: true });
-  const strictBucket = rateLimit(db.pool, {
-    name: 'strict',
-    max: config.RATE_LIMIT_STRICT_MAX,
-    windowSeconds: config.RATE_LIMIT_STRICT_WINDOW_SECONDS,
-  });
+  const strictBucket = strictRateLimit(db.pool, config);
 
   router.post('/scans/run', requireScope('audit:write'), strictBucket, async (req, res) => {
     const body = parseBody(req, runScanBody);
