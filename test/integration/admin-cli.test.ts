@@ -3,6 +3,9 @@ import { promisify } from 'node:util';
 import { hashApiKey } from '../../src/domain/api-keys.ts';
 import { connectDatabase, type Database } from '../../src/platform/db.ts';
 
+// Each test starts the CLI (a tsx process) several times: seconds each on a loaded 2-core machine.
+jest.setTimeout(180_000);
+
 const run = promisify(execFile);
 const CLI = `${__dirname}/../../bin/sitewarden`;
 

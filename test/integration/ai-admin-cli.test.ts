@@ -8,6 +8,9 @@ import { createScratchDatabase, dropDatabase } from '../support/scratch-database
 
 // `sitewarden admin ai …` as an operator runs it, on a database of its own (providers are instance-wide).
 
+// Each test starts the CLI (a tsx process) several times: seconds each on a loaded 2-core machine.
+jest.setTimeout(180_000);
+
 const run = promisify(execFile);
 const ROOT = `${__dirname}/../..`;
 const CLI = `${ROOT}/bin/sitewarden`;

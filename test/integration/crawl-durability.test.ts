@@ -18,17 +18,12 @@ afterAll(async () => {
 });
 
 function workerEnv(): Record<string, string> {
-  return {
-    DATABASE_URL: stack.config.DATABASE_URL,
-    TEMPORAL_ADDRESS: stack.temporal.address,
-    TEMPORAL_TASK_QUEUE: stack.config.TEMPORAL_TASK_QUEUE,
-    TEMPORAL_BROWSER_TASK_QUEUE: stack.config.TEMPORAL_BROWSER_TASK_QUEUE,
-    SITEWARDEN_ALLOW_PRIVATE_HOSTS: '127.0.0.1',
+  return stack.serviceEnv({
     CRAWL_CONCURRENCY: '4',
     CRAWL_REQUEST_INTERVAL_MS: '0',
     // Several runs: the kill may land in any of them, or on a continue-as-new.
     CRAWL_PAGES_PER_RUN: '30',
-  };
+  });
 }
 
 it('scans every page once, losing none, when the worker is SIGKILLed mid-crawl', async () => {

@@ -18,18 +18,6 @@ afterAll(async () => {
   await site.close();
 });
 
-/** The env a real worker or API process needs to join this test's Temporal, queues and database. */
-function serviceEnv(extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    DATABASE_URL: stack.config.DATABASE_URL,
-    TEMPORAL_ADDRESS: stack.temporal.address,
-    TEMPORAL_TASK_QUEUE: stack.config.TEMPORAL_TASK_QUEUE,
-    TEMPORAL_BROWSER_TASK_QUEUE: stack.config.TEMPORAL_BROWSER_TASK_QUEUE,
-    SITEWARDEN_ALLOW_PRIVATE_HOSTS: '127.0.0.1',
-    ...extra,
-  };
-}
-
 const terminal = (status: string) => status === 'completed' || status === 'failed';
 
 /** The service's program runs in the spawned pid itself (no wrapper left to absorb the kill). */
@@ -58,7 +46,7 @@ async function retriedActivities(workflowId: string): Promise<string[]> {
 
 it('finishes every scan, each finding once, when the worker is killed mid-scan', async () => {
   const t = await createTenant(stack.db.prisma, stack.baseUrl);
-  const first = spawnService('src/worker.ts', serviceEnv());
+  const first = spawnService('src/worker.ts', stack.serviceEnv());
   await eventually(async () => readFileSync(`/proc/${first.pid}/cmdline`, 'utf8'), (cmd) => cmd.includes('src/worker.ts'), 5_000);
   expectProgramPid(first, 'src/worker.ts');
   const ids: string[] = [];
@@ -75,7 +63,7 @@ it('finishes every scan, each finding once, when the worker is killed mid-scan',
   const running = await stack.db.prisma.scanRun.count({ where: { id: { in: ids }, status: { in: ['queued', 'running'] } } });
   expect(running).toBe(3);
 
-  spawnService('src/worker.ts', serviceEnv());
+  spawnService('src/worker.ts', stack.serviceEnv());
   const runs = await eventually(
     () => stack.db.prisma.scanRun.findMany({ where: { id: { in: ids } } }),
     (rows) => rows.every((r) => terminal(r.status)),
@@ -97,10 +85,10 @@ it('finishes every scan, each finding once, when the worker is killed mid-scan',
 
 it('loses no accepted scan when the API is killed while scans are started', async () => {
   const t = await createTenant(stack.db.prisma, stack.baseUrl);
-  const worker = spawnService('src/worker.ts', serviceEnv());
+  const worker = spawnService('src/worker.ts', stack.serviceEnv());
   const port = String(await freePort());
   const startApi = async (): Promise<ChildProcess> => {
-    const api = spawnService('src/api/main.ts', serviceEnv({ PORT: port }));
+    const api = spawnService('src/api/main.ts', stack.serviceEnv({ PORT: port }));
     await eventually(
       () => fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.status, () => 0),
       (status) => status === 200,

@@ -22,15 +22,7 @@ const UI = 'http://127.0.0.1:8233';
 beforeAll(async () => {
   [stack, site] = await Promise.all([startStack({}, { worker: false }), startFixtureSite()]);
   t = await createTenant(stack.db.prisma, stack.baseUrl);
-  const env = {
-    DATABASE_URL: stack.config.DATABASE_URL,
-    TEMPORAL_ADDRESS: stack.temporal.address,
-    TEMPORAL_TASK_QUEUE: stack.config.TEMPORAL_TASK_QUEUE,
-    TEMPORAL_BROWSER_TASK_QUEUE: stack.config.TEMPORAL_BROWSER_TASK_QUEUE,
-    SITEWARDEN_ALLOW_PRIVATE_HOSTS: '127.0.0.1',
-    METRICS_TOKEN: token,
-    LOG_LEVEL: 'info',
-  };
+  const env = stack.serviceEnv({ METRICS_TOKEN: token, LOG_LEVEL: 'info' });
   spawnService('src/worker.ts', { ...env, WORKER_METRICS_PORT: '0' }, (line, stream) => logs.push({ process: 'worker', line, stream }));
   const port = String(await freePort());
   spawnService('src/api/main.ts', { ...env, PORT: port, TEMPORAL_UI_URL: `${UI}/` }, (line, stream) => logs.push({ process: 'api', line, stream }));

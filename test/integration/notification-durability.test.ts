@@ -38,15 +38,8 @@ afterAll(async () => {
 });
 
 function worker() {
-  return spawnService('src/worker.ts', {
-    DATABASE_URL: databaseUrl,
-    TEMPORAL_ADDRESS: stack.temporal.address,
-    TEMPORAL_TASK_QUEUE: stack.config.TEMPORAL_TASK_QUEUE,
-    TEMPORAL_BROWSER_TASK_QUEUE: stack.config.TEMPORAL_BROWSER_TASK_QUEUE,
-    SITEWARDEN_ALLOW_PRIVATE_HOSTS: '127.0.0.1',
-    NOTIFY_RETRY_INITIAL_MS: '200',
-    NOTIFY_DISPATCH_POLL_MS: '200',
-  });
+  // The stack's config carries the scratch database (startStack's env), so its service env does too.
+  return spawnService('src/worker.ts', stack.serviceEnv({ NOTIFY_RETRY_INITIAL_MS: '200', NOTIFY_DISPATCH_POLL_MS: '200' }));
 }
 
 const emit = (t: Tenant) =>

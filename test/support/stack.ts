@@ -24,6 +24,8 @@ export interface Stack {
   scanEvents: ScanEventHub;
   /** Starts an API on the same database and Temporal (another "process" sharing state). */
   startAnotherApi(): Promise<string>;
+  /** The env a real worker or API process (spawnService) needs to join this stack's Temporal, queues and database. */
+  serviceEnv(extra?: Record<string, string>): Record<string, string>;
   close(): Promise<void>;
 }
 
@@ -94,6 +96,14 @@ export async function startStack(env: Record<string, string> = {}, options: { wo
     temporal,
     scanEvents: hubs[0]!,
     startAnotherApi: listen,
+    serviceEnv: (extra = {}) => ({
+      DATABASE_URL: config.DATABASE_URL,
+      TEMPORAL_ADDRESS: temporal.address,
+      TEMPORAL_TASK_QUEUE: config.TEMPORAL_TASK_QUEUE,
+      TEMPORAL_BROWSER_TASK_QUEUE: config.TEMPORAL_BROWSER_TASK_QUEUE,
+      SITEWARDEN_ALLOW_PRIVATE_HOSTS: '127.0.0.1',
+      ...extra,
+    }),
     async close() {
       await dispatcher?.stop();
       for (const worker of workers) worker.shutdown();

@@ -22,7 +22,19 @@ export async function startTemporal(): Promise<TestWorkflowEnvironment> {
     runtimeInstalled = true;
   }
   // The search attributes every workflow carries (src/platform/search-attributes.ts), as scripts/dev registers them.
-  return TestWorkflowEnvironment.createLocal({ server: { executable: { type: 'existing-path', path }, searchAttributes: [...SEARCH_ATTRIBUTE_KEYS] } });
+  const start = () => TestWorkflowEnvironment.createLocal({ server: { executable: { type: 'existing-path', path }, searchAttributes: [...SEARCH_ATTRIBUTE_KEYS] } });
+  // SDK Core gives the dev server 5 s to open its port: on a machine whose two cores are
+  // saturated (load 20+) a start can miss that. Such a start leaves no server behind (Core kills
+  // the child: ephemeral_server/mod.rs), so another attempt is safe. Other failures (a client that
+  // cannot connect to a started server) are not retried: that server would be left running.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start();
+    } catch (err) {
+      if (attempt >= 3 || !(err instanceof Error && err.message.includes('did not start within'))) throw err;
+      errorPrinter.warn(`Temporal dev server start failed (attempt ${attempt}), retrying`, { error: err instanceof Error ? err.message : String(err) });
+    }
+  }
 }
 
 /** The workflows, bundled once by the global setup for every test file. */
