@@ -8,9 +8,10 @@ import { decodeBody, HTML_TYPES } from '../gather/html-page.ts';
 import { type FetchedPage, SafeFetchError, type SafeFetcher } from '../gather/safe-fetch.ts';
 import type { Config } from '../platform/config.ts';
 import type { Db } from '../platform/db.ts';
-import type { OriginAuth } from '../domain/site-auth.ts';
+import { crawlSignInTimeoutMs } from '../domain/activity-timeouts.ts';
+import { originAuthOf, type OriginAuth } from '../domain/site-auth.ts';
 import { scanWorkflowId } from '../services/scan-kickoff.ts';
-import { directOriginAuth } from '../services/site-auth.ts';
+import { crawlSessionOwner, needsSiteLogin, openSession } from '../services/site-auth.ts';
 import { siteAuthFor } from './site-auth.ts';
 import { recordCrawlEnd } from '../services/notification-outbox.ts';
 import { heartbeating } from './heartbeat.ts';
@@ -33,6 +34,19 @@ export interface CrawlPlan {
   /** Pages whose scan was started by an earlier run and has not been settled (after a failure between the two). */
   scanning: string[];
   url: string;
+  /**
+   * The project's site-auth is a login recipe on the crawl's origin: the run signs in first
+   * (signInCrawl, on the browser queue: `taskQueue`, within `timeoutMs`). `seeded: false` when
+   * this openCrawl left the seeding (robots.txt, sitemaps) until after the sign-in. A flag and
+   * settings only, no credential. Absent without a login recipe, and in older plans.
+   */
+  siteLogin?: { taskQueue: string; timeoutMs: number; seeded: boolean };
+}
+
+/** openCrawl's options (absent in the calls of runs started before the crawl's own sign-in). */
+export interface OpenCrawlOptions {
+  /** With a login recipe, leave an unseeded crawl's seeding to the openCrawl after the sign-in. */
+  signInFirst?: boolean;
 }
 
 /** One page's visit: `scan` when its ScanWorkflow is to run (the scan run is written), else nothing more to do. */
@@ -52,7 +66,7 @@ const MAX_SELF_REDIRECTS = 3;
 /** Characters of a page's error that are kept. */
 const MAX_PAGE_ERROR = 500;
 
-type CrawlConfig = Pick<Config, 'CRAWL_CONCURRENCY' | 'CRAWL_REQUEST_INTERVAL_MS' | 'CRAWL_PAGES_PER_RUN'>;
+type CrawlConfig = Pick<Config, 'CRAWL_CONCURRENCY' | 'CRAWL_REQUEST_INTERVAL_MS' | 'CRAWL_PAGES_PER_RUN' | 'TEMPORAL_BROWSER_TASK_QUEUE' | 'SCAN_FETCH_TIMEOUT_MS'>;
 
 /**
  * The crawl's bookkeeping and fetches. Every write is guarded by the state it expects and every
@@ -79,12 +93,19 @@ export function createCrawlActivities(prisma: Db, config: CrawlConfig, fetcher: 
   /**
    * The project's site-auth for the crawl's own fetches (robots.txt, sitemaps, each page's visit),
    * read here by the crawl's ids, never through the workflow: so a protected area is discovered as
-   * its page scans will see it. Only the headers and cookies forms (docs/crawls.md): a login
-   * recipe's session needs Chromium, which the main queue never loads; its pages' scans still sign
-   * in. The fetcher adds the credentials to hops on the site-auth's origin only.
+   * its page scans will see it. The headers and cookies forms as they are; a login recipe's, the
+   * cookies of the crawl's own sign-in (signInCrawl, on the browser queue: this queue never loads
+   * Chromium), sealed on the crawl's row. Read only while the site-auth is still a login recipe on
+   * the crawl's origin: a removed or changed one stops them. The fetcher adds the credentials to
+   * hops on the site-auth's origin only.
    */
-  const authOf = async (crawl: Pick<Crawl, 'org_id' | 'project_id' | 'url'>): Promise<OriginAuth | undefined> =>
-    directOriginAuth(await siteAuthFor(prisma, secret, { orgId: crawl.org_id, projectId: crawl.project_id }, crawl.url));
+  const authOf = async (crawl: Pick<Crawl, 'id' | 'org_id' | 'project_id' | 'url' | 'site_session'>): Promise<OriginAuth | undefined> => {
+    const config = await siteAuthFor(prisma, secret, { orgId: crawl.org_id, projectId: crawl.project_id }, crawl.url);
+    if (!config) return undefined;
+    if (config.type !== 'login') return originAuthOf(config);
+    // No session (the recipe was set after this run's sign-in): without credentials, as before it.
+    return crawl.site_session ? originAuthOf(config, openSession(crawl.site_session, crawlSessionOwner(crawl.id), secret)) : undefined;
+  };
 
   /** Records found URLs (each once: the unique index), judged by the crawl's scope, up to the crawl's cap. */
   async function recordUrls(tx: Tx, crawl: Crawl, urls: Iterable<{ url: string; depth: number; skip?: CrawlSkip | null }>): Promise<void> {
@@ -150,14 +171,19 @@ export function createCrawlActivities(prisma: Db, config: CrawlConfig, fetcher: 
      * Starts the crawl (queued → running) and, the first time, seeds it: robots.txt read and kept,
      * the start page (depth 0) and the sitemaps' pages (depth 1) recorded. Seeding writes in one
      * transaction once no page exists, so a retry or the next run (continue-as-new) seeds nothing twice.
+     * With a login recipe on the crawl's origin and `signInFirst`, an unseeded crawl is not seeded
+     * yet: the workflow signs in, then opens it again, so robots.txt and the sitemaps are read
+     * signed in too.
      */
-    async openCrawl(crawlId: string): Promise<CrawlPlan> {
+    async openCrawl(crawlId: string, options: OpenCrawlOptions = {}): Promise<CrawlPlan> {
       await prisma.crawl.updateMany({ where: { id: crawlId, status: 'queued' }, data: { status: 'running', started_at: new Date() } });
       let crawl = await prisma.crawl.findUniqueOrThrow({ where: { id: crawlId } });
       const closedPlan = { closed: true, maxPages: crawl.max_pages, visited: 0, concurrency: 1, intervalMs: 0, pagesPerRun: 1, scanning: [], url: crawl.url };
       if (crawl.status !== 'running') return closedPlan;
-      const seeded = (await prisma.crawlPage.count({ where: { crawl_id: crawlId } })) > 0;
-      if (!seeded) {
+      let seeded = (await prisma.crawlPage.count({ where: { crawl_id: crawlId } })) > 0;
+      // Read from the site-auth's plain columns: a flag, no credential.
+      const siteLogin = await needsSiteLogin(prisma, { orgId: crawl.org_id, projectId: crawl.project_id }, crawl.url);
+      if (!seeded && !(siteLogin && options.signInFirst)) {
         const origin = new URL(crawl.url).origin;
         const auth = await authOf(crawl);
         const seeds = await heartbeating(() => discoverSeeds(origin, auth));
@@ -173,6 +199,7 @@ export function createCrawlActivities(prisma: Db, config: CrawlConfig, fetcher: 
           await recordUrls(tx, crawl, seeds.sitemapUrls.map((url) => ({ url, depth: 1 })));
         });
         crawl = await prisma.crawl.findUniqueOrThrow({ where: { id: crawlId } });
+        seeded = true;
       }
       const scanning = await prisma.crawlPage.findMany({ where: { crawl_id: crawlId, status: 'scanning' }, select: { id: true } });
       return {
@@ -184,6 +211,7 @@ export function createCrawlActivities(prisma: Db, config: CrawlConfig, fetcher: 
         pagesPerRun: config.CRAWL_PAGES_PER_RUN,
         scanning: scanning.map((p) => p.id),
         url: crawl.url,
+        ...(siteLogin ? { siteLogin: { taskQueue: config.TEMPORAL_BROWSER_TASK_QUEUE, timeoutMs: crawlSignInTimeoutMs(config.SCAN_FETCH_TIMEOUT_MS), seeded } } : {}),
       };
     },
 
@@ -323,6 +351,8 @@ export function createCrawlActivities(prisma: Db, config: CrawlConfig, fetcher: 
           });
           await tx.crawlPage.updateMany({ where: { id: { in: ids }, status: 'scanning' }, data: { status: 'cancelled' } });
         }
+        // The crawl's own session goes with it, however it closes (a retried close clears nothing more).
+        await tx.crawl.updateMany({ where: { id: crawlId, site_session: { not: null } }, data: { site_session: null } });
         const failureReason = reason ? reason.slice(0, 1_000) : null;
         const closed = await tx.crawl.updateMany({
           where: { id: crawlId, status: { in: ['queued', 'running'] } },

@@ -73,5 +73,13 @@ export function scanTimeouts(config: TimeoutConfig, lighthouseRuns = 1): ScanTim
   };
 }
 
+/**
+ * A crawl's own sign-in (signInCrawl, docs/crawls.md): Chromium's start and the login, bounded by
+ * four fetch timeouts (src/gather/browser-audits.ts), and the bookkeeping; no page fetch after it.
+ */
+export function crawlSignInTimeoutMs(fetchTimeoutMs: number): number {
+  return CHROMIUM_STARTUP_TIMEOUT_MS + 4 * fetchTimeoutMs + BOOKKEEPING_MARGIN_MS;
+}
+
 /** The export builder activity: the build's own limit, plus the bookkeeping. */
 export const REPORT_BUILD_TIMEOUT_MS = REPORT_BUILD_LIMIT_MS + BOOKKEEPING_MARGIN_MS;

@@ -35,7 +35,7 @@ export class SiteAuthRefused extends Error {
 
 /** Authenticated with the value: a config copied to another project's row does not decrypt. */
 const configPurpose = (tenant: Tenant) => `site_auth:${tenant.orgId}/${tenant.projectId}`;
-/** The cookies a login left, for one scan run (or verification). */
+/** The cookies a login left, for one scan run (or verification, or crawl: crawlSessionOwner). */
 const sessionPurpose = (ownerId: string) => `site_session:${ownerId}`;
 
 export interface SiteAuthView extends SiteAuthSummary {
@@ -119,6 +119,11 @@ export async function needsSiteLogin(prisma: Db, tenant: Tenant, url: string): P
 }
 
 const sessionSchema = z.array(z.strictObject({ name: z.string(), value: z.string(), path: z.string() }));
+
+/** The owner a crawl's session is sealed for: another space than scan runs' and verifications' ids. */
+export function crawlSessionOwner(crawlId: string): string {
+  return `crawl:${crawlId}`;
+}
 
 export function sealSession(cookies: SiteCookie[], ownerId: string, secret: string): string {
   return encryptSecret(JSON.stringify(cookies), secret, sessionPurpose(ownerId));

@@ -7,6 +7,7 @@ import {
   isCancellation,
   log,
   ParentClosePolicy,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   sleep,
@@ -22,6 +23,17 @@ import type { ScanWorkflow } from './scan.ts';
 export interface SiteCrawlInput {
   crawlId: string;
 }
+
+/**
+ * Patch ids (docs/deploy.md), as SCAN_PATCHES in scan.ts.
+ * - crawl-site-login: with a site-auth login recipe on the crawl's origin, each workflow run signs
+ *   in (signInCrawl, on the browser queue) after openCrawl and, when openCrawl left the seeding for
+ *   after it, opens the crawl again (the seeding, signed in). Crawls without a login recipe take no
+ *   marker: the plan's flag is read before patched().
+ */
+export const CRAWL_PATCHES = {
+  siteLogin: 'crawl-site-login',
+} as const;
 
 /** The longest a visit waits in its activity for its politeness slot (well under its timeouts). */
 const MAX_VISIT_WAIT_MS = 20_000;
@@ -48,6 +60,22 @@ const visits = proxyActivities<Activities>({
   retry: { initialInterval: '2 seconds', maximumAttempts: 3, nonRetryableErrorTypes: PERMANENT },
 });
 
+// The crawl's sign-in, on the browser queue, as a scan's capture that signs in (browserScanners in
+// scan.ts): the org's fair share of that queue makes busy turns attempts, so no maximumAttempts,
+// bounded by schedule-to-close; the activity bounds its failed runs, and a login that does not sign
+// in fails at once (SiteLoginFailed, non-retryable). Timeout and queue come from the plan.
+function signingIn(taskQueue: string, timeoutMs: number, url: string) {
+  return proxyActivities<Activities>({
+    summary: `sign in for the crawl of ${url}`,
+    taskQueue,
+    startToCloseTimeout: timeoutMs,
+    heartbeatTimeout: '30 seconds',
+    scheduleToStartTimeout: '35 minutes',
+    scheduleToCloseTimeout: '60 minutes',
+    retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '30 seconds', nonRetryableErrorTypes: PERMANENT },
+  });
+}
+
 /**
  * A whole-site audit (docs/crawls.md). Its state is the database's: which pages are found, queued,
  * scanning, done; the workflow holds only the pages in flight. It visits queued pages breadth
@@ -55,7 +83,7 @@ const visits = proxyActivities<Activities>({
  * HTML page as a child (workflow id `scan-<page id>`, never reused, so no page is scanned twice),
  * and continues as new every `pagesPerRun` pages once its children have finished, so its history
  * stays bounded. Cancelled, its children are cancelled and the crawl closes `cancelled`; a step
- * that exhausts its retries closes it `failed`, cancelling what is in flight.
+ * that exhausts its retries (or a sign-in that fails) closes it `failed`, cancelling what is in flight.
  */
 export async function SiteCrawlWorkflow({ crawlId }: SiteCrawlInput): Promise<void> {
   const inFlight = new Map<string, Promise<void>>();
@@ -81,8 +109,18 @@ export async function SiteCrawlWorkflow({ crawlId }: SiteCrawlInput): Promise<vo
 }
 
 async function crawl(crawlId: string, inFlight: Map<string, Promise<void>>): Promise<'done' | 'continue'> {
-  const plan: CrawlPlan = await seeding.openCrawl(crawlId);
+  let plan: CrawlPlan = await seeding.openCrawl(crawlId, { signInFirst: true });
   if (plan.closed) return 'done';
+  // A login recipe: this run signs in once, before its first fetch (docs/crawls.md). The flag is
+  // read before patched(), so crawls without one keep the old commands and take no marker. A
+  // login that fails throws: the crawl closes `failed` with its reason (SiteCrawlWorkflow's catch).
+  if (plan.siteLogin && patched(CRAWL_PATCHES.siteLogin)) {
+    await signingIn(plan.siteLogin.taskQueue, plan.siteLogin.timeoutMs, plan.url).signInCrawl(crawlId);
+    if (!plan.siteLogin.seeded) {
+      plan = await seeding.openCrawl(crawlId);
+      if (plan.closed) return 'done';
+    }
+  }
   // Scans an earlier run started and did not settle (it failed between the two): settled first.
   for (const pageId of plan.scanning) track(inFlight, pageId, scanPage(crawlId, pageId, plan));
 

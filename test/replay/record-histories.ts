@@ -443,9 +443,14 @@ async function recordNotifications(databaseUrl: string) {
   }
 }
 
-/** Stack D: SiteCrawlWorkflow on the crawl fixture site, five pages a run so it continues as new. */
+/**
+ * Stack D: SiteCrawlWorkflow on the crawl fixture site, five pages a run so it continues as new;
+ * then, on the fixture with a members area, a crawl with a site-auth login recipe (patch
+ * crawl-site-login: each run signs in on the browser queue) and one whose login fails.
+ */
 async function recordCrawls(databaseUrl: string) {
-  if (!wanted('crawl')) return;
+  // The group runs for `crawl` and for any one of its scenarios (`crawl-site-login`).
+  if (!wanted('crawl') && !only.startsWith('crawl')) return;
   const stack = await startStack({ DATABASE_URL: databaseUrl, CRAWL_PAGES_PER_RUN: '5', CRAWL_REQUEST_INTERVAL_MS: '0', CRAWL_CONCURRENCY: '2' });
   const site = await startCrawlSite({ pages: 12, delayMs: 200 });
   try {
@@ -470,6 +475,35 @@ async function recordCrawls(databaseUrl: string) {
       const res = await call('POST', `${t.audit}/crawls/${id}/cancel`, { key: t.writeKey });
       if (res.status !== 202) throw new Error(`cancel refused: ${res.status} ${res.text}`);
       await save('crawl-cancelled', handle);
+    }
+    if (wanted('crawl-site-login')) {
+      const members = await startCrawlSite({ pages: 3, members: true });
+      try {
+        const { credentials, loginUrl } = members.members!;
+        const recipe = (password: string) => ({ login: { url: loginUrl, fields: { '#user': credentials.user, '#pass': password }, submit: '#go', success: { url: `${members.origin}/members` } } });
+        const crawlAs = async (password: string, maxPages: number) => {
+          const signedIn = await createTenant(stack.db.prisma, stack.baseUrl);
+          const put = await call('PUT', `${signedIn.audit}/site-auth`, { key: signedIn.writeKey, body: recipe(password) });
+          if (put.status !== 200) throw new Error(`site-auth refused: ${put.status} ${put.text}`);
+          const started = await call('POST', `${signedIn.audit}/crawls/run`, { key: signedIn.writeKey, body: { url: members.startUrl, max_pages: maxPages, scanners: ['seo'] } });
+          if (started.status !== 202) throw new Error(`crawl refused: ${started.status} ${started.text}`);
+          return stack.temporal.client.workflow.getHandle(started.body.data.workflow_id);
+        };
+        if (wanted('crawl-site-login-continued') || wanted('crawl-site-login-completed')) {
+          // Eight pages at five a run: the first run signs in, seeds signed in and continues as
+          // new; the second signs in again and completes.
+          const handle = await crawlAs(credentials.password, 8);
+          await handle.result();
+          const last = await handle.fetchHistory();
+          const firstRunId = last.events?.[0]?.workflowExecutionStartedEventAttributes?.firstExecutionRunId ?? undefined;
+          if (!members.membersAuthorized.length) throw new Error('the crawl never reached the members area');
+          if (wanted('crawl-site-login-continued') && firstRunId) await save('crawl-site-login-continued', stack.temporal.client.workflow.getHandle(handle.workflowId, firstRunId));
+          if (wanted('crawl-site-login-completed')) await save('crawl-site-login-completed', handle);
+        }
+        if (wanted('crawl-site-login-failed')) await save('crawl-site-login-failed', await crawlAs('wrong-password-123', 8));
+      } finally {
+        await members.close();
+      }
     }
   } finally {
     await stack.close();

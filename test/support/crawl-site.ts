@@ -29,12 +29,28 @@ export interface CrawlSite {
   /** Paths of every allowed HTML page, as the crawl names them (normalised). */
   allowedPages: string[];
   /**
-   * With `members`: a protected area linked from `/` (`/members`, which links `/members/report`),
-   * answering only a visitor with the header or the cookie, 302 to `/login` (an open page) otherwise.
+   * With `members`: a protected area linked from `/` (`/members`, which links `/members/report`:
+   * reachable only from inside; and `/members/export` (CSV), `/members/feed?page=1…5` (JSON) and
+   * `/members/old` (a redirect to the report), visited but not scanned), answering only a visitor with the header, the cookie or a session
+   * of the login form, 302 to `/login` (an open page) otherwise. `/login` is a form (`#user`,
+   * `#pass`, `#go`) whose POST with `credentials` sets a new session cookie (`members_sid`, its
+   * value kept in `sessions`) and 302s to `/members`.
    */
-  members?: { pages: string[]; header: { name: string; value: string }; cookie: { name: string; value: string } };
+  members?: {
+    pages: string[];
+    header: { name: string; value: string };
+    cookie: { name: string; value: string };
+    loginUrl: string;
+    credentials: { user: string; password: string };
+    /** Session ids the login handed out (secrets too). */
+    sessions: Set<string>;
+  };
   /** Requests for the members area that carried a credential. */
   membersAuthorized: string[];
+  /** The same requests with their user agent (the crawl's own, or a scan's). */
+  membersAuthorizedBy: Array<{ path: string; userAgent: string }>;
+  /** POSTs to /login: signed in or not. */
+  logins: Array<{ ok: boolean; at: number }>;
   close(): Promise<void>;
 }
 
@@ -42,9 +58,18 @@ export const CRAWL_DELAY_SECONDS = 0.05;
 
 export async function startCrawlSite(options: { pages?: number; inSitemaps?: number; delayMs?: number; members?: boolean } = {}): Promise<CrawlSite> {
   const members = options.members
-    ? { pages: ['/members', '/members/report'], header: { name: 'x-members-token', value: `tok-${randomBytes(12).toString('hex')}` }, cookie: { name: 'members_session', value: `ck-${randomBytes(12).toString('hex')}` } }
+    ? {
+        pages: ['/members', '/members/report'],
+        header: { name: 'x-members-token', value: `tok-${randomBytes(12).toString('hex')}` },
+        cookie: { name: 'members_session', value: `ck-${randomBytes(12).toString('hex')}` },
+        loginUrl: '',
+        credentials: { user: 'auditor', password: `pw-${randomBytes(12).toString('hex')}` },
+        sessions: new Set<string>(),
+      }
     : undefined;
   const membersAuthorized: string[] = [];
+  const membersAuthorizedBy: CrawlSite['membersAuthorizedBy'] = [];
+  const logins: CrawlSite['logins'] = [];
   const n = options.pages ?? 250;
   const inSitemaps = Math.min(options.inSitemaps ?? Math.floor(n * 0.8), n);
   const hits: CrawlSite['hits'] = [];
@@ -86,7 +111,29 @@ export async function startCrawlSite(options: { pages?: number; inSitemaps?: num
   const sitemap = (urls: string[]) =>
     `<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">${urls.map((u) => `<url><loc>${u}</loc></url>`).join('')}</urlset>`;
 
+  const loginForm = (error = '') =>
+    html(
+      'Sign in',
+      `${error ? `<p role="alert">${error}</p>` : ''}<form method="post" action="/login"><label for="user">User</label><input id="user" name="user">` +
+        '<label for="pass">Password</label><input id="pass" name="pass" type="password"><button id="go" type="submit">Sign in</button></form>',
+    );
+
   const site = createServer((req, res) => {
+    if (members && req.method === 'POST' && req.url === '/login') {
+      let body = '';
+      req.on('data', (chunk) => (body += String(chunk)));
+      req.on('end', () => {
+        hits.push({ path: '/login (POST)', userAgent: String(req.headers['user-agent'] ?? ''), at: Date.now() });
+        const form = new URLSearchParams(body);
+        const ok = form.get('user') === members.credentials.user && form.get('pass') === members.credentials.password;
+        logins.push({ ok, at: Date.now() });
+        if (!ok) return void res.writeHead(401, { 'content-type': 'text/html; charset=utf-8' }).end(loginForm('Wrong user or password'));
+        const sid = `sid-${randomBytes(12).toString('hex')}`;
+        members.sessions.add(sid);
+        res.writeHead(302, { location: '/members', 'set-cookie': `members_sid=${sid}; Path=/; HttpOnly; SameSite=Lax` }).end();
+      });
+      return;
+    }
     const url = new URL(req.url ?? '/', origin);
     hits.push({ path: url.pathname + url.search, userAgent: String(req.headers['user-agent'] ?? ''), at: Date.now() });
     const send = (status: number, type: string, body: string | Buffer, extra: Record<string, string> = {}) => {
@@ -114,14 +161,23 @@ export async function startCrawlSite(options: { pages?: number; inSitemaps?: num
     if (path === '/docs/guide') return send(200, 'text/html; charset=utf-8', html('Guide', link('/docs/')));
     if (members && (path === '/members' || path.startsWith('/members/'))) {
       const cookies = String(req.headers.cookie ?? '');
-      const signedIn = req.headers[members.header.name] === members.header.value || cookies.split(/;\s*/).includes(`${members.cookie.name}=${members.cookie.value}`);
+      const jar = cookies.split(/;\s*/);
+      const signedIn =
+        req.headers[members.header.name] === members.header.value ||
+        jar.includes(`${members.cookie.name}=${members.cookie.value}`) ||
+        jar.some((c) => c.startsWith('members_sid=') && members.sessions.has(c.slice('members_sid='.length)));
       if (!signedIn) return send(302, 'text/html', '', { location: `/login?next=${encodeURIComponent(path)}` });
       membersAuthorized.push(path);
-      if (path === '/members') return send(200, 'text/html; charset=utf-8', html('Members', link('/members/report') + link('/')));
+      membersAuthorizedBy.push({ path, userAgent: String(req.headers['user-agent'] ?? '') });
+      if (path === '/members') return send(200, 'text/html; charset=utf-8', html('Members', link('/members/report') + link('/members/export') + [1, 2, 3, 4, 5].map((i) => link(`/members/feed?page=${i}`)).join('') + link('/members/old') + link('/')));
+      // Visited by the crawl, not scanned: a CSV, a JSON feed (non_html), a redirect within the area.
+      if (path === '/members/export') return send(200, 'text/csv', 'month,revenue\n');
+      if (path === '/members/feed') return send(200, 'application/json', '{}');
+      if (path === '/members/old') return send(301, 'text/html', '', { location: '/members/report' });
       if (path === '/members/report') return send(200, 'text/html; charset=utf-8', html('Members report', link('/members')));
       return send(404, 'text/html', html('Not found', ''));
     }
-    if (members && path === '/login') return send(200, 'text/html; charset=utf-8', html('Sign in', '<form method="post" action="/login"><input name="user"><input name="password" type="password"></form>'));
+    if (members && path === '/login') return send(200, 'text/html; charset=utf-8', loginForm());
     if (path === '/') return send(200, 'text/html; charset=utf-8', html('Home', (members ? link('/members') : '') + link('/p/0') + link('/about') + link('/archive') + link('/search?a=1&b=2') + link('/docs/') + link(`${offSiteOrigin}/`)));
     if (path === '/about') return send(200, 'text/html; charset=utf-8', html('About', link('/') + link('/about/#team')));
     if (path === '/archive') return send(200, 'text/html; charset=utf-8', html('Archive', Array.from({ length: n }, (_, i) => link(`/p/${i}`)).join('')));
@@ -135,6 +191,7 @@ export async function startCrawlSite(options: { pages?: number; inSitemaps?: num
   });
   await listen(site);
   origin = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
+  if (members) members.loginUrl = `${origin}/login`;
 
   return {
     origin,
@@ -144,6 +201,8 @@ export async function startCrawlSite(options: { pages?: number; inSitemaps?: num
     offSiteHits,
     members,
     membersAuthorized,
+    membersAuthorizedBy,
+    logins,
     allowedPages: ['/', '/about', '/archive', '/search?a=1&b=2', '/docs', '/docs/guide', ...Array.from({ length: n }, (_, i) => `/p/${i}`)],
     close: async () => {
       await Promise.all([site, offSite].map((s) => new Promise((resolve) => s.close(resolve))));

@@ -51,6 +51,11 @@ const REQUIRED = [
   'crawl/crawl-continued',
   'crawl/crawl-completed',
   'crawl/crawl-cancelled',
+  // crawl-site-login: a login recipe's crawl signs in once per run (a run that continues as new,
+  // the last run), and one whose login fails (the failure path, before any page).
+  'crawl/crawl-site-login-continued',
+  'crawl/crawl-site-login-completed',
+  'crawl/crawl-site-login-failed',
   // ScheduledAuditWorkflow: a scan started and waited for, a start recorded failed, a deleted schedule.
   'scheduled/scheduled-audit-scan',
   'scheduled/scheduled-audit-crawl',

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "crawls" ADD COLUMN     "site_session" TEXT;
