@@ -10,6 +10,8 @@
  *
  *   cd /work/main && source scripts/lib.sh && ensure_node && ensure_temporal
  *   node_modules/.bin/tsx bench/remediation-latency.ts [--no-lists]   (--no-lists: sections 1 and 2 only)
+ *   BENCH_PROF=/tmp/prof …   V8 CPU profiles of the API and the worker, and the bursts' windows:
+ *   node_modules/.bin/tsx bench/cpu-profile-summary.ts /tmp/prof/windows.json /tmp/prof/worker/*.cpuprofile --label approve --per 20
  *
  * Results go to stdout, progress to stderr, the children's output to log files (kept if the run
  * fails). Linux only (/proc). Takes about 4–6 minutes on 2 cores.
@@ -462,6 +464,8 @@ async function main(): Promise<void> {
   const pgDelta = (a: Snapshot, b: Snapshot) => [...b.pg].reduce((sum, [pid, ms]) => sum + (a.pg.has(pid) && Number.isFinite(ms) ? ms - a.pg.get(pid)! : 0), 0);
   /** Waits until a 300 ms interval passes with at most one clock tick of CPU in the three processes; the idle rate, ms CPU per ms. */
   const quiet = async () => {
+    // A V8 profiler samples all the time (BENCH_PROF): never quiet; a fixed wait instead, no idle rate.
+    if (process.env.BENCH_PROF) return sleep(3_000).then(() => [0, 0, 0]);
     let last = await cpuSnapshot();
     for (const deadline = Date.now() + 15_000; Date.now() < deadline; ) {
       await sleep(300);
@@ -697,7 +701,7 @@ async function main(): Promise<void> {
     ],
   );
   printTable(
-    '2b. Where a decision goes (p50 ms): signal → the workflow task that applied it completed (decideVerification, a local activity, inside; its transaction NOTIFYs the API); outside = client − that (API lookup, signalWithStart, the notice, final read)',
+    '2b. Where a decision goes (p50 ms): signal → the workflow task that applied it completed (decideVerification, a local activity, inside; its transaction NOTIFYs the API); outside = client − that (the API: lookup, signal, the notice)',
     ['operation', 'workflow part', 'outside', 'client'],
     Object.entries(splits).map(([label, p]) => {
       const client = label.startsWith('approve') ? (label.endsWith('=1') ? serialApprove : concurrentApprove) : label.endsWith('=1') ? serialReopen : concurrentReopen;

@@ -46,11 +46,11 @@ const OPEN_TASKS = Prisma.join(OPEN_TASK_STATUSES.map((status) => Prisma.sql`${s
  * apply one after the other and the second sees the first's result. Two statements in it (docs/
  * remediation.md, "What a decision costs"): the lock, which reads what the rules need, and one
  * statement that makes every change and sends the notices, run only once the lock is held (so it
- * sees what a decision before it committed). `apply` answers the refusal, or that statement.
+ * sees what a decision before it committed). `decide` answers with the refusal, or with that
+ * statement and the fields it sets.
  */
 async function withLockedVerification(
   prisma: Db,
-  verificationId: string,
   requestId: string | undefined,
   lockSql: Prisma.Sql,
   decide: (v: LockedVerification & { other_task?: string | null }, now: Date) => DecisionOutcome | { sql: (notice: string | null) => Prisma.Sql; fields: DecidedFields },
@@ -88,7 +88,7 @@ const decisionNotify = (notice: string | null) => Prisma.sql`SELECT pg_notify(${
 export function approveVerification(prisma: Db, verificationId: string, actor: { keyId: string | null; label: string }, requestId?: string) {
   const lock = Prisma.sql`
     SELECT result, verified_by_id, verified_at, reopened_at, task_id, finding_id FROM verifications WHERE id = ${verificationId}::uuid FOR UPDATE`;
-  return withLockedVerification(prisma, verificationId, requestId, lock, (v, now) => {
+  return withLockedVerification(prisma, requestId, lock, (v, now) => {
     if (v.result !== 'passed') return refuse(`only a passed verification can be approved; this one is ${v.result}`);
     if (v.verified_at) return refuse('this verification is already approved');
     return {
@@ -113,11 +113,13 @@ export function approveVerification(prisma: Db, verificationId: string, actor: {
  */
 export function reopenVerification(prisma: Db, verificationId: string, actor: { label: string }, requestId?: string) {
   // One open task per finding: after approval, a new task may already carry the finding's work.
+  // The subquery reads the snapshot taken before the lock was granted; only decisions take this
+  // lock, and they create no task, so waiting for one changes nothing it reads.
   const lock = Prisma.sql`
     SELECT v.result, v.verified_by_id, v.verified_at, v.reopened_at, v.task_id, v.finding_id,
            (SELECT t.id FROM tasks t WHERE t.finding_id = v.finding_id AND t.id <> v.task_id AND t.status IN (${OPEN_TASKS}) LIMIT 1) AS other_task
       FROM verifications v WHERE v.id = ${verificationId}::uuid FOR UPDATE OF v`;
-  return withLockedVerification(prisma, verificationId, requestId, lock, (v, now) => {
+  return withLockedVerification(prisma, requestId, lock, (v, now) => {
     if (v.result === 'pending') return refuse('the verification has not finished yet');
     if (v.reopened_at) return refuse('this verification is already reopened');
     if (v.other_task) return refuse(`the finding has another open task (${v.other_task}); continue the work there`);
