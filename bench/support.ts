@@ -90,7 +90,7 @@ export function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
 
 /**
  * Newest first (the API and worker shut down while Temporal still answers): SIGTERM (and SIGCONT,
- * for a paused group) each group, SIGKILL what is left after 10 s. Then whatever the children left
+ * for a paused group) each group, SIGKILL what is left after 10 s (60 s with BENCH_PROF). Then whatever the children left
  * in process groups of their own (the worker's Chromium) goes too.
  */
 async function stopChildren(): Promise<void> {
@@ -99,7 +99,8 @@ async function stopChildren(): Promise<void> {
       const exited = new Promise((resolve) => child.once('exit', resolve));
       signalGroup(child, 'SIGTERM');
       signalGroup(child, 'SIGCONT');
-      const timer = setTimeout(() => signalGroup(child, 'SIGKILL'), 10_000);
+      // A profiled process writes its profile as it exits (BENCH_PROF): give it the time.
+      const timer = setTimeout(() => signalGroup(child, 'SIGKILL'), process.env.BENCH_PROF ? 60_000 : 10_000);
       await exited;
       clearTimeout(timer);
     }
