@@ -10,14 +10,18 @@
  *
  *   cd /work/main && source scripts/lib.sh && ensure_node && ensure_temporal
  *   node_modules/.bin/tsx bench/remediation-latency.ts [--no-lists]   (--no-lists: sections 1 and 2 only)
+ *   BENCH_PROF=/tmp/prof …   V8 CPU profiles of the API and the worker, and the bursts' windows:
+ *   node_modules/.bin/tsx bench/cpu-profile-summary.ts /tmp/prof/windows.json /tmp/prof/worker/*.cpuprofile --label approve --per 20
  *
  * Results go to stdout, progress to stderr, the children's output to log files (kept if the run
  * fails). Linux only (/proc). Takes about 4–6 minutes on 2 cores.
  */
 import { randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type net from 'node:net';
 import { availableParallelism, loadavg } from 'node:os';
+import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
@@ -37,6 +41,8 @@ import { connectDatabase } from '../src/platform/db.ts';
 import { approveVerification, reopenVerification } from '../src/services/verification-decisions.ts';
 import {
   cpuMs,
+  threadCpuDelta,
+  threadCpuMs,
   historyEvents,
   log,
   measure,
@@ -445,14 +451,55 @@ async function main(): Promise<void> {
   const concurrentSet = take(DECISION_CLIENTS);
   // CPU of each process over a burst, per decision: what a burst of 20 costs the machine. With
   // every process's CPU added and divided by the cores, it is the least time the burst can take.
-  const cpuSnapshot = () => [cpuMs(stack.apiPid), cpuMs(stack.workerPid), cpuMs(stack.temporalPid)];
-  const perDecision = (a: number[], b: number[]) => a.map((x, i) => (b[i]! - x) / DECISION_CLIENTS);
-  const approveCpu0 = cpuSnapshot();
-  const concurrentApprove = await Promise.all(concurrentSet.map((v) => decide('approve', v)));
-  const approveCpu = perDecision(approveCpu0, cpuSnapshot());
-  const reopenCpu0 = cpuSnapshot();
-  const concurrentReopen = await Promise.all(concurrentSet.map((v) => decide('reopen', v)));
-  const reopenCpu = perDecision(reopenCpu0, cpuSnapshot());
+  // Read twice: at the last answer, and once the processes are quiet again (the worker completes
+  // its workflow task after the notice, a reopen's outbox events start notification workflows),
+  // less what they spend idle over as long. Each burst starts from quiet, so no tail is counted twice.
+  const postgresPids = async () =>
+    (await db.pool.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()')).rows.map((r) => r.pid);
+  const cpuSnapshot = async () => {
+    const pgPids = await postgresPids();
+    return { procs: [cpuMs(stack.apiPid), cpuMs(stack.workerPid), cpuMs(stack.temporalPid)], threads: threadCpuMs(stack.workerPid), pg: new Map(pgPids.map((pid) => [pid, cpuMs(pid)])), at: performance.now() };
+  };
+  type Snapshot = Awaited<ReturnType<typeof cpuSnapshot>>;
+  const pgDelta = (a: Snapshot, b: Snapshot) => [...b.pg].reduce((sum, [pid, ms]) => sum + (a.pg.has(pid) && Number.isFinite(ms) ? ms - a.pg.get(pid)! : 0), 0);
+  /** Waits until a 300 ms interval passes with at most one clock tick of CPU in the three processes; the idle rate, ms CPU per ms. */
+  const quiet = async () => {
+    // A V8 profiler samples all the time (BENCH_PROF): never quiet; a fixed wait instead, no idle rate.
+    if (process.env.BENCH_PROF) return sleep(3_000).then(() => [0, 0, 0]);
+    let last = await cpuSnapshot();
+    for (const deadline = Date.now() + 15_000; Date.now() < deadline; ) {
+      await sleep(300);
+      const now = await cpuSnapshot();
+      const spent = now.procs.reduce((sum, x, i) => sum + x - last.procs[i]!, 0);
+      if (spent <= 10) return now.procs.map((x, i) => (x - last.procs[i]!) / (now.at - last.at));
+      last = now;
+    }
+    log('the processes did not go quiet within 15 s; measuring anyway');
+    return [0, 0, 0];
+  };
+  const windows: { label: string; startUs: string; endUs: string }[] = [];
+  async function burst(decision: 'approve' | 'reopen', set: typeof concurrentSet) {
+    const idle = await quiet();
+    const before = await cpuSnapshot();
+    const startUs = process.hrtime.bigint() / 1000n;
+    const latencies = await Promise.all(set.map((v) => decide(decision, v)));
+    const answered = await cpuSnapshot();
+    await quiet();
+    const settled = await cpuSnapshot();
+    windows.push({ label: decision, startUs: String(startUs), endUs: String(process.hrtime.bigint() / 1000n) });
+    const per = (a: Snapshot, b: Snapshot) => a.procs.map((x, i) => (b.procs[i]! - x - idle[i]! * (b.at - a.at)) / set.length);
+    return {
+      latencies,
+      atAnswer: per(before, answered),
+      settled: per(before, settled),
+      postgres: pgDelta(before, settled) / set.length,
+      threads: Object.entries(threadCpuDelta(before.threads, settled.threads)).map(([name, ms]) => [name, ms / set.length] as const),
+    };
+  }
+  const approveBurst = await burst('approve', concurrentSet);
+  const reopenBurst = await burst('reopen', concurrentSet);
+  const [concurrentApprove, concurrentReopen] = [approveBurst.latencies, reopenBurst.latencies];
+  if (process.env.BENCH_PROF) writeFileSync(path.join(process.env.BENCH_PROF, 'windows.json'), JSON.stringify(windows, null, 2));
   // The decision's own transaction, in this process with the same pool size: the database part
   // of the workflow's local activity, without Temporal or HTTP.
   const direct = { approve: [] as number[], reopen: [] as number[] };
@@ -654,21 +701,33 @@ async function main(): Promise<void> {
     ],
   );
   printTable(
-    '2b. Where a decision goes (p50 ms): signal → the workflow task that applied it completed (decideVerification, a local activity, inside; its transaction NOTIFYs the API); outside = client − that (API lookup, signalWithStart, the notice, final read)',
+    '2b. Where a decision goes (p50 ms): signal → the workflow task that applied it completed (decideVerification, a local activity, inside; its transaction NOTIFYs the API); outside = client − that (the API: lookup, signal, the notice)',
     ['operation', 'workflow part', 'outside', 'client'],
     Object.entries(splits).map(([label, p]) => {
       const client = label.startsWith('approve') ? (label.endsWith('=1') ? serialApprove : concurrentApprove) : label.endsWith('=1') ? serialReopen : concurrentReopen;
       return [label, ms(median(p.workflow)), ms(median(p.outside)), ms(median(client))];
     }),
   );
-  const cpuRow = (label: string, cpu: number[], client: number[]) => {
+  const cpuRow = (label: string, cpu: number[], postgres: number | null, client: number[]) => {
     const total = cpu.reduce((a, b) => a + b, 0);
-    return [label, ms(cpu[0]!), ms(cpu[1]!), ms(cpu[2]!), ms(total), ms((total * DECISION_CLIENTS) / CORES), ms(r(client).max)];
+    return [label, ms(cpu[0]!), ms(cpu[1]!), ms(cpu[2]!), postgres === null ? '–' : ms(postgres), ms(total), ms((total * DECISION_CLIENTS) / CORES), ms(r(client).max)];
   };
   printTable(
-    `2c. CPU per decision over the ${DECISION_CLIENTS}-decision bursts, ms (PostgreSQL's own backends not counted); floor = the burst's CPU / ${CORES} cores, the least time its last answer can take`,
-    ['burst', 'api', 'worker', 'temporal', 'sum', 'floor', 'measured max'],
-    [cpuRow('approve', approveCpu, concurrentApprove), cpuRow('reopen', reopenCpu, concurrentReopen)],
+    `2c. CPU per decision over the ${DECISION_CLIENTS}-decision bursts, ms, less the idle rate: until the last answer, and until the processes are quiet again (settled, with PostgreSQL's backends of this database); sum and floor without PostgreSQL; floor = the burst's CPU / ${CORES} cores, the least time its last answer can take`,
+    ['burst', 'api', 'worker', 'temporal', 'postgres', 'sum', 'floor', 'measured max'],
+    [
+      cpuRow('approve, at the last answer', approveBurst.atAnswer, null, concurrentApprove),
+      cpuRow('approve, settled', approveBurst.settled, approveBurst.postgres, concurrentApprove),
+      cpuRow('reopen, at the last answer', reopenBurst.atAnswer, null, concurrentReopen),
+      cpuRow('reopen, settled', reopenBurst.settled, reopenBurst.postgres, concurrentReopen),
+    ],
+  );
+  const threadNames = [...new Set([...approveBurst.threads, ...reopenBurst.threads].filter(([, v]) => v >= 0.05).map(([name]) => name))];
+  const threadCell = (b: typeof approveBurst, name: string) => ms(b.threads.find(([n]) => n === name)?.[1] ?? 0);
+  printTable(
+    '2e. The worker\'s CPU per decision by thread (settled, idle not subtracted), ms: main = the Node main thread (activities, the bridge); workflow threads run the workflow code; tokio = the SDK core',
+    ['thread', 'approve', 'reopen'],
+    threadNames.map((name) => [name, threadCell(approveBurst, name), threadCell(reopenBurst, name)]),
   );
   printTable(
     `2d. The decision's transaction alone, in-process (the local activity's database work), ms`,

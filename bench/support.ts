@@ -90,7 +90,7 @@ export function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
 
 /**
  * Newest first (the API and worker shut down while Temporal still answers): SIGTERM (and SIGCONT,
- * for a paused group) each group, SIGKILL what is left after 10 s. Then whatever the children left
+ * for a paused group) each group, SIGKILL what is left after 10 s (60 s with BENCH_PROF). Then whatever the children left
  * in process groups of their own (the worker's Chromium) goes too.
  */
 async function stopChildren(): Promise<void> {
@@ -99,7 +99,8 @@ async function stopChildren(): Promise<void> {
       const exited = new Promise((resolve) => child.once('exit', resolve));
       signalGroup(child, 'SIGTERM');
       signalGroup(child, 'SIGCONT');
-      const timer = setTimeout(() => signalGroup(child, 'SIGKILL'), 10_000);
+      // A profiled process writes its profile as it exits (BENCH_PROF): give it the time.
+      const timer = setTimeout(() => signalGroup(child, 'SIGKILL'), process.env.BENCH_PROF ? 60_000 : 10_000);
       await exited;
       clearTimeout(timer);
     }
@@ -328,9 +329,12 @@ export function processInfo(pid: number): ProcessInfo | null {
 export const TICKS_PER_SECOND = 100; // USER_HZ, the unit of /proc/stat and /proc/<pid>/stat on Linux
 
 /** User + system clock ticks of a process; NaN once it is gone. */
-export function processTicks(pid: number): number {
+export const processTicks = (pid: number) => statTicks(`/proc/${pid}/stat`);
+
+/** User + system clock ticks from a stat file (a process's, or a thread's under /proc/<pid>/task); NaN once it is gone. */
+function statTicks(statPath: string): number {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const stat = readFileSync(statPath, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // fields from the 3rd (state) on
     return Number(fields[11]) + Number(fields[12]); // utime, stime
   } catch {
@@ -340,6 +344,35 @@ export function processTicks(pid: number): number {
 
 /** User + system CPU of a process, in ms; NaN once it is gone. */
 export const cpuMs = (pid: number) => (processTicks(pid) * 1000) / TICKS_PER_SECOND;
+
+/**
+ * User + system CPU of a process's threads in ms, summed by thread name (digits dropped, so the
+ * pool threads add up: tokio-runtime-w, libuv-worker, V8 workers). Threads that ended meanwhile
+ * are not counted: compare two readings only for threads that live the whole time.
+ */
+export function threadCpuMs(pid: number): Record<string, number> {
+  const out: Record<string, number> = {};
+  let tids: string[] = [];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out; // gone
+  }
+  for (const tid of tids) {
+    try {
+      const name = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim().replace(/[\d-]+$/, '') || '?';
+      out[name] = (out[name] ?? 0) + (statTicks(`/proc/${pid}/task/${tid}/stat`) * 1000) / TICKS_PER_SECOND;
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return out;
+}
+
+/** CPU of each thread group between two readings of threadCpuMs. */
+export function threadCpuDelta(before: Record<string, number>, after: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(after).map(([name, ms]) => [name, ms - (before[name] ?? 0)]));
+}
 
 export interface Memory {
   /** VmRSS, and its parts RssAnon (heaps) and RssFile (mapped code and files), MiB. */

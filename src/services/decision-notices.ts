@@ -1,15 +1,28 @@
 import { z } from 'zod';
 import type { PgListener } from '../platform/pg-listener.ts';
-import { DECISION_CHANNEL, type DecisionOutcome } from './verification-decisions.ts';
+import { DECISION_CHANNEL, type DecidedFields, type DecisionOutcome } from './verification-decisions.ts';
 
+const instant = z.iso.datetime().transform((value) => new Date(value));
 const notice = z.object({
   requestId: z.string().max(100),
   outcome: z.union([z.object({ ok: z.literal(true) }), z.object({ ok: z.literal(false), message: z.string().max(2_000) })]),
+  verification: z
+    .object({
+      result: z.enum(['pending', 'passed', 'failed']),
+      verified_by_id: z.string().max(100).nullable(),
+      verified_at: instant.nullable(),
+      reopened_at: instant.nullable(),
+      updated_at: instant,
+    })
+    .optional(),
 });
+
+/** A decision's outcome as its transaction announced it; an applied one with the row's decided fields as committed. */
+export type HeardOutcome = DecisionOutcome & { verification?: DecidedFields };
 
 export interface PendingDecision {
   /** The outcome the decision's transaction announced; null on timeout or a lost LISTEN connection. */
-  outcome: Promise<DecisionOutcome | null>;
+  outcome: Promise<HeardOutcome | null>;
   cancel(): void;
 }
 
@@ -19,7 +32,7 @@ export interface PendingDecision {
  * connection. `expect` before sending the signal, so the notice cannot come first.
  */
 export function createDecisionNotices(listener: PgListener) {
-  const waiting = new Map<string, (outcome: DecisionOutcome | null) => void>();
+  const waiting = new Map<string, (outcome: HeardOutcome | null) => void>();
   let subscribed: Promise<unknown> | undefined;
 
   const onNotice = (payload: string) => {
@@ -29,7 +42,7 @@ export function createDecisionNotices(listener: PgListener) {
     } catch {
       return; // not one of ours
     }
-    waiting.get(parsed.requestId)?.(parsed.outcome);
+    waiting.get(parsed.requestId)?.(parsed.verification ? { ...parsed.outcome, verification: parsed.verification } : parsed.outcome);
   };
   // One handler for the process (a Set in the listener): subscribing again after a loss adds none.
   const subscribe = () =>
@@ -51,8 +64,8 @@ export function createDecisionNotices(listener: PgListener) {
         listening = false; // the database is unreachable for LISTEN: only the fallback read remains
       }
       let timer: NodeJS.Timeout | undefined;
-      let settle!: (outcome: DecisionOutcome | null) => void;
-      const outcome = new Promise<DecisionOutcome | null>((resolve) => {
+      let settle!: (outcome: HeardOutcome | null) => void;
+      const outcome = new Promise<HeardOutcome | null>((resolve) => {
         settle = (value) => {
           clearTimeout(timer);
           waiting.delete(requestId);

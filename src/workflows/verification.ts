@@ -11,6 +11,7 @@ import {
   proxyActivities,
   proxyLocalActivities,
   setHandler,
+  sleep,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
 import type { Decision, VerificationPlan } from '../activities/verifications.ts';
@@ -37,6 +38,15 @@ export const decisionQuery = defineQuery<DecisionOutcome | null, [string]>('deci
  * started before it replay the original code below (`legacyVerification`).
  */
 export const VERIFICATION_SAGA_PATCH = 'verification-saga-v2';
+
+/**
+ * Deploy marker of the cheaper decisions (docs/remediation.md, "What a decision costs"): the
+ * decision window is one timer, moved on only when it fires, where each decision cancelled the
+ * window's timer and started a new one (two commands and a timer task more per decision); a
+ * decision applied after the evaluation settled skips the wait for it. Histories without it replay
+ * the saga-v2 loop.
+ */
+export const VERIFICATION_ONE_TIMER_PATCH = 'verification-decision-one-timer';
 
 // Reading the plan and applying a decision are short database work: local activities spare
 // each of them two round trips through the Temporal server.
@@ -94,23 +104,41 @@ export async function VerificationWorkflow({ verificationId }: VerificationWorkf
   setHandler(decisionQuery, (requestId) => outcomes.get(requestId) ?? null);
   if (!patched(VERIFICATION_SAGA_PATCH)) return legacyVerification(verificationId, outcomes);
 
+  // Read once, in the first activation (before any handler can run), so every later step takes
+  // the same path on replay.
+  const oneTimer = patched(VERIFICATION_ONE_TIMER_PATCH);
+
   // Decisions run one at a time, in the order they arrived, after the evaluation settled.
   let settled = false;
   let received = 0;
+  /** Workflow time of the last decision received: the window is counted from it. */
+  let lastReceivedAt = 0;
   let tail: Promise<unknown> = Promise.resolve();
   const inTurn = <T>(work: () => Promise<T>): Promise<T> => {
     const turn = tail.then(work);
     tail = turn.catch(() => undefined);
     return turn;
   };
+  const apply = async (decision: Decision, request: DecisionRequest) => {
+    try {
+      outcomes.set(request.requestId, await activities.decideVerification(verificationId, decision, request.actorKeyId, request.requestId));
+    } catch (err) {
+      // The database refused for good: answer the caller instead of failing the workflow.
+      outcomes.set(request.requestId, { ok: false, message: `the ${decision} could not be applied (${failureReason(err)}); try again` });
+    }
+  };
   const onDecision = (decision: Decision) => (request: DecisionRequest) => {
     received++;
+    lastReceivedAt = Date.now();
+    // After the evaluation settled, a decision waits for nothing but the one before it: no
+    // condition (each costs promises, and so CPU, in the workflow sandbox).
+    if (oneTimer) return inTurn(async () => (settled ? apply(decision, request) : condition(() => settled).then(() => apply(decision, request))));
+    // As before the patch, to the statement.
     return inTurn(async () => {
       await condition(() => settled);
       try {
         outcomes.set(request.requestId, await activities.decideVerification(verificationId, decision, request.actorKeyId, request.requestId));
       } catch (err) {
-        // The database refused for good: answer the caller instead of failing the workflow.
         outcomes.set(request.requestId, { ok: false, message: `the ${decision} could not be applied (${failureReason(err)}); try again` });
       }
     });
@@ -134,8 +162,17 @@ export async function VerificationWorkflow({ verificationId }: VerificationWorkf
   settled = true;
 
   const windowMs = (plan?.decisionWindowSeconds ?? 0) * 1000;
-  let seen = 0;
-  while (windowMs > 0 && (await condition(() => received > seen, windowMs))) seen = received;
+  if (oneTimer) {
+    // Until a whole window passes with no decision: one timer, moved on when it fires to a window
+    // after the last decision (decisions received during the evaluation count from here).
+    for (let until = Date.now() + windowMs; windowMs > 0; until = lastReceivedAt + windowMs) {
+      await sleep(until - Date.now());
+      if (lastReceivedAt + windowMs <= Date.now()) break;
+    }
+  } else {
+    let seen = 0;
+    while (windowMs > 0 && (await condition(() => received > seen, windowMs))) seen = received;
+  }
   await condition(allHandlersFinished);
 }
 

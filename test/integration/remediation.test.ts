@@ -80,6 +80,7 @@ it('runs the whole loop: verify fails, fix, verify passes, approve, reopen', asy
   expect(approved.status).toBe(200);
   expect(approved.body.data).toMatchObject({ result: 'passed', verified_by_id: expect.any(String) });
   expect(approved.body.data.verified_at).not.toBeNull();
+  expect(approved.body.data).toEqual(await get(t, `verifications/${second.done.id}`));
   expect((await get(t, `tasks/${taskId}`)).status).toBe('done');
   expect((await get(t, `findings/${findingId}`)).status).toBe('resolved');
 
@@ -99,6 +100,27 @@ it('runs the whole loop: verify fails, fix, verify passes, approve, reopen', asy
 
   const events = await stack.db.prisma.findingEvent.findMany({ where: { finding_id: findingId }, orderBy: { created_at: 'asc' } });
   expect(events.map((e) => e.status)).toEqual(['new', 'in_progress', 'ready_verify', 'resolved', 'in_progress']);
+  // The decisions' events, as changeFinding writes them: the status before, the acting key.
+  const actor = `api_key:${approved.body.data.verified_by_id}`;
+  expect(events.slice(3)).toEqual([
+    expect.objectContaining({ kind: 'status_changed', from_status: 'ready_verify', status: 'resolved', actor, org_id: t.orgId, project_id: t.projectId }),
+    expect.objectContaining({ kind: 'status_changed', from_status: 'resolved', status: 'in_progress', actor }),
+  ]);
+  // The reopen of a passed verification: verification.failed (cause reopened) and finding.regressed,
+  // as recordVerificationResult and openRegression write them.
+  const finding0 = await stack.db.prisma.finding.findUniqueOrThrow({ where: { id: findingId } });
+  const outbox = await stack.db.prisma.notificationEvent.findMany({ where: { org_id: t.orgId, type: { in: ['verification.failed', 'finding.regressed'] }, data: { path: ['verification_id'], equals: second.done.id } } });
+  expect(outbox.map(({ type, severity, data, project_id }) => ({ type, severity, data, project_id })).sort((a, b) => a.type.localeCompare(b.type))).toEqual([
+    {
+      type: 'finding.regressed',
+      severity: finding0.severity,
+      project_id: t.projectId,
+      data: { finding_id: findingId, title: finding0.title, domain: 'security', check_id: 'security.csp_missing', severity: finding0.severity, trigger: 'verification_reopened', scan_run_id: null, verification_id: second.done.id },
+    },
+    { type: 'verification.failed', severity: null, project_id: t.projectId, data: { verification_id: second.done.id, task_id: taskId, finding_id: findingId, result: 'failed', cause: 'reopened' } },
+  ]);
+  // The answers were built from the decisions' notices: the row as it is.
+  expect(reopened.body.data).toEqual(await get(t, `verifications/${second.done.id}`));
 }, 60_000);
 
 it('lets exactly one of two racing approvals through, and approval still works after the window closed', async () => {

@@ -43,7 +43,8 @@ import { createTenant, type Tenant } from '../support/tenants.ts';
 
 const OUT = resolve(__dirname, '../fixtures/histories');
 const ANTHROPIC_KEY = `sk-ant-api03-${randomBytes(24).toString('base64url')}`;
-const STRICT_CSP = "default-src 'self'; script-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'";
+// form-action too: a CSP verification passes only when no CSP check reports, the low ones included.
+const STRICT_CSP = "default-src 'self'; script-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
 const PAGE = '<!doctype html><html lang="en"><head><title>Verification fixture page</title></head><body><h1>Hello</h1></body></html>';
 const FORMATS = ['json', 'csv', 'html', 'pdf', 'sarif'] as const;
 const only = process.argv[2] ?? '';

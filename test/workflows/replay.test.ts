@@ -34,6 +34,8 @@ const REQUIRED = [
   'verification/verification-approve',
   'verification/verification-reopen',
   'verification/verification-decision-after-window',
+  // verification-decision-one-timer: the decision window as one timer, every verification path again.
+  ...['passed', 'failed', 'approve', 'reopen', 'decision-after-window', 'cancelled'].map((p) => `verification/verification-${p}-one-timer`),
   ...['json', 'csv', 'html', 'pdf', 'sarif', 'failed'].map((f) => `report-export/report-export-${f}`),
   // report-artifact-name: the build activity scheduled as writeReportArtifact.
   ...['json', 'csv', 'html', 'pdf', 'sarif', 'failed'].map((f) => `report-export/report-export-${f}-artifact-name`),

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { WorkflowIdReusePolicy } from '@temporalio/client';
+import { WorkflowIdReusePolicy, WorkflowNotFoundError } from '@temporalio/client';
 import { Router } from 'express';
 import { createDecisionNotices } from '../../services/decision-notices.ts';
 import type { DecisionOutcome } from '../../services/verification-decisions.ts';
@@ -52,35 +52,52 @@ export function verificationsRouter({ config, db, temporal }: ApiDeps): Router {
   });
 
   /**
-   * Approve and reopen reach the workflow as signals (signal-with-start: a workflow whose decision
-   * window has passed is started again). The answer waits for the decision's own transaction to
-   * announce its outcome (NOTIFY with this request's id, heard on the process's one LISTEN
-   * connection); a notice missed (timeout, lost connection) is read once from the workflow.
+   * Approve and reopen reach the workflow as signals: a plain signal to the running workflow, and
+   * signal-with-start when its decision window has passed (the workflow is closed, so it starts
+   * again). The answer waits for the decision's own transaction to announce its outcome (NOTIFY
+   * with this request's id, heard on the process's one LISTEN connection), which carries the
+   * row's decided fields as committed: the answer is the row read before, with those. A notice
+   * missed (timeout, lost connection) is read once from the workflow, and the row again.
    */
   const notices = createDecisionNotices(db.listener);
   for (const decision of ['approve', 'reopen'] as const) {
     router.post(`/verifications/:verification_id/${decision}`, requireScope('audit:write'), async (req, res) => {
       const verification = await findVerification(res.locals.tenant, req.params.verification_id);
       const request: DecisionRequest = { requestId: randomUUID(), actorKeyId: res.locals.apiKey.keyId };
-      const metadata = await loadVerificationWorkflowMetadata(prisma, res.locals.tenant, verification.finding_id);
       const pending = await notices.expect(request.requestId, DECISION_WAIT_MS);
       try {
-        await temporal.workflow.signalWithStart<typeof VerificationWorkflow, [DecisionRequest]>('VerificationWorkflow', {
-          taskQueue: config.TEMPORAL_TASK_QUEUE,
-          workflowId: verification.workflow_id,
-          workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
-          args: [{ verificationId: verification.id }],
-          signal: decision,
-          signalArgs: [request],
-          ...metadata,
-        });
+        await signalDecision(res.locals.tenant, verification, decision, request);
       } catch (err) {
         pending.cancel();
         throw err;
       }
-      const outcome = (await pending.outcome) ?? (await readDecision(verification.workflow_id, request.requestId));
+      const heard = await pending.outcome;
+      const outcome = heard ?? (await readDecision(verification.workflow_id, request.requestId));
       if (!outcome.ok) throw new ApiError('conflict', outcome.message);
-      sendData(res, 200, serializeVerification(await prisma.verification.findUniqueOrThrow({ where: { id: verification.id } })));
+      const decided = heard?.verification;
+      sendData(res, 200, serializeVerification(decided ? { ...verification, ...decided } : await prisma.verification.findUniqueOrThrow({ where: { id: verification.id } })));
+    });
+  }
+
+  /**
+   * The signal; signal-with-start only when the workflow is closed (its window passed): the plain
+   * signal spares the search attributes' lookup and the server's start checks on every decision.
+   */
+  async function signalDecision(tenant: { orgId: string; projectId: string }, verification: { id: string; workflow_id: string; finding_id: string }, decision: 'approve' | 'reopen', request: DecisionRequest) {
+    try {
+      await temporal.workflow.getHandle<typeof VerificationWorkflow>(verification.workflow_id).signal<[DecisionRequest]>(decision, request);
+      return;
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
+    }
+    await temporal.workflow.signalWithStart<typeof VerificationWorkflow, [DecisionRequest]>('VerificationWorkflow', {
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+      workflowId: verification.workflow_id,
+      workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+      args: [{ verificationId: verification.id }],
+      signal: decision,
+      signalArgs: [request],
+      ...(await loadVerificationWorkflowMetadata(prisma, tenant, verification.finding_id)),
     });
   }
 
