@@ -29,11 +29,15 @@ it('a step that fails for good closes the crawl failed with the reason, cancelli
   const t = await createTenant(stack.db.prisma, stack.baseUrl);
   const real = createActivities({ prisma: stack.db.prisma, config: stack.config, fetcher });
   let settled = 0;
+  let refused: string | undefined;
   const activities: Activities = {
     ...real,
-    // The fourth settled scan cannot be recorded: the crawl fails with scans still in flight.
+    // The fourth settled scan cannot be recorded: the crawl fails with scans still in flight. That
+    // page stays refused: on a loaded machine the workflow task that saw the failure can time out,
+    // and its retry runs the local activity again.
     async settleCrawlPage(pageId) {
-      if (++settled === 4) throw ApplicationFailure.nonRetryable('the page could not be recorded', 'PageRecordRefused');
+      if (refused === undefined && ++settled === 4) refused = pageId;
+      if (pageId === refused) throw ApplicationFailure.nonRetryable('the page could not be recorded', 'PageRecordRefused');
       return real.settleCrawlPage(pageId);
     },
   };
