@@ -3,6 +3,7 @@ import type { temporal } from '@temporalio/proto';
 import { createLogger } from '../../src/platform/logger.ts';
 import { CRAWL_PATCHES } from '../../src/workflows/site-crawl.ts';
 import { CRAWLER_USER_AGENT } from '../../src/gather/crawl-discovery.ts';
+import { historyText } from '../support/histories.ts';
 import { call, eventually, type ApiResponse } from '../support/http.ts';
 import { startCrawlSite, type CrawlSite } from '../support/crawl-site.ts';
 import { startStack, type Stack } from '../support/stack.ts';
@@ -95,17 +96,6 @@ async function runsOf(workflowId: string): Promise<History[]> {
     runId = history.events?.[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId ?? undefined;
     if (!runId) return runs;
   }
-}
-
-/**
- * A history as text, as stored (payloads base64) and with its payloads (activity inputs and
- * results, markers, failures' details) decoded: what they hold is searchable either way.
- */
-function historyText(history: History): string {
-  const raw = JSON.stringify(history);
-  // The message's toJSON writes bytes as base64: a payload's `data`.
-  const decoded = JSON.stringify(JSON.parse(raw), (key, value) => (key === 'data' && typeof value === 'string' ? Buffer.from(value, 'base64').toString('utf8') : value));
-  return `${raw}\n${decoded}`;
 }
 
 /** The crawl's workflow histories (every run) and its page scans' histories, as text. */

@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
 import { createLogger } from '../../src/platform/logger.ts';
+import { historyText } from '../support/histories.ts';
 import { call, eventually, type ApiResponse } from '../support/http.ts';
 import { MEMBERS_TITLE, startLoginSite, type LoginSite } from '../support/login-site.ts';
 import { startStack, type Stack } from '../support/stack.ts';
@@ -256,9 +257,11 @@ it('no credential reached the other origin, an API answer, a log line or a workf
   for (const { workflow_id } of [...runs, ...verifications]) {
     if (!workflow_id) continue;
     const history = await stack.temporal.client.workflow.getHandle(workflow_id).fetchHistory().catch(() => null);
-    if (history) histories.push(JSON.stringify(history));
+    if (history) histories.push(historyText(history));
   }
   expect(histories.length).toBeGreaterThanOrEqual(runs.length);
+  // The payloads are searched decoded: a scan's input (its run id) is there as text.
+  expect(histories.some((h) => h.includes('\\"scanRunId\\"'))).toBe(true);
   const leaked = site.otherRequests.filter((r) => secrets.some((secret) => r.raw.includes(secret)));
   if (leaked.length) console.info(JSON.stringify(leaked.map((r) => [r.method, r.path, r.userAgent, site.otherRequests.indexOf(r)])));
   const places = { other: site.otherRequests.map((r) => r.raw).join('\n'), answers: answers.join('\n'), logs: logs.join('\n'), histories: histories.join('\n') };

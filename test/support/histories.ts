@@ -22,3 +22,17 @@ export function historyToJson(history: History): unknown {
 export function historyFromJson(json: unknown): History {
   return protojson.fromJson(historyType, json, { ignoreUnknownFields: true }) as History;
 }
+
+/**
+ * A history as searchable text: its JSON with every payload (activity inputs and results,
+ * signals, markers, failures' details) decoded. A payload's `data` is bytes: JSON.stringify writes
+ * a Uint8Array as an object of numbers and a protobuf message as base64, so a secret in it would
+ * not be found by searching the plain JSON. Tests that assert a secret is in no history search this.
+ */
+export function historyText(history: History): string {
+  const decode = (_key: string, value: unknown) => (value instanceof Uint8Array ? Buffer.from(value).toString('utf8') : value);
+  const raw = JSON.stringify(history, decode);
+  // Through a message's toJSON the bytes come out base64 instead: decoded too.
+  const fromBase64 = JSON.stringify(JSON.parse(raw), (key, value) => (key === 'data' && typeof value === 'string' ? Buffer.from(value, 'base64').toString('utf8') : value));
+  return `${raw}\n${fromBase64}`;
+}
