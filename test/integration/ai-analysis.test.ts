@@ -4,6 +4,7 @@ import { clearProvider, setProvider } from '../../src/ai/provider-settings.ts';
 import { createLogger } from '../../src/platform/logger.ts';
 import { migrate } from '../../src/platform/migrate.ts';
 import { setOrgQuota } from '../../src/services/ai-quota.ts';
+import { historyText } from '../support/histories.ts';
 import { startFakeAnthropic, startFakeOpenAi, type FakeLlm } from '../support/fake-llm.ts';
 import { startFixtureSite, type FixtureSite } from '../support/fixture-site.ts';
 import { call, eventually, type ApiResponse } from '../support/http.ts';
@@ -226,8 +227,8 @@ test('the keys are in no API response, log line, stored row or workflow history'
   const histories = await Promise.all(
     (await stack.db.prisma.scanRun.findMany({ select: { workflow_id: true } })).map(async (r) => {
       const history = await stack.temporal.client.workflow.getHandle(r.workflow_id).fetchHistory();
-      // Payloads are bytes of JSON: read them as text.
-      return JSON.stringify(history, (_key, value) => (value instanceof Uint8Array ? Buffer.from(value).toString('utf8') : value));
+      // Payloads are bytes of JSON: searched decoded.
+      return historyText(history);
     }),
   );
   const rows = await stack.db.prisma.$queryRaw<Array<{ text: string }>>`
