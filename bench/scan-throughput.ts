@@ -24,21 +24,11 @@
  *
  * Results go to stdout, progress to stderr. Linux only (/proc). About 3–4 minutes on 2 cores.
  */
-import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { recordDetections } from '../src/activities/findings-store.ts';
-import { createScanRunActivities } from '../src/activities/scan-runs.ts';
-import { securityChecks } from '../src/checks/security/index.ts';
-import { seoChecks } from '../src/checks/seo/index.ts';
-import { runChecks } from '../src/checks/types.ts';
 import { SCANNERS, type ScannerName } from '../src/domain/scanners.ts';
-import { fetchPageArtifact } from '../src/gather/html-page.ts';
-import { createSafeFetcher } from '../src/gather/safe-fetch.ts';
-import { gatherSecurityArtifacts, gatherSeoArtifacts } from '../src/gather/site-probes.ts';
-import { parseHostAllowlist } from '../src/gather/ssrf/host-allowlist.ts';
 import { scanWorkflowId } from '../src/services/scan-kickoff.ts';
 import {
-  BROWSER_TASK_QUEUE,
+  bareLightScan,
   chromiumTracker,
   cpuSeconds,
   cpuShares,
@@ -123,52 +113,6 @@ async function loadRun(stack: ScanStack, label: string, scanner: number, expecte
   return { ...run, completed, elapsedMs, cpu, cpuPerScanMs, benchCpuPerScanMs, memory: memory.stop() };
 }
 
-/** The light scan's work without Temporal: what the activities do, called directly. */
-function bareLightScan(stack: ScanStack) {
-  const { prisma } = stack.db;
-  const fetcher = createSafeFetcher({ allowlist: parseHostAllowlist('127.0.0.1'), timeoutMs: 15_000, maxBytes: 5 * 1024 * 1024 });
-  const runs = createScanRunActivities(prisma, { pageSpeedConfigured: false, browserTaskQueue: BROWSER_TASK_QUEUE });
-  const url = stack.site.defectsUrl;
-
-  const scan = async (tenant: Tenant): Promise<Scanned> => {
-    const id = randomUUID();
-    const now = new Date();
-    await prisma.scanRun.create({
-      data: {
-        id,
-        org_id: tenant.orgId,
-        project_id: tenant.projectId,
-        url,
-        scanners: SCANNERS.filter((s) => LIGHT.includes(s)),
-        status: 'running',
-        scanner_status: Object.fromEntries(LIGHT.map((name) => [name, { status: 'running' }])),
-        workflow_id: `bare-${id}`,
-        started_at: now,
-        inserted_at: now,
-      },
-    });
-    const page = await fetchPageArtifact(fetcher, url);
-    const context = { scanRunId: id, orgId: tenant.orgId, projectId: tenant.projectId };
-    // Side by side, as the workflow runs the two scanners; the gatherers the activities call.
-    const recorded = await Promise.all([
-      (async () => {
-        const artifacts = await gatherSecurityArtifacts(fetcher, page); // an http:// page: no plain-HTTP twin to probe
-        return recordDetections(prisma, context, 'security', page.finalUrl, runChecks(securityChecks, artifacts));
-      })(),
-      (async () => {
-        const artifacts = await gatherSeoArtifacts(fetcher, page); // robots.txt, then the sitemap
-        return recordDetections(prisma, context, 'seo', page.finalUrl, runChecks(seoChecks, artifacts));
-      })(),
-    ]);
-    await runs.scoreScanFindings(id);
-    const findingIds = recorded.flatMap((r) => r.findingIds);
-    const outcome = await runs.finalizeScanRun(id, { security: { status: 'done' }, seo: { status: 'done' } }, findingIds);
-    if (outcome.status !== 'completed') throw new Error(`bare scan ${id}: ${outcome.status}`);
-    return { id, findings: outcome.findings };
-  };
-  return { scan, close: () => fetcher.close() };
-}
-
 /** Activities that needed more than one attempt, by name, over the scans' workflow histories. */
 async function retriedActivities(stack: ScanStack, ids: string[]): Promise<{ scans: number; byActivity: string }> {
   const counts = new Map<string, number>();
@@ -213,7 +157,7 @@ async function main(): Promise<void> {
   await Promise.all(warm.map((tenant) => temporalScan(tenant)()));
 
   const runs: LoadRun[] = [];
-  const bare = bareLightScan(stack);
+  const bare = bareLightScan(stack.db.prisma, stack.site.defectsUrl);
   for (const shared of [false, true]) {
     const where = shared ? 'one project' : 'project per lane';
     const project = shared ? await stack.newProject('shared-temporal') : undefined;
