@@ -18,7 +18,9 @@ import { randomUUID } from 'node:crypto';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import pg from 'pg';
 import { createActivities } from '../src/activities/index.ts';
+import type { HttpScansResult } from '../src/activities/scanners/http-scans.ts';
 import { createOrg, createProject } from '../src/admin/tenants.ts';
+import type { HttpScannerName } from '../src/domain/scanners.ts';
 import { createSafeFetcher } from '../src/gather/safe-fetch.ts';
 import { loadConfig } from '../src/platform/config.ts';
 import { connectDatabase } from '../src/platform/db.ts';
@@ -100,7 +102,7 @@ async function main(): Promise<void> {
       }),
     );
     await counted(name('openScanRun'), () => activities.openScanRun(id));
-    const ran = await counted(name('runHttpScanners'), () => new MockActivityEnvironment().run(() => activities.runHttpScanners(id, ['security', 'seo'])));
+    const ran: HttpScansResult = await counted(name('runHttpScanners'), () => new MockActivityEnvironment().run(activities.runHttpScanners, id, ['security', 'seo'] as HttpScannerName[]));
     const closed = await counted(name('closeScanRun'), () => activities.closeScanRun(id, ran.slots, ran.findingIds));
     if (closed.outcome?.status !== 'completed') throw new Error(`scan ${id}: ${JSON.stringify(closed)}`);
   };
