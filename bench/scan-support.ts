@@ -15,8 +15,17 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@temporalio/client';
 import { createOrg, createProject } from '../src/admin/tenants.ts';
 import type { ScanOutcome } from '../src/activities/scan-runs.ts';
+import { recordDetections } from '../src/activities/findings-store.ts';
+import { createScanRunActivities } from '../src/activities/scan-runs.ts';
+import { securityChecks } from '../src/checks/security/index.ts';
+import { seoChecks } from '../src/checks/seo/index.ts';
+import { runChecks } from '../src/checks/types.ts';
 import { SCANNERS, type ScannerName } from '../src/domain/scanners.ts';
-import { connectDatabase, type Database } from '../src/platform/db.ts';
+import { fetchPageArtifact } from '../src/gather/html-page.ts';
+import { createSafeFetcher } from '../src/gather/safe-fetch.ts';
+import { gatherSecurityArtifacts, gatherSeoArtifacts } from '../src/gather/site-probes.ts';
+import { parseHostAllowlist } from '../src/gather/ssrf/host-allowlist.ts';
+import { connectDatabase, type Database, type Db } from '../src/platform/db.ts';
 import { PRODUCTION_NODE_FLAGS } from '../src/platform/node-flags.ts';
 import { ensureDatabase, migrate } from '../src/platform/migrate.ts';
 import { scanWorkflowId, startScanWorkflow } from '../src/services/scan-kickoff.ts';
@@ -382,4 +391,51 @@ export async function promisePool(concurrency: number, more: () => boolean, task
       while (more()) await task(lane);
     }),
   );
+}
+
+// ---- the bare loop ------------------------------------------------------------------------------
+
+/** The light scan's work without Temporal: what the activities do, called directly. */
+export function bareLightScan(prisma: Db, url: string) {
+  const scanners: ScannerName[] = ['security', 'seo'];
+  const fetcher = createSafeFetcher({ allowlist: parseHostAllowlist('127.0.0.1'), timeoutMs: 15_000, maxBytes: 5 * 1024 * 1024 });
+  const runs = createScanRunActivities(prisma, { pageSpeedConfigured: false, browserTaskQueue: BROWSER_TASK_QUEUE });
+
+  const scan = async (tenant: Tenant): Promise<{ id: string; findings: number }> => {
+    const id = randomUUID();
+    const now = new Date();
+    await prisma.scanRun.create({
+      data: {
+        id,
+        org_id: tenant.orgId,
+        project_id: tenant.projectId,
+        url,
+        scanners: SCANNERS.filter((s) => scanners.includes(s)),
+        status: 'running',
+        scanner_status: Object.fromEntries(scanners.map((name) => [name, { status: 'running' }])),
+        workflow_id: `bare-${id}`,
+        started_at: now,
+        inserted_at: now,
+      },
+    });
+    const page = await fetchPageArtifact(fetcher, url);
+    const context = { scanRunId: id, orgId: tenant.orgId, projectId: tenant.projectId };
+    // Side by side, as the workflow runs the two scanners; the gatherers the activities call.
+    const recorded = await Promise.all([
+      (async () => {
+        const artifacts = await gatherSecurityArtifacts(fetcher, page); // an http:// page: no plain-HTTP twin to probe
+        return recordDetections(prisma, context, 'security', page.finalUrl, runChecks(securityChecks, artifacts));
+      })(),
+      (async () => {
+        const artifacts = await gatherSeoArtifacts(fetcher, page); // robots.txt, then the sitemap
+        return recordDetections(prisma, context, 'seo', page.finalUrl, runChecks(seoChecks, artifacts));
+      })(),
+    ]);
+    await runs.scoreScanFindings(id);
+    const findingIds = recorded.flatMap((r) => r.findingIds);
+    const outcome = await runs.finalizeScanRun(id, { security: { status: 'done' }, seo: { status: 'done' } }, findingIds);
+    if (outcome.status !== 'completed') throw new Error(`bare scan ${id}: ${outcome.status}`);
+    return { id, findings: outcome.findings };
+  };
+  return { scan, close: () => fetcher.close() };
 }

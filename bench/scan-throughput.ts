@@ -16,29 +16,24 @@
  *    seoChecks), recordDetections for both domains, scoreScanFindings and finalizeScanRun (the
  *    functions the activities call). Left out is exactly the orchestration: Temporal round trips
  *    and the slot bookkeeping (since patch scan-one-http-activity a light scan is one activity,
- *    runHttpScanners, with the page kept in memory: no page snapshot row any more).
+ *    runHttpScanners, with the page kept in memory: no page snapshot row any more; since
+ *    scan-light-local a local one, the whole scan one workflow task). bench/scan-queries.ts counts
+ *    the database round trips of both.
  *    Both run twice: each lane scanning a project of its own (the headline figures), then every
  *    lane in one project, so that concurrent scans upsert and score the very same finding rows.
  * 3. FULL_SCANS concurrent scans with all four scanners (Lighthouse and axe): Chromium processes
  *    (`pgrep -f chromium`) before and after, and the worker's VmRSS peak.
  *
+ * CPU per scan is printed process by process (worker, Temporal, this process, the database's
+ * backends), and the history events and workflow tasks per Temporal light scan.
+ *
  * Results go to stdout, progress to stderr. Linux only (/proc). About 3–4 minutes on 2 cores.
  */
-import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { recordDetections } from '../src/activities/findings-store.ts';
-import { createScanRunActivities } from '../src/activities/scan-runs.ts';
-import { securityChecks } from '../src/checks/security/index.ts';
-import { seoChecks } from '../src/checks/seo/index.ts';
-import { runChecks } from '../src/checks/types.ts';
 import { SCANNERS, type ScannerName } from '../src/domain/scanners.ts';
-import { fetchPageArtifact } from '../src/gather/html-page.ts';
-import { createSafeFetcher } from '../src/gather/safe-fetch.ts';
-import { gatherSecurityArtifacts, gatherSeoArtifacts } from '../src/gather/site-probes.ts';
-import { parseHostAllowlist } from '../src/gather/ssrf/host-allowlist.ts';
 import { scanWorkflowId } from '../src/services/scan-kickoff.ts';
 import {
-  BROWSER_TASK_QUEUE,
+  bareLightScan,
   chromiumTracker,
   cpuSeconds,
   cpuShares,
@@ -87,6 +82,8 @@ interface LoadRun {
   cpuPerScanMs: number;
   /** CPU ms per completed scan of every process the bench runs: worker, Temporal, this one, the database's backends. */
   benchCpuPerScanMs: number;
+  /** The same, process by process: worker, Temporal, this one, the database's backends. */
+  cpuPerScanByProcess: number[];
   memory: MemoryStats;
 }
 
@@ -119,62 +116,21 @@ async function loadRun(stack: ScanStack, label: string, scanner: number, expecte
   const cpuPerScanMs = (1000 * cpuSeconds(cpuBefore, cpuAfter, pids.indexOf(scanner))) / completed;
   const cpu = cpuShares(cpuBefore, cpuAfter);
   const machineMs = (1000 * (cpuAfter.total - cpuBefore.total)) / TICKS_PER_SECOND;
-  const benchCpuPerScanMs = (machineMs * cpu.slice(0, 4).reduce((a, b) => a + b, 0)) / 100 / completed; // worker, temporal, bench, postgres
-  return { ...run, completed, elapsedMs, cpu, cpuPerScanMs, benchCpuPerScanMs, memory: memory.stop() };
-}
-
-/** The light scan's work without Temporal: what the activities do, called directly. */
-function bareLightScan(stack: ScanStack) {
-  const { prisma } = stack.db;
-  const fetcher = createSafeFetcher({ allowlist: parseHostAllowlist('127.0.0.1'), timeoutMs: 15_000, maxBytes: 5 * 1024 * 1024 });
-  const runs = createScanRunActivities(prisma, { pageSpeedConfigured: false, browserTaskQueue: BROWSER_TASK_QUEUE });
-  const url = stack.site.defectsUrl;
-
-  const scan = async (tenant: Tenant): Promise<Scanned> => {
-    const id = randomUUID();
-    const now = new Date();
-    await prisma.scanRun.create({
-      data: {
-        id,
-        org_id: tenant.orgId,
-        project_id: tenant.projectId,
-        url,
-        scanners: SCANNERS.filter((s) => LIGHT.includes(s)),
-        status: 'running',
-        scanner_status: Object.fromEntries(LIGHT.map((name) => [name, { status: 'running' }])),
-        workflow_id: `bare-${id}`,
-        started_at: now,
-        inserted_at: now,
-      },
-    });
-    const page = await fetchPageArtifact(fetcher, url);
-    const context = { scanRunId: id, orgId: tenant.orgId, projectId: tenant.projectId };
-    // Side by side, as the workflow runs the two scanners; the gatherers the activities call.
-    const recorded = await Promise.all([
-      (async () => {
-        const artifacts = await gatherSecurityArtifacts(fetcher, page); // an http:// page: no plain-HTTP twin to probe
-        return recordDetections(prisma, context, 'security', page.finalUrl, runChecks(securityChecks, artifacts));
-      })(),
-      (async () => {
-        const artifacts = await gatherSeoArtifacts(fetcher, page); // robots.txt, then the sitemap
-        return recordDetections(prisma, context, 'seo', page.finalUrl, runChecks(seoChecks, artifacts));
-      })(),
-    ]);
-    await runs.scoreScanFindings(id);
-    const findingIds = recorded.flatMap((r) => r.findingIds);
-    const outcome = await runs.finalizeScanRun(id, { security: { status: 'done' }, seo: { status: 'done' } }, findingIds);
-    if (outcome.status !== 'completed') throw new Error(`bare scan ${id}: ${outcome.status}`);
-    return { id, findings: outcome.findings };
-  };
-  return { scan, close: () => fetcher.close() };
+  const cpuPerScanByProcess = cpu.slice(0, 4).map((share) => (machineMs * share) / 100 / completed); // worker, temporal, bench, postgres
+  const benchCpuPerScanMs = cpuPerScanByProcess.reduce((a, b) => a + b, 0);
+  return { ...run, completed, elapsedMs, cpu, cpuPerScanMs, benchCpuPerScanMs, cpuPerScanByProcess, memory: memory.stop() };
 }
 
 /** Activities that needed more than one attempt, by name, over the scans' workflow histories. */
-async function retriedActivities(stack: ScanStack, ids: string[]): Promise<{ scans: number; byActivity: string }> {
+async function retriedActivities(stack: ScanStack, ids: string[]): Promise<{ scans: number; byActivity: string; eventsPerScan: number; workflowTasksPerScan: number }> {
   const counts = new Map<string, number>();
   let scans = 0;
+  let events = 0;
+  let workflowTasks = 0;
   for (const id of ids) {
     const history = await stack.client.workflow.getHandle(scanWorkflowId(id)).fetchHistory();
+    events += history.events?.length ?? 0;
+    workflowTasks += (history.events ?? []).filter((e) => e.workflowTaskCompletedEventAttributes).length;
     const names = new Map<string, string>();
     let retried = false;
     for (const event of history.events ?? []) {
@@ -189,7 +145,12 @@ async function retriedActivities(stack: ScanStack, ids: string[]): Promise<{ sca
     }
     if (retried) scans++;
   }
-  return { scans, byActivity: [...counts].map(([name, n]) => `${name} ${n}`).join(', ') || '—' };
+  return {
+    scans,
+    byActivity: [...counts].map(([name, n]) => `${name} ${n}`).join(', ') || '—',
+    eventsPerScan: events / ids.length,
+    workflowTasksPerScan: workflowTasks / ids.length,
+  };
 }
 
 type Census = ReturnType<ReturnType<typeof chromiumTracker>['census']>;
@@ -213,7 +174,7 @@ async function main(): Promise<void> {
   await Promise.all(warm.map((tenant) => temporalScan(tenant)()));
 
   const runs: LoadRun[] = [];
-  const bare = bareLightScan(stack);
+  const bare = bareLightScan(stack.db.prisma, stack.site.defectsUrl);
   for (const shared of [false, true]) {
     const where = shared ? 'one project' : 'project per lane';
     const project = shared ? await stack.newProject('shared-temporal') : undefined;
@@ -280,11 +241,19 @@ async function main(): Promise<void> {
     `ratio Temporal ÷ bare loop (scans/min): project per lane ${fixed(2)(rate(temporal) / rate(inProcess))}, ` +
       `one project ${fixed(2)(rate(temporalShared) / rate(inProcessShared))}`,
   );
+  for (const [run, r] of retries) {
+    console.log(`${run.label}: history events per light scan ${fixed(1)(r.eventsPerScan)}, workflow tasks ${fixed(2)(r.workflowTasksPerScan)}`);
+  }
   printTable(
     'CPU during each run, % of the machine (2 cores = 100); postgres = the backends serving the bench database; ' +
       'other = everything else on the machine (other work included)',
     ['run', 'worker', 'temporal', 'bench', 'postgres', 'other', 'idle'],
     runs.map((run) => [run.label, ...run.cpu.map(fixed(0))]),
+  );
+  printTable(
+    'CPU ms per completed scan, by process (the bare loop scans in "bench"; its Temporal and worker idle)',
+    ['run', 'worker', 'temporal', 'bench', 'postgres', 'all ours'],
+    runs.map((run) => [run.label, ...run.cpuPerScanByProcess.map(ms), ms(run.benchCpuPerScanMs)]),
   );
   const memoryRow = (label: string, n: number, mean: number, peak: Memory) =>
     [label, String(n), fixed(0)(peak.rss), fixed(0)(mean), fixed(0)(peak.anon), fixed(0)(peak.file)];

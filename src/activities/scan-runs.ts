@@ -3,15 +3,16 @@ import { healthScore, scoreFinding } from '../domain/scoring.ts';
 import { parseStoredGrade } from '../domain/security-grade.ts';
 import { parseStoredLab } from '../domain/lab-summary.ts';
 import { SCANNERS, type ScannerName, type ScannerSlot, type ScannerStatus } from '../domain/scanners.ts';
-import type { Prisma } from '../generated/prisma/client.ts';
+import { Prisma } from '../generated/prisma/client.ts';
 import type { FindingDomain, Severity } from '../generated/prisma/enums.ts';
 import type { Db } from '../platform/db.ts';
 import { countFinished, type WorkerMetrics } from '../platform/metrics.ts';
 import { refundScanRunCharge } from '../services/ai-quota.ts';
+import { parseProjectSettings } from '../domain/project-settings.ts';
 import { projectSettings } from '../services/projects.ts';
 import { recordScanEnd } from '../services/notification-outbox.ts';
-import { appendEndEvent, appendScanEvent } from '../services/scan-events.ts';
-import { needsSiteLogin } from '../services/site-auth.ts';
+import { appendEndEvent, changeScanRunAndLog, SCAN_EVENT_CHANNEL } from '../services/scan-events.ts';
+import { isLoginFor, needsSiteLogin } from '../services/site-auth.ts';
 
 /** Characters of a failed slot's error that are kept (and streamed). */
 const MAX_SLOT_ERROR = 1_000;
@@ -40,17 +41,39 @@ export interface ScanOutcome {
   findings: number;
 }
 
-/** Sets one slot of a running run; a change is logged as a progress event, once (a retry finds the slot as it set it). */
-async function setSlot(tx: Prisma.TransactionClient, scanRunId: string, scanner: ScannerName, slot: ScannerSlot): Promise<void> {
-  // Bounded: the error is an activity's message, which may quote what a hostile page made it say.
-  const bounded: ScannerSlot = slot.error !== undefined ? { ...slot, error: slot.error.slice(0, MAX_SLOT_ERROR) } : slot;
-  const changed = await tx.$executeRaw`
-    UPDATE scan_runs
-       SET scanner_status = jsonb_set(scanner_status, ARRAY[${scanner}]::text[], ${JSON.stringify(bounded)}::jsonb),
-           updated_at = now()
-     WHERE id = ${scanRunId}::uuid AND status = 'running'
-       AND scanner_status -> ${scanner}::text IS DISTINCT FROM ${JSON.stringify(bounded)}::jsonb`;
-  if (changed) await appendScanEvent(tx, scanRunId, 'scanner', { scanner, ...bounded });
+/** Bounded: the error is an activity's message, which may quote what a hostile page made it say. */
+function boundedSlot(slot: ScannerSlot): ScannerSlot {
+  return slot.error !== undefined ? { ...slot, error: slot.error.slice(0, MAX_SLOT_ERROR) } : slot;
+}
+
+/**
+ * Sets one slot of a running run; a change is logged as a progress event, once (a retry finds the
+ * slot as it set it). One statement: the slot's jsonb_set and its event (scanners settle
+ * concurrently, each on the latest row under its lock), where a transaction took four round trips.
+ */
+async function setSlot(db: Db | Prisma.TransactionClient, scanRunId: string, scanner: ScannerName, slot: ScannerSlot): Promise<void> {
+  const bounded = boundedSlot(slot);
+  await changeScanRunAndLog(
+    db,
+    scanRunId,
+    {
+      set: Prisma.sql`scanner_status = jsonb_set(scanner_status, ARRAY[${scanner}]::text[], ${JSON.stringify(bounded)}::jsonb)`,
+      where: Prisma.sql`status = 'running' AND scanner_status -> ${scanner}::text IS DISTINCT FROM ${JSON.stringify(bounded)}::jsonb`,
+    },
+    'scanner',
+    { scanner, ...bounded },
+  );
+}
+
+/** What a plan is made of, read in one query: the run, its project's settings and whether its site-auth is a login. */
+interface PlanRow {
+  scanners: string[];
+  url: string;
+  org_id: string;
+  project_id: string;
+  settings: unknown;
+  auth_type: string | null;
+  auth_origin: string | null;
 }
 
 /** Scan-run bookkeeping. Every update is guarded by the current status, so retries are harmless. */
@@ -97,17 +120,58 @@ export function createScanRunActivities(
      * in the browser queue is running too.
      */
     async openScanRun(scanRunId: string): Promise<ScanPlan> {
-      const plan = await startRun(scanRunId);
-      await prisma.$transaction(async (tx) => {
-        for (const scanner of plan.scanners) await setSlot(tx, scanRunId, scanner, { status: 'running' });
-      });
+      // Two round trips where there were ten: the plan's rows in one query, then the start, every
+      // slot `running` and their events in one statement.
+      const [row] = await prisma.$queryRaw<PlanRow[]>`
+        SELECT r.scanners::text[] AS scanners, r.url, r.org_id::text AS org_id, r.project_id, p.settings, a.type AS auth_type, a.origin AS auth_origin
+          FROM scan_runs r
+          LEFT JOIN projects p ON p.org_id = r.org_id AND p.id = r.project_id
+          LEFT JOIN site_auth a ON a.org_id = r.org_id AND a.project_id = r.project_id
+         WHERE r.id = ${scanRunId}::uuid`;
+      if (!row) throw new Error(`scan run ${scanRunId} not found`);
+      const scanners = row.scanners.length ? SCANNERS.filter((s) => row.scanners.includes(s)) : [...SCANNERS];
+      const timeouts = options.timeouts?.(parseProjectSettings(row.settings).lighthouse_runs);
+      const siteLogin = isLoginFor(row.auth_type === null ? null : { type: row.auth_type, origin: row.auth_origin ?? '' }, row.url);
+      const plan: ScanPlan = {
+        scanners,
+        performanceSource: options.pageSpeedConfigured ? 'pagespeed' : 'lighthouse',
+        browserTaskQueue: options.browserTaskQueue,
+        ...(timeouts ? { timeouts } : {}),
+        url: row.url,
+        ...(siteLogin ? { siteLogin } : {}),
+      };
+      const slots = Object.fromEntries(scanners.map((name) => [name, { status: 'running' }]));
+      const events = scanners.map((scanner) => ({ scanner, status: 'running' }));
+      // queued → running with every slot running, an event per slot (seqs in plan order) announced
+      // at commit; nothing when the run is not queued (a retry: it started already).
+      const started = await prisma.$executeRaw`
+        WITH started AS (
+          UPDATE scan_runs
+             SET status = 'running', scanner_status = scanner_status || ${JSON.stringify(slots)}::jsonb,
+                 event_seq = event_seq + ${events.length}, updated_at = now()
+           WHERE id = ${scanRunId}::uuid AND status = 'queued'
+          RETURNING id, event_seq
+        ), logged AS (
+          INSERT INTO scan_run_events (scan_run_id, seq, kind, data)
+          SELECT started.id, started.event_seq - ${events.length} + e.ord::int, 'scanner', e.data
+            FROM started, jsonb_array_elements(${JSON.stringify(events)}::jsonb) WITH ORDINALITY AS e(data, ord)
+          RETURNING scan_run_id, seq
+        )
+        SELECT pg_notify(${SCAN_EVENT_CHANNEL}, scan_run_id::text || ':' || seq) FROM (SELECT * FROM logged ORDER BY seq) AS l`;
+      // Counted by the statement that started it: a retry finds it running already.
+      if (started > 0) {
+        metrics?.scansStarted.inc();
+      } else {
+        // A retry, or a run an older worker started without its slots: each slot, guarded, as before.
+        for (const scanner of scanners) await setSlot(prisma, scanRunId, scanner, { status: 'running' });
+      }
       return plan;
     },
 
     /** One slot, atomically: scanners settle concurrently and must not overwrite each other. */
     /** A change is logged as a progress event (scan-events.ts), once: a retry finds the slot as it set it. */
     async recordScannerSlot(scanRunId: string, scanner: ScannerName, slot: ScannerSlot): Promise<void> {
-      await prisma.$transaction((tx) => setSlot(tx, scanRunId, scanner, slot));
+      await setSlot(prisma, scanRunId, scanner, slot);
     },
 
 

@@ -48,9 +48,19 @@ export async function signInFor(
  * The credentials for a scan run's scanners: the headers or cookies form's, or the cookies its
  * capture's login left (stored encrypted with the page snapshot). Undefined when none apply.
  */
-export async function originAuthForRun(prisma: Db, secret: string, scanRunId: string): Promise<OriginAuth | undefined> {
-  const run = await prisma.scanRun.findUniqueOrThrow({ where: { id: scanRunId }, select: { org_id: true, project_id: true, url: true } });
-  const config = await siteAuthFor(prisma, secret, { orgId: run.org_id, projectId: run.project_id }, run.url);
+export async function originAuthForRun(
+  prisma: Db,
+  secret: string,
+  scanRunId: string,
+  /** The run's tenant and URL when the caller has read them already (one query fewer). */
+  known?: { orgId: string; projectId: string; url: string },
+): Promise<OriginAuth | undefined> {
+  let run = known;
+  if (!run) {
+    const row = await prisma.scanRun.findUniqueOrThrow({ where: { id: scanRunId }, select: { org_id: true, project_id: true, url: true } });
+    run = { orgId: row.org_id, projectId: row.project_id, url: row.url };
+  }
+  const config = await siteAuthFor(prisma, secret, { orgId: run.orgId, projectId: run.projectId }, run.url);
   if (!config) return undefined;
   if (config.type !== 'login') return originAuthOf(config);
   const snapshot = await prisma.pageSnapshot.findFirst({

@@ -35,6 +35,33 @@ export async function appendScanEvent(tx: Tx, scanRunId: string, kind: ScanEvent
     SELECT pg_notify(${SCAN_EVENT_CHANNEL}, scan_run_id::text || ':' || seq) FROM logged`;
 }
 
+/**
+ * A guarded change of the run's row and its event in one statement (one round trip, no
+ * transaction): `set` and `where` make an UPDATE of the run that also takes the next seq under the
+ * row's lock; the event is written and announced only when a row changed, so a retry that finds
+ * the change made logs nothing. Returns whether it changed. The same log as appendScanEvent's.
+ */
+export async function changeScanRunAndLog(
+  db: Tx,
+  scanRunId: string,
+  change: { set: Prisma.Sql; where: Prisma.Sql },
+  kind: ScanEventKind,
+  data: Record<string, unknown>,
+): Promise<boolean> {
+  const notified = await db.$executeRaw`
+    WITH changed AS (
+      UPDATE scan_runs SET ${change.set}, event_seq = event_seq + 1, updated_at = now()
+       WHERE id = ${scanRunId}::uuid AND ${change.where}
+      RETURNING id, event_seq
+    ), logged AS (
+      INSERT INTO scan_run_events (scan_run_id, seq, kind, data)
+      SELECT id, event_seq, ${kind}, ${JSON.stringify(data)}::jsonb FROM changed
+      RETURNING scan_run_id, seq
+    )
+    SELECT pg_notify(${SCAN_EVENT_CHANNEL}, scan_run_id::text || ':' || seq) FROM logged`;
+  return notified > 0;
+}
+
 /** The end of a run, logged by whoever closed it (the workflow, its failure path, the sweeper, the kickoff). */
 export function appendEndEvent(tx: Tx, scanRunId: string, status: 'completed' | 'failed'): Promise<void> {
   return appendScanEvent(tx, scanRunId, status, { status });

@@ -115,7 +115,12 @@ export async function needsSiteLogin(prisma: Db, tenant: Tenant, url: string): P
     where: { org_id_project_id: { org_id: tenant.orgId, project_id: tenant.projectId } },
     select: { type: true, origin: true },
   });
-  return row?.type === 'login' && originOf(url) === row.origin;
+  return isLoginFor(row, url);
+}
+
+/** A project's site-auth (its type and origin) is a login recipe for `url`'s origin. */
+export function isLoginFor(auth: { type: string; origin: string } | null, url: string): boolean {
+  return auth?.type === 'login' && originOf(url) === auth.origin;
 }
 
 const sessionSchema = z.array(z.strictObject({ name: z.string(), value: z.string(), path: z.string() }));

@@ -45,11 +45,17 @@ export const scanStatusQuery = defineQuery<ScanProgress>('status');
  * - scan-one-http-activity: a scan of HTTP scanners only (security, seo) runs them in one activity,
  *   runHttpScanners (the page fetched once, kept in memory; each scanner settles its own slot), in
  *   place of capturePage, an activity per scanner and a local activity per settled slot.
+ * - scan-light-local: that same work (runHttpScanners) as a local activity, so a light scan is one
+ *   workflow task: openScanRun, runHttpScanners and closeScanRun run in it one after the other, with
+ *   no activity task round trip through the server. It supersedes scan-one-http-activity for new
+ *   runs (checked first, the older id only when it is absent), so a new light scan's history
+ *   carries this marker alone.
  */
 export const SCAN_PATCHES = {
   failurePath: 'scan-failure-path',
   fewerRoundTrips: 'scan-fewer-round-trips',
   oneHttpActivity: 'scan-one-http-activity',
+  lightLocal: 'scan-light-local',
 } as const;
 
 const bookkeeping = proxyLocalActivities<Activities>({
@@ -86,6 +92,19 @@ function httpScanners(startToCloseTimeout: Duration = '1 minute', label?: string
     startToCloseTimeout,
     heartbeatTimeout: '10 seconds',
     // runHttpScanners settles a failing scanner's slot on its last attempt: the same count.
+    retry: { initialInterval: '2 seconds', maximumAttempts: HTTP_SCANS_ATTEMPTS, nonRetryableErrorTypes: PERMANENT },
+  });
+}
+// A light scan's HTTP work as a local activity (patch scan-light-local): the same timeout and
+// retries, run by the worker holding the workflow task. It has no heartbeat: while it runs, the SDK
+// keeps the workflow task alive (it completes it and takes the next one at 80 % of the workflow task
+// timeout), and a worker lost mid-scan is noticed when that task times out (10 s); the next worker
+// replays the history and runs the activity again from its first attempt (runHttpScanners is safe
+// to run twice: upserts, and a slot already settled is not settled again).
+function localHttpScanners(startToCloseTimeout: Duration = '1 minute', label?: string) {
+  return proxyLocalActivities<Activities>({
+    ...(label ? { summary: label } : {}),
+    startToCloseTimeout,
     retry: { initialInterval: '2 seconds', maximumAttempts: HTTP_SCANS_ATTEMPTS, nonRetryableErrorTypes: PERMANENT },
   });
 }
@@ -208,11 +227,16 @@ async function scan(scanRunId: string, progress: ScanProgress, compensations: Co
   const httpOnly = plan.scanners.every((name) => (HTTP_SCANNERS as readonly ScannerName[]).includes(name));
   // A login recipe signs in on the browser queue before the page is fetched (capturePage): its
   // scans keep the per-scanner path. Evaluated before patched(), so their histories carry no marker.
-  if (fewerRoundTrips && httpOnly && !plan.siteLogin && patched(SCAN_PATCHES.oneHttpActivity)) {
+  // scan-light-local first: a new run records it alone; a run started on scan-one-http-activity
+  // replays without it, then finds its own marker.
+  const lightScan = fewerRoundTrips && httpOnly && !plan.siteLogin;
+  const local = lightScan && patched(SCAN_PATCHES.lightLocal);
+  if (local || (lightScan && patched(SCAN_PATCHES.oneHttpActivity))) {
     // One activity: the page and both scanners; it settles each slot (row and event) itself.
     const wanted = plan.scanners as HttpScannerName[];
+    const runner = (local ? localHttpScanners : httpScanners)(timeouts?.httpScansMs, label(wanted.join(' and ')));
     try {
-      const ran = await httpScanners(timeouts?.httpScansMs, label(wanted.join(' and '))).runHttpScanners(scanRunId, wanted);
+      const ran = await runner.runHttpScanners(scanRunId, wanted);
       Object.assign(progress.scanner_status, ran.slots);
       detected.push(...ran.findingIds);
     } catch (err) {

@@ -27,12 +27,18 @@ function expectProgramPid(child: ChildProcess, entry: string): void {
   expect(groupPids(child.pid!)).toContain(child.pid);
 }
 
-/** Retried activity attempts in a workflow's history: `name (attempt n, after: last failure)`. */
+/**
+ * Work the kill interrupted and that ran again, from a workflow's history: a retried activity
+ * attempt, `name (attempt n, after: last failure)`, or a workflow task that timed out (the worker
+ * held it: a light scan's HTTP work is a local activity of its workflow task since patch
+ * scan-light-local, run again by the next worker's attempt of that task).
+ */
 async function retriedActivities(workflowId: string): Promise<string[]> {
   const history = await stack.temporal.client.workflow.getHandle(workflowId).fetchHistory();
   const names = new Map<string, string>();
   const retried: string[] = [];
   for (const event of history.events ?? []) {
+    if (event.workflowTaskTimedOutEventAttributes) retried.push('workflow task (timed out: its local activities ran again)');
     const scheduled = event.activityTaskScheduledEventAttributes;
     if (scheduled) names.set(String(event.eventId), scheduled.activityType?.name ?? '?');
     const started = event.activityTaskStartedEventAttributes;

@@ -119,17 +119,6 @@ async function startHeaderSite(): Promise<{ url: string; set(headers: OutgoingHt
   };
 }
 
-/** Waits until the workflow runs an activity, then cancels it: its failure path runs. */
-async function cancelMidActivity(handle: WorkflowHandle): Promise<void> {
-  const running = await eventually(
-    () => handle.describe(),
-    (d) => d.status.name !== 'RUNNING' || (d.raw.pendingActivities?.length ?? 0) > 0,
-    30_000,
-  );
-  if (running.status.name !== 'RUNNING' || !running.raw.pendingActivities?.length) throw new Error(`no activity to cancel (${running.status.name})`);
-  await handle.cancel();
-}
-
 /** A PageSpeed Insights that is down: every request answers 500. */
 async function startBrokenPageSpeed(): Promise<{ url: string; close(): Promise<void> }> {
   const server = createServer((_req, res) => res.writeHead(500, { 'content-type': 'application/json' }).end('{"error":{"message":"backend error"}}'));
@@ -202,13 +191,21 @@ async function recordMain(databaseUrl: string, site: FixtureSite, anthropic: Fak
     }
     if (wanted('scan-cancelled')) {
       // Cancelled mid-fetch: the workflow-wide failure path (patched 'scan-failure-path') closes the
-      // run as failed and releases what the scan held.
+      // run as failed and releases what the scan held. The page is held until then: the fetch runs
+      // in an activity, or, in a light scan since scan-light-local, in a local activity, which the
+      // server does not list (the cancel reaches it with the workflow task's next heartbeat, ≤ 8 s).
       const other = await createTenant(stack.db.prisma, stack.baseUrl);
-      const started = await call('POST', `${other.audit}/scans/run`, { key: other.writeKey, body: { url: `${site.slowUrl}?cancelled`, scanners: ['security'] } });
-      if (started.status !== 202) throw new Error(`scan refused: ${started.status} ${started.text}`);
-      const handle = stack.temporal.client.workflow.getHandle(started.body.data.workflow_id);
-      await cancelMidActivity(handle);
-      await save('scan-cancelled', handle);
+      headerSite.hold(true);
+      try {
+        const started = await call('POST', `${other.audit}/scans/run`, { key: other.writeKey, body: { url: `${headerSite.url}?cancelled`, scanners: ['security'] } });
+        if (started.status !== 202) throw new Error(`scan refused: ${started.status} ${started.text}`);
+        const handle = stack.temporal.client.workflow.getHandle(started.body.data.workflow_id);
+        await eventually(async () => headerSite.held(), (n) => n > 0, 30_000);
+        await handle.cancel();
+        await save('scan-cancelled', handle);
+      } finally {
+        headerSite.hold(false);
+      }
     }
     if (wanted('scan-ai-skipped')) {
       const other = await createTenant(stack.db.prisma, stack.baseUrl);

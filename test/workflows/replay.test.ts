@@ -28,6 +28,9 @@ const REQUIRED = [
   // scan-one-http-activity: a scan of HTTP scanners only in one activity (ai-failed, ai-skipped,
   // page-unavailable, cancelled); full-ai-done and partial-failure keep the capture path beside it.
   ...['full-ai-done', 'partial-failure', 'ai-failed', 'ai-skipped', 'page-unavailable', 'cancelled'].map((p) => `scan/scan-${p}-one-http-activity`),
+  // scan-light-local: a light scan's runHttpScanners as a local activity, the whole scan one
+  // workflow task (ai-failed, ai-skipped, page-unavailable, cancelled carry its marker alone).
+  ...['full-ai-done', 'partial-failure', 'ai-failed', 'ai-skipped', 'page-unavailable', 'cancelled'].map((p) => `scan/scan-${p}-light-local`),
   'verification/verification-cancelled',
   'verification/verification-passed',
   'verification/verification-failed',

@@ -101,7 +101,7 @@ it('a step that exhausts its retries closes the run failed with the reason, dele
   expect(patches).toEqual([SCAN_PATCHES.fewerRoundTrips, SCAN_PATCHES.failurePath]);
 }, 60_000);
 
-it('the failure path of a scan of HTTP scanners only (one activity, no page snapshot): closed failed, unit refunded', async () => {
+it('the failure path of a scan of HTTP scanners only (one local activity, no page snapshot): closed failed, unit refunded', async () => {
   const t = await createTenant(stack.db.prisma, stack.baseUrl);
   let snapshotsWhileRunning = -1;
   const { id, outcome, history } = await scanWith(t, {
@@ -117,9 +117,10 @@ it('the failure path of a scan of HTTP scanners only (one activity, no page snap
   const patches = history
     .events!.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch')
     .map((e) => JSON.parse(Buffer.from(e.markerRecordedEventAttributes!.details!['patch-data']!.payloads![0]!.data!).toString()).id);
-  expect(patches).toEqual([SCAN_PATCHES.fewerRoundTrips, SCAN_PATCHES.oneHttpActivity, SCAN_PATCHES.failurePath]);
+  expect(patches).toEqual([SCAN_PATCHES.fewerRoundTrips, SCAN_PATCHES.lightLocal, SCAN_PATCHES.failurePath]);
+  // runHttpScanners ran as a local activity (patch scan-light-local): no activity task at all.
   const scheduled = history.events!.flatMap((e) => (e.activityTaskScheduledEventAttributes ? [e.activityTaskScheduledEventAttributes.activityType!.name] : []));
-  expect(scheduled).toEqual(['runHttpScanners']);
+  expect(scheduled).toEqual([]);
 }, 60_000);
 
 it('a run whose start step fails for good leaves no queued row behind', async () => {

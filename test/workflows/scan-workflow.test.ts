@@ -7,7 +7,7 @@ import { createScanClosingActivities } from '../../src/activities/scan-closing.t
 import type { ScanPlan } from '../../src/activities/scan-runs.ts';
 import type { AnalysisStage } from '../../src/domain/analysis.ts';
 import { SCANNERS, type ScannerName, type ScannerSlot, type ScannerStatus } from '../../src/domain/scanners.ts';
-import { ScanWorkflow, scanStatusQuery } from '../../src/workflows/scan.ts';
+import { SCAN_PATCHES, ScanWorkflow, scanStatusQuery } from '../../src/workflows/scan.ts';
 import { startTemporal, workflowBundle } from '../support/temporal.ts';
 
 let env: TestWorkflowEnvironment;
@@ -114,14 +114,14 @@ async function runScan(options: {
   const browserRunning = browser.run();
   const workflowId = `scan-${randomUUID()}`;
   try {
-    const { outcome, progress } = await main.runUntil(async () => {
+    const { outcome, progress, history } = await main.runUntil(async () => {
       const handle = await env.client.workflow.start(ScanWorkflow, { taskQueue, workflowId, args: [{ scanRunId: 'run-1' }] });
       await options.whileRunning?.(workflowId);
       const result = await handle.result();
       // A closed workflow still answers queries (replayed by a running worker).
-      return { outcome: result, progress: await handle.query(scanStatusQuery) };
+      return { outcome: result, progress: await handle.query(scanStatusQuery), history: await handle.fetchHistory() };
     });
-    return { outcome, slots, calls, finalized, summarized, analysisStages, progress };
+    return { outcome, slots, calls, finalized, summarized, analysisStages, progress, history };
   } finally {
     browser.shutdown();
     await browserRunning;
@@ -217,7 +217,7 @@ it('runs only the requested scanners', async () => {
   expect(calls.filter((c) => c === 'capturePage')).toHaveLength(1);
 });
 
-describe('a scan of HTTP scanners only (patch scan-one-http-activity)', () => {
+describe('a scan of HTTP scanners only: one runHttpScanners (patches scan-one-http-activity, scan-light-local)', () => {
   it('runs the page fetch and both scanners in one activity, which settles the slots; no page snapshot', async () => {
     const { outcome, slots, calls, finalized, summarized } = await runScan({
       plan: { scanners: ['security', 'seo'] },
@@ -256,6 +256,65 @@ describe('a scan of HTTP scanners only (patch scan-one-http-activity)', () => {
     expect(outcome.status).toBe('failed');
     const failed = { status: 'failed', error: 'the page is not HTML (content-type: application/pdf)' };
     expect(finalized).toEqual({ security: failed, seo: failed });
+  });
+});
+
+describe('a light scan in one workflow task (patch scan-light-local)', () => {
+  type History = Awaited<ReturnType<typeof runScan>>['history'];
+  const count = (history: History, type: string) => (history.events ?? []).filter((e) => e[type as keyof typeof e]).length;
+  const patchIds = (history: History) =>
+    (history.events ?? [])
+      .filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch')
+      .map((e) => JSON.parse(Buffer.from(e.markerRecordedEventAttributes!.details!['patch-data']!.payloads![0]!.data!).toString()).id);
+
+  it('opens, runs both scanners and closes as local activities of one workflow task: no activity task', async () => {
+    const { outcome, history, calls, finalized } = await runScan({ plan: { scanners: ['security', 'seo'] } });
+    expect(outcome.status).toBe('completed');
+    expect(calls.filter((c) => c.startsWith('http:'))).toEqual(['http:security+seo']);
+    expect(finalized).toEqual({ security: { status: 'done' }, seo: { status: 'done' } });
+    expect(count(history, 'activityTaskScheduledEventAttributes')).toBe(0);
+    expect(count(history, 'workflowTaskCompletedEventAttributes')).toBe(1);
+    // openScanRun, runHttpScanners, closeScanRun.
+    expect((history.events ?? []).filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity')).toHaveLength(3);
+    // The new path's marker alone: scan-one-http-activity is only looked for when it is absent.
+    expect(patchIds(history)).toEqual([SCAN_PATCHES.fewerRoundTrips, SCAN_PATCHES.lightLocal]);
+    expect(history.events).toHaveLength(12);
+  });
+
+  it('a transient page failure is retried as a local activity (not the other steps); the scan completes', async () => {
+    let fetches = 0;
+    const { outcome, finalized, history } = await runScan({
+      plan: { scanners: ['security', 'seo'] },
+      capture: async () => {
+        if (++fetches === 1) throw new Error('the page answered HTTP 503');
+        return { snapshotId: 'in-memory' };
+      },
+    });
+    expect(fetches).toBe(2);
+    expect(outcome.status).toBe('completed');
+    expect(finalized).toEqual({ security: { status: 'done' }, seo: { status: 'done' } });
+    expect(count(history, 'activityTaskScheduledEventAttributes')).toBe(0);
+  }, 30_000);
+
+  it('a page that cannot be fetched fails every slot from the workflow and closes the run', async () => {
+    const { outcome, finalized, slots, history } = await runScan({
+      plan: { scanners: ['security', 'seo'] },
+      capture: () => Promise.reject(ApplicationFailure.nonRetryable('the page answered HTTP 404', 'TargetClientError')),
+    });
+    expect(outcome.status).toBe('failed');
+    const failed = { status: 'failed', error: 'the page answered HTTP 404' };
+    expect(finalized).toEqual({ security: failed, seo: failed });
+    expect(slots.filter(([, s]) => s.status === 'failed')).toHaveLength(2);
+    expect(count(history, 'activityTaskScheduledEventAttributes')).toBe(0);
+  });
+
+  it('a scan with a browser scanner, or a login recipe, records no such marker and keeps its activities', async () => {
+    const browser = await runScan({ plan: { scanners: ['security', 'accessibility'] } });
+    expect(patchIds(browser.history)).toEqual([SCAN_PATCHES.fewerRoundTrips]);
+    expect(count(browser.history, 'activityTaskScheduledEventAttributes')).toBeGreaterThan(0);
+    const login = await runScan({ plan: { scanners: ['security', 'seo'], siteLogin: true } });
+    expect(patchIds(login.history)).toEqual([SCAN_PATCHES.fewerRoundTrips]);
+    expect(login.calls).toContain('capturePage');
   });
 });
 

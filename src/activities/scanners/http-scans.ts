@@ -62,7 +62,7 @@ export function createHttpScans(
       const result: HttpScansResult = { slots: {}, findingIds: [] };
       // A site-auth's headers or cookies go with every fetch of the project's origin (only there).
       // A login recipe never comes here: its scans sign in first, on the browser queue (scan.ts).
-      const siteFetcher = withOriginAuth(fetcher, await originAuthForRun(prisma, secret, scanRunId));
+      const siteFetcher = withOriginAuth(fetcher, await originAuthForRun(prisma, secret, scanRunId, scan));
       await heartbeating(async (signal) => {
         const { page, html } = await asActivityFailure(fetchHtmlPage(siteFetcher, scan.url));
         const artifact = buildPageArtifact({ requestedUrl: scan.url, finalUrl: page.url, status: page.status, headers: page.headers, html, redirects: page.redirects });
