@@ -91,14 +91,16 @@ export async function refundAiUnit(prisma: Writer, charge: Pick<AiCharge, 'charg
 /**
  * Gives back the unit a scan run was charged, at most once: the run's `ai_charge_period` is
  * cleared and the counter decremented in one statement, so a retried refund, or the workflow's
- * failure path racing the sweeper, refunds one unit. True when a unit was given back.
+ * failure path racing the sweeper, refunds one unit. A completed run keeps its unit (a cancel that
+ * arrives as the run completes still runs the failure path's compensations). True when a unit was
+ * given back.
  */
 export async function refundScanRunCharge(prisma: Writer, scanRunId: string): Promise<boolean> {
   const rows = await prisma.$queryRaw<Array<{ org_id: string }>>`
     WITH released AS (
       -- RETURNING gives the new row: the period charged is read (and locked) before it is cleared.
       UPDATE scan_runs s SET ai_charge_period = NULL, updated_at = now()
-        FROM (SELECT id, ai_charge_period FROM scan_runs WHERE id = ${scanRunId}::uuid AND ai_charge_period IS NOT NULL FOR UPDATE) charged
+        FROM (SELECT id, ai_charge_period FROM scan_runs WHERE id = ${scanRunId}::uuid AND ai_charge_period IS NOT NULL AND status <> 'completed' FOR UPDATE) charged
        WHERE s.id = charged.id AND s.ai_charge_period IS NOT NULL
       RETURNING s.org_id, charged.ai_charge_period AS period
     )

@@ -165,6 +165,10 @@ it('a completed scan keeps its unit; the activities get the timeouts derived fro
   });
   expect(light.outcome.status).toBe('completed');
   expect(await unitsUsed(t)).toBe(2);
+  // A cancel that lands as a light scan's one workflow task closes the run completed runs the
+  // failure path's compensations after it: a completed run is not refunded.
+  expect(await real.refundScanRun(light.id)).toEqual({ refunded: false });
+  expect(await unitsUsed(t)).toBe(2);
   const expected = scanTimeouts(stack.config);
   // SCAN_FETCH_TIMEOUT_MS=20000: one fetch plus the bookkeeping, two (robots.txt, sitemap) plus it,
   // and the page then both scanners side by side (three) plus it.
