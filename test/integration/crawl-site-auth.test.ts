@@ -173,8 +173,9 @@ it('with a login recipe the crawl signs in once per workflow run: the members pa
   expect((await api('PUT', `${t.audit}/site-auth`, { key: t.writeKey, body: recipe() })).status).toBe(200);
   const loginsBefore = site.logins.filter((l) => l.ok).length;
   const crawlerSeenBefore = site.membersAuthorizedBy.filter((h) => h.userAgent === CRAWLER_USER_AGENT).length;
-  // The start page and the members area only (ten visits: two runs at least): each page's scan
-  // signs in too, one Chromium each.
+  const scannerSeenFrom = site.membersAuthorizedBy.length;
+  // The start page and the members area only (ten visits: two runs at least): the page scans use
+  // the crawl's session, no sign-in of their own.
   const { crawl, pages } = await crawlToEnd(t, 'completed', { include: ['/members', '/members/**'] });
 
   const scanned = pages.filter((p) => p.status === 'scanned');
@@ -199,9 +200,24 @@ it('with a login recipe the crawl signs in once per workflow run: the members pa
     expect(activitiesOf(run, 'signInCrawl')[0]!.activityTaskScheduledEventAttributes?.taskQueue?.name).toBe(stack.config.TEMPORAL_BROWSER_TASK_QUEUE);
     expect(activitiesOf(run, 'openCrawl')).toHaveLength(i === 0 ? 2 : 1);
   }
-  // Every sign-in the site saw: one per crawl run, one per page scan (each scan signs in, as any scan).
+  // Every sign-in the site saw: one per crawl run, none per page scan (they use the crawl's session).
   const pageScans = pages.filter((p) => p.scan_id).length;
-  expect(site.logins.filter((l) => l.ok).length - loginsBefore).toBe(workflowRuns.length + pageScans);
+  expect(pageScans).toBeGreaterThan(workflowRuns.length);
+  const logins = site.logins.filter((l) => l.ok).length - loginsBefore;
+  expect(logins).toBe(workflowRuns.length);
+  // The members pages were scanned signed in: the scanner's own fetches (its user agent, not the
+  // crawler's) reached each of them authorised, and no scan's plan sent a login to the browser queue.
+  const scannerSeen = site.membersAuthorizedBy.slice(scannerSeenFrom).filter((h) => h.userAgent !== CRAWLER_USER_AGENT).map((h) => `${site.origin}${h.path}`);
+  for (const url of membersUrls()) expect(scannerSeen).toContain(url);
+  const scanIds = pages.flatMap((p) => (p.scan_id ? [p.scan_id] : []));
+  for (const id of scanIds) {
+    const scan = await stack.db.prisma.scanRun.findUniqueOrThrow({ where: { id }, select: { workflow_id: true } });
+    const history = await stack.temporal.client.workflow.getHandle(scan.workflow_id).fetchHistory();
+    expect(activitiesOf(history, 'capturePage')).toHaveLength(0);
+    // Its plan (recorded in its history) sent no login: no `"siteLogin":true`.
+    expect(historyText(history)).toContain('\\"url\\":');
+    expect(historyText(history)).not.toContain('\\"siteLogin\\":true');
+  }
 
   // The figures: the sign-in activity's time, from its history events.
   const ms = (e: temporal.api.history.v1.IHistoryEvent) => Number(e.eventTime!.seconds) * 1000 + Math.round((e.eventTime!.nanos ?? 0) / 1e6);
@@ -216,7 +232,8 @@ it('with a login recipe the crawl signs in once per workflow run: the members pa
   });
   console.info(
     `crawl sign-in: ${workflowRuns.length} runs, ${signIns.flat().length} sign-ins; each (queued + run, ms): ${times.join(', ')}; ` +
-      `members pages found behind the login and scanned: ${membersUrls().length}; the crawl's signed-in requests to the members area: ${crawlerSeen}`,
+      `members pages found behind the login and scanned: ${membersUrls().length}; the crawl's signed-in requests to the members area: ${crawlerSeen}; ` +
+      `logins for the crawl (runs + page scans): ${logins} for ${workflowRuns.length} runs and ${pageScans} page scans`,
   );
 
   // The session is gone with the crawl.
