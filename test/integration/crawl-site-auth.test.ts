@@ -1,6 +1,12 @@
+import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import type { temporal } from '@temporalio/proto';
+import { createScanRunActivities } from '../../src/activities/scan-runs.ts';
+import { originAuthForRun } from '../../src/activities/site-auth.ts';
+import { credentialHeadersFor } from '../../src/domain/site-auth.ts';
+import { resolveInstanceSecret } from '../../src/platform/crypto.ts';
 import { createLogger } from '../../src/platform/logger.ts';
+import { crawlSessionOwner, sealSession } from '../../src/services/site-auth.ts';
 import { CRAWL_PATCHES } from '../../src/workflows/site-crawl.ts';
 import { CRAWLER_USER_AGENT } from '../../src/gather/crawl-discovery.ts';
 import { historyText } from '../support/histories.ts';
@@ -239,6 +245,47 @@ it('with a login recipe the crawl signs in once per workflow run: the members pa
   // The session is gone with the crawl.
   expect((await stack.db.prisma.crawl.findUniqueOrThrow({ where: { id: crawl.id }, select: { site_session: true } })).site_session).toBeNull();
 }, 250_000);
+
+it("a crawl page's scan is planned without a login while its crawl holds a session, with one when it has none; its fetches get the crawl's cookies, for the origin only", async () => {
+  const t = await createTenant(stack.db.prisma, stack.baseUrl);
+  expect((await api('PUT', `${t.audit}/site-auth`, { key: t.writeKey, body: recipe() })).status).toBe(200);
+  const prisma = stack.db.prisma;
+  const secret = resolveInstanceSecret(stack.config);
+  const crawl = await prisma.crawl.create({
+    data: { org_id: t.orgId, project_id: t.projectId, url: site.startUrl, status: 'running', max_pages: 10, max_depth: 3, scanners: ['seo'], workflow_id: `crawl-plan-${randomUUID()}` },
+  });
+  const url = `${site.origin}/members`;
+  const scanRunId = randomUUID();
+  await prisma.scanRun.create({ data: { id: scanRunId, org_id: t.orgId, project_id: t.projectId, url, scanners: ['seo'], workflow_id: `scan-${scanRunId}` } });
+  await prisma.crawlPage.create({ data: { crawl_id: crawl.id, url, depth: 1, status: 'scanning', scan_run_id: scanRunId } });
+  // A lone scan of the same URL: always signs in itself.
+  const loneId = randomUUID();
+  await prisma.scanRun.create({ data: { id: loneId, org_id: t.orgId, project_id: t.projectId, url, scanners: ['seo'], workflow_id: `scan-${loneId}` } });
+  const runs = createScanRunActivities(prisma, { pageSpeedConfigured: false, browserTaskQueue: stack.config.TEMPORAL_BROWSER_TASK_QUEUE });
+  const plans = async (id: string) => [(await runs.openScanRun(id)).siteLogin, (await runs.startScanRun(id)).siteLogin];
+
+  // No session on the crawl (none yet, or cleared): the scan signs in itself, as any scan.
+  expect(await plans(scanRunId)).toEqual([true, true]);
+  expect(await originAuthForRun(prisma, secret, scanRunId)).toBeUndefined();
+
+  const cookies = [{ name: 'members_sid', value: `plan-test-${randomUUID()}`, path: '/' }];
+  await prisma.crawl.update({ where: { id: crawl.id }, data: { site_session: sealSession(cookies, crawlSessionOwner(crawl.id), secret) } });
+  expect(await plans(scanRunId)).toEqual([undefined, undefined]);
+  expect(await plans(loneId)).toEqual([true, true]);
+  // The crawl's cookies, for the recipe's origin only (credentialHeadersFor sends them nowhere else).
+  const auth = await originAuthForRun(prisma, secret, scanRunId);
+  expect(auth).toEqual({ origin: site.origin, headers: {}, cookies });
+  expect(credentialHeadersFor(auth, `${url}/report`)).toEqual({ cookie: `members_sid=${cookies[0]!.value}` });
+  expect(credentialHeadersFor(auth, 'http://127.0.0.2:1/members')).toEqual({});
+  expect(await originAuthForRun(prisma, secret, loneId)).toBeUndefined();
+
+  // The site-auth no longer a login recipe on that origin: the crawl's session is not used.
+  expect((await api('PUT', `${t.audit}/site-auth`, { key: t.writeKey, body: { origin: site.origin, headers: { 'x-other': 'v' } } })).status).toBe(200);
+  expect(await originAuthForRun(prisma, secret, scanRunId)).toEqual({ origin: site.origin, headers: { 'x-other': 'v' }, cookies: [] });
+  expect(await plans(scanRunId)).toEqual([undefined, undefined]);
+  expect((await api('DELETE', `${t.audit}/site-auth`, { key: t.writeKey })).status).toBe(200);
+  expect(await originAuthForRun(prisma, secret, scanRunId)).toBeUndefined();
+}, 60_000);
 
 it('a login recipe whose success check is not met fails the crawl with the reason, before any page', async () => {
   const t = await createTenant(stack.db.prisma, stack.baseUrl);
