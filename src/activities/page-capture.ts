@@ -9,7 +9,7 @@ import type { Db } from '../platform/db.ts';
 import { sealSession } from '../services/site-auth.ts';
 import type { BrowserShare } from './browser-share.ts';
 import { heartbeating } from './heartbeat.ts';
-import { signInFor, siteAuthFor } from './site-auth.ts';
+import { crawlSessionOfRun, openCrawlSession, signInFor, siteAuthFor } from './site-auth.ts';
 
 export interface PageCaptureDeps {
   config: Config;
@@ -23,7 +23,7 @@ export interface PageCaptureDeps {
  * a site-auth (docs/site-auth.md) the fetch carries its credentials to the page's origin; with a
  * login recipe it signs in first, in Chromium (the workflow sends this activity to the browser
  * queue then), and keeps the session's cookies, encrypted, with the snapshot for the run's other
- * scanners. The snapshot, and the session with it, is deleted when the run closes.
+ * scanners; a crawl's page uses its crawl's session instead, while the crawl holds one. The snapshot, and the session with it, is deleted when the run closes.
  */
 export function createPageCaptureActivities(prisma: Db, fetcher: SafeFetcher, deps: PageCaptureDeps) {
   return {
@@ -32,8 +32,14 @@ export function createPageCaptureActivities(prisma: Db, fetcher: SafeFetcher, de
       const siteAuth = await siteAuthFor(prisma, deps.secret, { orgId: run.org_id, projectId: run.project_id }, run.url);
       let auth: OriginAuth | undefined;
       let session: string | null = null;
-      if (siteAuth?.type === 'login') {
-        // Set after this run's plan sent the capture to the main queue, which never loads Chromium.
+      const crawlSession = siteAuth?.type === 'login' ? await crawlSessionOfRun(prisma, scanRunId) : null;
+      if (siteAuth?.type === 'login' && crawlSession) {
+        // A crawl's page: its crawl's sign-in serves (no login of its own, no session kept with
+        // the snapshot: the run's other scanners read the crawl's too, originAuthForRun).
+        auth = originAuthOf(siteAuth, openCrawlSession(crawlSession, deps.secret));
+      } else if (siteAuth?.type === 'login') {
+        // Set after this run's plan sent the capture to the main queue, which never loads Chromium
+        // (or a crawl's page whose crawl's session ended since: the crawl closed, its scans end too).
         if (Context.current().info.taskQueue !== deps.config.TEMPORAL_BROWSER_TASK_QUEUE) {
           throw ApplicationFailure.create({ type: SITE_LOGIN_FAILED, message: 'login failed: the login recipe was set after this scan started; scan again', nonRetryable: true });
         }

@@ -13,6 +13,7 @@ import { projectSettings } from '../services/projects.ts';
 import { recordScanEnd } from '../services/notification-outbox.ts';
 import { appendEndEvent, changeScanRunAndLog, SCAN_EVENT_CHANNEL } from '../services/scan-events.ts';
 import { isLoginFor, needsSiteLogin } from '../services/site-auth.ts';
+import { crawlSessionOfRun } from './site-auth.ts';
 
 /** Characters of a failed slot's error that are kept (and streamed). */
 const MAX_SLOT_ERROR = 1_000;
@@ -30,7 +31,8 @@ export interface ScanPlan {
   /**
    * The project's site-auth is a login recipe for this URL's origin: the page capture signs in
    * first, in Chromium, so it runs on the browser queue (docs/site-auth.md). A flag only: no
-   * credential is in the plan. Absent in older plans and when false.
+   * credential is in the plan. Absent in older plans and when false, and for a crawl's page whose
+   * crawl holds a session (its fetches use the crawl's: docs/crawls.md, "A site behind a login").
    */
   siteLogin?: boolean;
 }
@@ -74,6 +76,8 @@ interface PlanRow {
   settings: unknown;
   auth_type: string | null;
   auth_origin: string | null;
+  /** The run is a crawl's page and its crawl holds a session (crawls.site_session). */
+  crawl_session: boolean;
 }
 
 /** Scan-run bookkeeping. Every update is guarded by the current status, so retries are harmless. */
@@ -97,7 +101,8 @@ export function createScanRunActivities(
     // The performance scanner reads the setting again when it runs; should it have been raised in
     // between, it runs no more than this timeout covers (docs/scanning.md, "Stable lab figures").
     const timeouts = options.timeouts?.((await projectSettings(prisma, run.org_id, run.project_id)).lighthouse_runs);
-    const siteLogin = await needsSiteLogin(prisma, { orgId: run.org_id, projectId: run.project_id }, run.url);
+    // A crawl's page whose crawl holds a session uses it (originAuthForRun): no login of its own.
+    const siteLogin = (await needsSiteLogin(prisma, { orgId: run.org_id, projectId: run.project_id }, run.url)) && !(await crawlSessionOfRun(prisma, scanRunId));
     return {
       scanners: run.scanners.length ? SCANNERS.filter((s) => run.scanners.includes(s)) : [...SCANNERS],
       performanceSource: options.pageSpeedConfigured ? 'pagespeed' : 'lighthouse',
@@ -123,15 +128,20 @@ export function createScanRunActivities(
       // Two round trips where there were ten: the plan's rows in one query, then the start, every
       // slot `running` and their events in one statement.
       const [row] = await prisma.$queryRaw<PlanRow[]>`
-        SELECT r.scanners::text[] AS scanners, r.url, r.org_id::text AS org_id, r.project_id, p.settings, a.type AS auth_type, a.origin AS auth_origin
+        SELECT r.scanners::text[] AS scanners, r.url, r.org_id::text AS org_id, r.project_id, p.settings, a.type AS auth_type, a.origin AS auth_origin,
+               c.site_session IS NOT NULL AS crawl_session
           FROM scan_runs r
           LEFT JOIN projects p ON p.org_id = r.org_id AND p.id = r.project_id
           LEFT JOIN site_auth a ON a.org_id = r.org_id AND a.project_id = r.project_id
+          LEFT JOIN crawl_pages cp ON cp.scan_run_id = r.id
+          LEFT JOIN crawls c ON c.id = cp.crawl_id
          WHERE r.id = ${scanRunId}::uuid`;
       if (!row) throw new Error(`scan run ${scanRunId} not found`);
       const scanners = row.scanners.length ? SCANNERS.filter((s) => row.scanners.includes(s)) : [...SCANNERS];
       const timeouts = options.timeouts?.(parseProjectSettings(row.settings).lighthouse_runs);
-      const siteLogin = isLoginFor(row.auth_type === null ? null : { type: row.auth_type, origin: row.auth_origin ?? '' }, row.url);
+      // A crawl's page whose crawl holds a session uses it (originAuthForRun, docs/crawls.md): the
+      // plan sends no login, so its fetches stay off the browser queue (a light scan runs locally).
+      const siteLogin = !row.crawl_session && isLoginFor(row.auth_type === null ? null : { type: row.auth_type, origin: row.auth_origin ?? '' }, row.url);
       const plan: ScanPlan = {
         scanners,
         performanceSource: options.pageSpeedConfigured ? 'pagespeed' : 'lighthouse',

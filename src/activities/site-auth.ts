@@ -3,7 +3,7 @@ import { originAuthOf, originOf, type OriginAuth, type SiteAuthConfig, type Site
 import { SITE_LOGIN_FAILED } from '../domain/failures.ts';
 import type { Config } from '../platform/config.ts';
 import type { Db } from '../platform/db.ts';
-import { loadSiteAuth, openSession } from '../services/site-auth.ts';
+import { crawlSessionOwner, loadSiteAuth, openSession } from '../services/site-auth.ts';
 import type { BrowserShare } from './browser-share.ts';
 
 /**
@@ -45,8 +45,25 @@ export async function signInFor(
 }
 
 /**
- * The credentials for a scan run's scanners: the headers or cookies form's, or the cookies its
- * capture's login left (stored encrypted with the page snapshot). Undefined when none apply.
+ * The session of the crawl a scan run is a page of (crawl_pages.scan_run_id), when the crawl holds
+ * one (crawls.site_session: its own sign-in of this workflow run, cleared when it closes), still
+ * sealed. Null for a lone scan, or a crawl without a session: the scan signs in itself then.
+ */
+export async function crawlSessionOfRun(prisma: Db, scanRunId: string): Promise<{ crawlId: string; sealed: string } | null> {
+  const page = await prisma.crawlPage.findUnique({ where: { scan_run_id: scanRunId }, select: { crawl: { select: { id: true, site_session: true } } } });
+  return page?.crawl.site_session ? { crawlId: page.crawl.id, sealed: page.crawl.site_session } : null;
+}
+
+/** A crawl's sealed session opened: its cookies, for the login recipe's origin only (originAuthOf). */
+export function openCrawlSession(session: { crawlId: string; sealed: string }, secret: string): SiteCookie[] {
+  return openSession(session.sealed, crawlSessionOwner(session.crawlId), secret);
+}
+
+/**
+ * The credentials for a scan run's scanners: the headers or cookies form's, or with a login
+ * recipe the cookies its capture's login left (stored encrypted with the page snapshot), else
+ * those of its crawl's sign-in (a crawl's page scan does not sign in itself while its crawl holds
+ * a session: docs/crawls.md, "A site behind a login"). Undefined when none apply.
  */
 export async function originAuthForRun(
   prisma: Db,
@@ -68,5 +85,7 @@ export async function originAuthForRun(
     orderBy: { fetched_at: 'desc' },
     select: { site_session: true },
   });
-  return snapshot?.site_session ? originAuthOf(config, openSession(snapshot.site_session, scanRunId, secret)) : undefined;
+  if (snapshot?.site_session) return originAuthOf(config, openSession(snapshot.site_session, scanRunId, secret));
+  const crawlSession = await crawlSessionOfRun(prisma, scanRunId);
+  return crawlSession ? originAuthOf(config, openCrawlSession(crawlSession, secret)) : undefined;
 }

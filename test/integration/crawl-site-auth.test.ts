@@ -1,6 +1,12 @@
+import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import type { temporal } from '@temporalio/proto';
+import { createScanRunActivities } from '../../src/activities/scan-runs.ts';
+import { originAuthForRun } from '../../src/activities/site-auth.ts';
+import { credentialHeadersFor } from '../../src/domain/site-auth.ts';
+import { resolveInstanceSecret } from '../../src/platform/crypto.ts';
 import { createLogger } from '../../src/platform/logger.ts';
+import { crawlSessionOwner, sealSession } from '../../src/services/site-auth.ts';
 import { CRAWL_PATCHES } from '../../src/workflows/site-crawl.ts';
 import { CRAWLER_USER_AGENT } from '../../src/gather/crawl-discovery.ts';
 import { historyText } from '../support/histories.ts';
@@ -173,8 +179,9 @@ it('with a login recipe the crawl signs in once per workflow run: the members pa
   expect((await api('PUT', `${t.audit}/site-auth`, { key: t.writeKey, body: recipe() })).status).toBe(200);
   const loginsBefore = site.logins.filter((l) => l.ok).length;
   const crawlerSeenBefore = site.membersAuthorizedBy.filter((h) => h.userAgent === CRAWLER_USER_AGENT).length;
-  // The start page and the members area only (ten visits: two runs at least): each page's scan
-  // signs in too, one Chromium each.
+  const scannerSeenFrom = site.membersAuthorizedBy.length;
+  // The start page and the members area only (ten visits: two runs at least): the page scans use
+  // the crawl's session, no sign-in of their own.
   const { crawl, pages } = await crawlToEnd(t, 'completed', { include: ['/members', '/members/**'] });
 
   const scanned = pages.filter((p) => p.status === 'scanned');
@@ -199,9 +206,24 @@ it('with a login recipe the crawl signs in once per workflow run: the members pa
     expect(activitiesOf(run, 'signInCrawl')[0]!.activityTaskScheduledEventAttributes?.taskQueue?.name).toBe(stack.config.TEMPORAL_BROWSER_TASK_QUEUE);
     expect(activitiesOf(run, 'openCrawl')).toHaveLength(i === 0 ? 2 : 1);
   }
-  // Every sign-in the site saw: one per crawl run, one per page scan (each scan signs in, as any scan).
+  // Every sign-in the site saw: one per crawl run, none per page scan (they use the crawl's session).
   const pageScans = pages.filter((p) => p.scan_id).length;
-  expect(site.logins.filter((l) => l.ok).length - loginsBefore).toBe(workflowRuns.length + pageScans);
+  expect(pageScans).toBeGreaterThan(workflowRuns.length);
+  const logins = site.logins.filter((l) => l.ok).length - loginsBefore;
+  expect(logins).toBe(workflowRuns.length);
+  // The members pages were scanned signed in: the scanner's own fetches (its user agent, not the
+  // crawler's) reached each of them authorised, and no scan's plan sent a login to the browser queue.
+  const scannerSeen = site.membersAuthorizedBy.slice(scannerSeenFrom).filter((h) => h.userAgent !== CRAWLER_USER_AGENT).map((h) => `${site.origin}${h.path}`);
+  for (const url of membersUrls()) expect(scannerSeen).toContain(url);
+  const scanIds = pages.flatMap((p) => (p.scan_id ? [p.scan_id] : []));
+  for (const id of scanIds) {
+    const scan = await stack.db.prisma.scanRun.findUniqueOrThrow({ where: { id }, select: { workflow_id: true } });
+    const history = await stack.temporal.client.workflow.getHandle(scan.workflow_id).fetchHistory();
+    expect(activitiesOf(history, 'capturePage')).toHaveLength(0);
+    // Its plan (recorded in its history) sent no login: no `"siteLogin":true`.
+    expect(historyText(history)).toContain('\\"url\\":');
+    expect(historyText(history)).not.toContain('\\"siteLogin\\":true');
+  }
 
   // The figures: the sign-in activity's time, from its history events.
   const ms = (e: temporal.api.history.v1.IHistoryEvent) => Number(e.eventTime!.seconds) * 1000 + Math.round((e.eventTime!.nanos ?? 0) / 1e6);
@@ -216,12 +238,54 @@ it('with a login recipe the crawl signs in once per workflow run: the members pa
   });
   console.info(
     `crawl sign-in: ${workflowRuns.length} runs, ${signIns.flat().length} sign-ins; each (queued + run, ms): ${times.join(', ')}; ` +
-      `members pages found behind the login and scanned: ${membersUrls().length}; the crawl's signed-in requests to the members area: ${crawlerSeen}`,
+      `members pages found behind the login and scanned: ${membersUrls().length}; the crawl's signed-in requests to the members area: ${crawlerSeen}; ` +
+      `logins for the crawl (runs + page scans): ${logins} for ${workflowRuns.length} runs and ${pageScans} page scans`,
   );
 
   // The session is gone with the crawl.
   expect((await stack.db.prisma.crawl.findUniqueOrThrow({ where: { id: crawl.id }, select: { site_session: true } })).site_session).toBeNull();
 }, 250_000);
+
+it("a crawl page's scan is planned without a login while its crawl holds a session, with one when it has none; its fetches get the crawl's cookies, for the origin only", async () => {
+  const t = await createTenant(stack.db.prisma, stack.baseUrl);
+  expect((await api('PUT', `${t.audit}/site-auth`, { key: t.writeKey, body: recipe() })).status).toBe(200);
+  const prisma = stack.db.prisma;
+  const secret = resolveInstanceSecret(stack.config);
+  const crawl = await prisma.crawl.create({
+    data: { org_id: t.orgId, project_id: t.projectId, url: site.startUrl, status: 'running', max_pages: 10, max_depth: 3, scanners: ['seo'], workflow_id: `crawl-plan-${randomUUID()}` },
+  });
+  const url = `${site.origin}/members`;
+  const scanRunId = randomUUID();
+  await prisma.scanRun.create({ data: { id: scanRunId, org_id: t.orgId, project_id: t.projectId, url, scanners: ['seo'], workflow_id: `scan-${scanRunId}` } });
+  await prisma.crawlPage.create({ data: { crawl_id: crawl.id, url, depth: 1, status: 'scanning', scan_run_id: scanRunId } });
+  // A lone scan of the same URL: always signs in itself.
+  const loneId = randomUUID();
+  await prisma.scanRun.create({ data: { id: loneId, org_id: t.orgId, project_id: t.projectId, url, scanners: ['seo'], workflow_id: `scan-${loneId}` } });
+  const runs = createScanRunActivities(prisma, { pageSpeedConfigured: false, browserTaskQueue: stack.config.TEMPORAL_BROWSER_TASK_QUEUE });
+  const plans = async (id: string) => [(await runs.openScanRun(id)).siteLogin, (await runs.startScanRun(id)).siteLogin];
+
+  // No session on the crawl (none yet, or cleared): the scan signs in itself, as any scan.
+  expect(await plans(scanRunId)).toEqual([true, true]);
+  expect(await originAuthForRun(prisma, secret, scanRunId)).toBeUndefined();
+
+  const cookies = [{ name: 'members_sid', value: `plan-test-${randomUUID()}`, path: '/' }];
+  await prisma.crawl.update({ where: { id: crawl.id }, data: { site_session: sealSession(cookies, crawlSessionOwner(crawl.id), secret) } });
+  expect(await plans(scanRunId)).toEqual([undefined, undefined]);
+  expect(await plans(loneId)).toEqual([true, true]);
+  // The crawl's cookies, for the recipe's origin only (credentialHeadersFor sends them nowhere else).
+  const auth = await originAuthForRun(prisma, secret, scanRunId);
+  expect(auth).toEqual({ origin: site.origin, headers: {}, cookies });
+  expect(credentialHeadersFor(auth, `${url}/report`)).toEqual({ cookie: `members_sid=${cookies[0]!.value}` });
+  expect(credentialHeadersFor(auth, 'http://127.0.0.2:1/members')).toEqual({});
+  expect(await originAuthForRun(prisma, secret, loneId)).toBeUndefined();
+
+  // The site-auth no longer a login recipe on that origin: the crawl's session is not used.
+  expect((await api('PUT', `${t.audit}/site-auth`, { key: t.writeKey, body: { origin: site.origin, headers: { 'x-other': 'v' } } })).status).toBe(200);
+  expect(await originAuthForRun(prisma, secret, scanRunId)).toEqual({ origin: site.origin, headers: { 'x-other': 'v' }, cookies: [] });
+  expect(await plans(scanRunId)).toEqual([undefined, undefined]);
+  expect((await api('DELETE', `${t.audit}/site-auth`, { key: t.writeKey })).status).toBe(200);
+  expect(await originAuthForRun(prisma, secret, scanRunId)).toBeUndefined();
+}, 60_000);
 
 it('a login recipe whose success check is not met fails the crawl with the reason, before any page', async () => {
   const t = await createTenant(stack.db.prisma, stack.baseUrl);

@@ -61,7 +61,8 @@ export function createHttpScans(
       const scan = await loadScanContext(prisma, scanRunId);
       const result: HttpScansResult = { slots: {}, findingIds: [] };
       // A site-auth's headers or cookies go with every fetch of the project's origin (only there).
-      // A login recipe never comes here: its scans sign in first, on the browser queue (scan.ts).
+      // A login recipe comes here only for a crawl's page, with its crawl's session (originAuthForRun):
+      // other scans sign in first, on the browser queue (scan.ts).
       const siteFetcher = withOriginAuth(fetcher, await originAuthForRun(prisma, secret, scanRunId, scan));
       await heartbeating(async (signal) => {
         const { page, html } = await asActivityFailure(fetchHtmlPage(siteFetcher, scan.url));
