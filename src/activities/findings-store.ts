@@ -41,9 +41,18 @@ export async function recordDetections(
   pageUrl: string,
   detections: readonly DetectedFinding[],
 ): Promise<ScannerResult> {
-  // Sorted by title: concurrent scans of one project then lock the same rows in the same order.
   const unique = [...new Map(detections.map((d) => [d.title, d])).values()].sort((a, b) => (a.title < b.title ? -1 : a.title > b.title ? 1 : 0));
   const findingIds = await prisma.$transaction(async (tx) => {
+    // The existing findings this scanner will touch, locked first and in id order: the order a bulk
+    // edit locks in (finding-edits.ts) and every other scan too. Locked one by one in title order
+    // instead, a rescan holding one finding and waiting for the next deadlocked with a bulk
+    // dismissal holding the next and waiting for the first, and PostgreSQL aborted the dismissal
+    // (races.test.ts saw it lose three attempts in a row: a 500).
+    await tx.$queryRaw`
+      SELECT id FROM findings
+       WHERE org_id = ${scan.orgId}::uuid AND project_id = ${scan.projectId} AND domain = ${domain}::"FindingDomain"
+         AND title = ANY(${unique.map((d) => d.title)}::text[])
+       ORDER BY id FOR UPDATE`;
     const policy = await tx.policy.findUnique({
       where: { org_id_project_id: { org_id: scan.orgId, project_id: scan.projectId } },
       select: { config: true },
