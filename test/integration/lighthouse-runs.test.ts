@@ -64,14 +64,24 @@ it('with lighthouse_runs 3, a scan and a verification each load the page three t
   const t = await createTenant(stack.db.prisma, stack.baseUrl);
   expect((await setRuns(t, { settings: { lighthouse_runs: 3 } })).status).toBe(200);
 
-  // Slowest first, the median second, the fastest last: TTFB 3.5 s (poor), 1.3 s (needs improvement),
-  // 0.1 s (good). The gaps are wide so that a loaded machine's slower rendering (a second and more
-  // at load 20) cannot reorder the runs' FCP and TTI, which choose the median run.
-  delays = [3500, 1300, 100];
-  lighthouseLoads = 0;
-  const scan = await scanToEnd(t, siteUrl, ['performance'], { timeoutMs: 540_000 });
-  expect(scan.status).toBe('completed');
-  expect(lighthouseLoads).toBe(3);
+  // Slowest first, the median second, the fastest last: TTFB 6 s (poor), 1.4 s (needs improvement),
+  // 0.1 s (good). FCP and TTI follow TTFB and choose the median run. But they are simulated from
+  // the trace's CPU work ×4 (Lighthouse's mobile throttling), and on a machine loaded by other
+  // test files that work can grow by a second or more in one run and reorder the runs. When the
+  // kept run is another one but does hold the median FCP and TTI (so the choice was right for what
+  // Lighthouse measured), the scan is run once more; any other kept run fails the test.
+  let scan: any;
+  for (let attempt = 1; ; attempt++) {
+    delays = [6000, 1400, 100];
+    lighthouseLoads = 0;
+    scan = await scanToEnd(t, siteUrl, ['performance'], { timeoutMs: 540_000 });
+    expect(scan.status).toBe('completed');
+    expect(lighthouseLoads).toBe(3);
+    const { fcp_ms: fcp, tti_ms: tti } = scan.summary.performance_lab.metrics;
+    const keptHoldsTheMedians = fcp.kept === fcp.median && tti.kept === tti.median;
+    if (scan.summary.performance_lab.kept_run === 2 || attempt === 2 || !keptHoldsTheMedians) break;
+    console.warn(`lighthouse_runs: run ${scan.summary.performance_lab.kept_run} had the median FCP/TTI (a loaded machine); scanning again`);
+  }
 
   const lab = scan.summary.performance_lab;
   expect(lab).toMatchObject({ source: 'lighthouse', runs: 3, kept_run: 2 });
