@@ -10,6 +10,7 @@ import { crawlSessionOwner, sealSession } from '../../src/services/site-auth.ts'
 import { CRAWL_PATCHES } from '../../src/workflows/site-crawl.ts';
 import { CRAWLER_USER_AGENT } from '../../src/gather/crawl-discovery.ts';
 import { historyText } from '../support/histories.ts';
+import { captureProcessOutput } from '../support/output-capture.ts';
 import { call, eventually, type ApiResponse } from '../support/http.ts';
 import { startCrawlSite, type CrawlSite } from '../support/crawl-site.ts';
 import { startStack, type Stack } from '../support/stack.ts';
@@ -44,20 +45,7 @@ beforeAll(async () => {
     startCrawlSite({ pages: 2, members: true }),
   ]);
   // The worker's and the SDK's own output (Temporal's default logger, console): searched too.
-  for (const stream of [process.stdout, process.stderr]) {
-    const write = stream.write.bind(stream) as (...args: unknown[]) => boolean;
-    jest.spyOn(stream, 'write').mockImplementation((chunk: unknown, ...rest: unknown[]) => {
-      logs.push(String(chunk));
-      return write(chunk, ...rest);
-    });
-  }
-  for (const method of ['log', 'info', 'warn', 'error', 'debug'] as const) {
-    const original = console[method].bind(console);
-    jest.spyOn(console, method).mockImplementation((...args: unknown[]) => {
-      logs.push(args.map(String).join(' '));
-      original(...args);
-    });
-  }
+  captureProcessOutput(logs);
 }, 60_000);
 afterAll(async () => {
   jest.restoreAllMocks();

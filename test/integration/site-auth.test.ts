@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import { createLogger } from '../../src/platform/logger.ts';
 import { historyText } from '../support/histories.ts';
+import { captureProcessOutput } from '../support/output-capture.ts';
 import { call, eventually, type ApiResponse } from '../support/http.ts';
 import { MEMBERS_TITLE, startLoginSite, type LoginSite } from '../support/login-site.ts';
 import { startStack, type Stack } from '../support/stack.ts';
@@ -30,20 +31,7 @@ beforeAll(async () => {
   });
   stack = await startStack({}, { logger: createLogger('debug', 'api', sink) });
   // The worker's and the SDK's own output (Temporal's default logger, console): searched too.
-  for (const stream of [process.stdout, process.stderr]) {
-    const write = stream.write.bind(stream) as (...args: unknown[]) => boolean;
-    jest.spyOn(stream, 'write').mockImplementation((chunk: unknown, ...rest: unknown[]) => {
-      logs.push(String(chunk));
-      return write(chunk, ...rest);
-    });
-  }
-  for (const method of ['log', 'info', 'warn', 'error', 'debug'] as const) {
-    const original = console[method].bind(console);
-    jest.spyOn(console, method).mockImplementation((...args: unknown[]) => {
-      logs.push(args.map(String).join(' '));
-      original(...args);
-    });
-  }
+  captureProcessOutput(logs);
 }, 60_000);
 
 afterAll(async () => {
