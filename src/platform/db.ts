@@ -48,6 +48,18 @@ const STATEMENT_TIMEOUT_MS = 15_000;
 export type SqlQuery = <Row>(sql: Prisma.Sql) => Promise<Row[]>;
 
 /**
+ * One statement on the pool under `prisma`, outside any transaction: for the lookups every API
+ * request makes (its key, its tenant), where Prisma's query engine costs more CPU than the query
+ * (docs/remediation.md, "What a decision costs"). Rows as pg returns them: timestamps as Dates,
+ * arrays as arrays, json as values, enums as strings.
+ */
+export async function sqlQuery<Row>(prisma: Db, sql: Prisma.Sql): Promise<Row[]> {
+  const pool = pools.get(prisma);
+  if (!pool) throw new Error('sqlQuery needs a client made by connectDatabase');
+  return (await pool.query(sql.text, sql.values)).rows as Row[];
+}
+
+/**
  * A transaction in plain SQL on the pool under `prisma`, for the hot path's short transactions
  * written as SQL already (a verification decision): a Prisma interactive transaction costs about
  * 1 ms more CPU for the same statements (docs/remediation.md, "What a decision costs"). The same

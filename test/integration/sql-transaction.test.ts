@@ -1,5 +1,5 @@
 import { Prisma } from '../../src/generated/prisma/client.ts';
-import { connectDatabase, sqlTransaction, type Database } from '../../src/platform/db.ts';
+import { connectDatabase, sqlQuery, sqlTransaction, type Database } from '../../src/platform/db.ts';
 
 let db: Database;
 beforeAll(async () => {
@@ -42,4 +42,13 @@ it('rolls back on an error and gives the connection back', async () => {
 
 it('refuses a client that connectDatabase did not make', async () => {
   await expect(sqlTransaction({} as never, async () => 1)).rejects.toThrow(/connectDatabase/);
+});
+
+it('sqlQuery: one statement, rows typed as the API lookups read them (arrays, timestamps, json)', async () => {
+  const [row] = await sqlQuery<{ scopes: string[]; at: Date; doc: unknown; none: null }>(
+    db.prisma,
+    Prisma.sql`SELECT ARRAY['audit:read', ${'audit:write'}]::text[] AS scopes, '2026-12-05T01:02:03.456Z'::timestamptz AS at, ${JSON.stringify({ a: [1] })}::jsonb AS doc, NULL AS none`,
+  );
+  expect(row).toEqual({ scopes: ['audit:read', 'audit:write'], at: new Date('2026-12-05T01:02:03.456Z'), doc: { a: [1] }, none: null });
+  await expect(sqlQuery({} as never, Prisma.sql`SELECT 1`)).rejects.toThrow(/connectDatabase/);
 });
