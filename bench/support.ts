@@ -97,8 +97,21 @@ async function stopChildren(): Promise<void> {
   for (const child of [...children].reverse()) {
     if (child.exitCode === null && child.signalCode === null) {
       const exited = new Promise((resolve) => child.once('exit', resolve));
-      signalGroup(child, 'SIGTERM');
+      // The script's own node process, not the tsx wrapper's group: the wrapper relays a SIGTERM it
+      // gets and SIGKILLs its child when the child has not acknowledged it within 30 ms (tsx's
+      // relaySignals), which a busy child misses; killed, it writes no CPU profile (BENCH_PROF: the
+      // API's went missing so) and skips its shutdown. The wrapper exits with its child.
+      const script = (() => {
+        if (child.spawnfile !== TSX) return undefined;
+        try {
+          return scriptPid(child);
+        } catch {
+          return undefined;
+        }
+      })();
       signalGroup(child, 'SIGCONT');
+      if (script === undefined) signalGroup(child, 'SIGTERM');
+      else process.kill(script, 'SIGTERM');
       // A profiled process writes its profile as it exits (BENCH_PROF): give it the time.
       const timer = setTimeout(() => signalGroup(child, 'SIGKILL'), process.env.BENCH_PROF ? 60_000 : 10_000);
       await exited;

@@ -1,7 +1,6 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import nodemailer from 'nodemailer';
 import { retryableStatus, routeEvent } from '../domain/notifications.ts';
-import { DEFAULT_POLICY_CONFIG } from '../domain/policy.ts';
 import { SafeFetchError, type SafeFetcher } from '../gather/safe-fetch.ts';
 import { emailNotification, slackNotification, webhookBody, type NotificationBody } from '../notifications/messages.ts';
 import { SIGNATURE_HEADER, signatureHeader } from '../notifications/signature.ts';
@@ -9,6 +8,7 @@ import type { Config } from '../platform/config.ts';
 import { resolveInstanceSecret } from '../platform/crypto.ts';
 import type { Db } from '../platform/db.ts';
 import { openChannel } from '../services/notification-channels.ts';
+import { routingConfigOf } from '../services/notification-routing.ts';
 import { heartbeating } from './heartbeat.ts';
 import { nothingWasSent } from './reports/share.ts';
 
@@ -175,8 +175,9 @@ export function createNotificationActivities(prisma: Db, config: Config, send: S
         prisma.policy.findUnique({ where: { org_id_project_id: tenant }, select: { config: true } }),
         prisma.notificationChannelSetting.findMany({ where: tenant, select: { id: true, name: true, type: true, target: true } }),
       ]);
-      // No stored policy yet: the default GET policies/current would show (and create).
-      const route = routeEvent({ type: event.type, severity: event.severity }, policy ? policy.config : DEFAULT_POLICY_CONFIG, channels);
+      // The relay routed it the same way before starting this workflow (eventsWithReceivers); routed
+      // again here, now, so a channel added or removed meanwhile counts as it stands.
+      const route = routeEvent({ type: event.type, severity: event.severity }, routingConfigOf(policy), channels);
       const reached = channels.filter((c) => route.channels.some((r) => r.id === c.id));
       if (reached.length) {
         await prisma.notificationDelivery.createMany({

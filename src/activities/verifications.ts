@@ -15,8 +15,8 @@ import { gatherSecurityArtifacts, gatherSeoArtifacts } from '../gather/site-prob
 import type { Config } from '../platform/config.ts';
 import { resolveInstanceSecret } from '../platform/crypto.ts';
 import type { Db } from '../platform/db.ts';
-import { loadSiteAuth, needsSiteLogin } from '../services/site-auth.ts';
-import { recordVerificationResult } from '../services/notification-outbox.ts';
+import { isLoginFor, loadSiteAuth } from '../services/site-auth.ts';
+import { OUTBOX_CHANNEL } from '../services/notification-outbox.ts';
 import { approveVerification, failPendingVerification, reopenVerification, type DecisionOutcome } from '../services/verification-decisions.ts';
 import { runsThatFit } from '../domain/project-settings.ts';
 import { projectSettings } from '../services/projects.ts';
@@ -50,13 +50,18 @@ export function createVerificationActivities(prisma: Db, config: Config, fetcher
   return {
     async startVerification(verificationId: string): Promise<VerificationPlan> {
       const v = await prisma.verification.findUniqueOrThrow({ where: { id: verificationId } });
-      const policy = await prisma.policy.findUnique({ where: { org_id_project_id: { org_id: v.org_id, project_id: v.project_id } } });
+      const tenant = { org_id: v.org_id, project_id: v.project_id };
+      // Side by side: this runs inside the verification's first workflow task, before its result.
+      const [policy, finding, { lighthouse_runs: runs }, siteAuth] = await Promise.all([
+        prisma.policy.findUnique({ where: { org_id_project_id: tenant }, select: { config: true } }),
+        prisma.finding.findUnique({ where: { id: v.finding_id }, select: { affected_assets: true } }),
+        projectSettings(prisma, v.org_id, v.project_id),
+        prisma.siteAuth.findUnique({ where: { org_id_project_id: tenant }, select: { type: true, origin: true } }),
+      ]);
       const keys = (v.checks as VerificationCheck[]).map((c) => c.key);
-      const finding = await prisma.finding.findUnique({ where: { id: v.finding_id }, select: { affected_assets: true } });
-      const { lighthouse_runs: runs } = await projectSettings(prisma, v.org_id, v.project_id);
       const urls = urlsOf(finding?.affected_assets);
       // A site-auth login recipe signs in with Chromium before its origin's pages are re-checked.
-      const signsIn = (await Promise.all(urls.map((url) => needsSiteLogin(prisma, { orgId: v.org_id, projectId: v.project_id }, url)))).some(Boolean);
+      const signsIn = urls.some((url) => isLoginFor(siteAuth, url));
       return {
         evaluated: v.result !== 'pending',
         needsBrowser: signsIn || keys.some((k) => ['accessibility', 'performance'].includes(domainOfVerificationKey(k) ?? '')),
@@ -73,17 +78,19 @@ export function createVerificationActivities(prisma: Db, config: Config, fetcher
      */
     async evaluateVerification(verificationId: string): Promise<{ result: 'passed' | 'failed' }> {
       const v = await prisma.verification.findUniqueOrThrow({ where: { id: verificationId } });
-      const finding = await prisma.finding.findUniqueOrThrow({ where: { id: v.finding_id } });
-      const urls = urlsOf(finding.affected_assets);
-      const checks = [...(v.checks as VerificationCheck[])];
       // The project's lighthouse_runs, as the scans use it; no more than the evaluation's timeout
       // (planned for the setting at startVerification) covers, should it have been raised since.
-      const { lighthouse_runs: wanted } = await projectSettings(prisma, v.org_id, v.project_id);
+      const [finding, { lighthouse_runs: wanted }, siteAuth] = await Promise.all([
+        prisma.finding.findUniqueOrThrow({ where: { id: v.finding_id } }),
+        projectSettings(prisma, v.org_id, v.project_id),
+        loadSiteAuth(prisma, { orgId: v.org_id, projectId: v.project_id }, secret),
+      ]);
+      const urls = urlsOf(finding.affected_assets);
+      const checks = [...(v.checks as VerificationCheck[])];
       const budgetMs = Context.current().info.startToCloseTimeoutMs;
       const keys = checks.map((c) => c.key);
       const runs = runsThatFit(wanted, (n) => evaluationBudgetMs(config, keys, urls.length, n) <= budgetMs);
 
-      const siteAuth = await loadSiteAuth(prisma, { orgId: v.org_id, projectId: v.project_id }, secret);
       // A login recipe signs in once, before the first look at a page of its origin, and only then.
       let session: Promise<OriginAuth> | undefined;
       const authFor = async (url: string): Promise<OriginAuth | undefined> => {
@@ -108,14 +115,12 @@ export function createVerificationActivities(prisma: Db, config: Config, fetcher
         const look = lookups(config, fetcher, signal, runs, authFor);
         for (const [index, check] of checks.entries()) {
           checks[index] = await evaluateKey(check.key, finding.check_id, urls, look, signal);
-          await prisma.verification.update({ where: { id: verificationId }, data: { checks } });
+          // Each key's verdict shows as it settles; the last one's is written with the result.
+          if (index < checks.length - 1) await prisma.verification.update({ where: { id: verificationId }, data: { checks } });
         }
         return checks.every((c) => c.status === 'passed') ? 'passed' : 'failed';
       });
-      await prisma.$transaction(async (tx) => {
-        const { count } = await tx.verification.updateMany({ where: { id: verificationId, result: 'pending' }, data: { result } });
-        if (count) await recordVerificationResult(tx, verificationId, result, 'evaluated');
-      });
+      await recordEvaluation(prisma, verificationId, checks, result);
       return { result };
     },
 
@@ -140,6 +145,33 @@ export function createVerificationActivities(prisma: Db, config: Config, fetcher
       return { failed: await failPendingVerification(prisma, verificationId, reason) };
     },
   };
+}
+
+/**
+ * The evaluation's end in one statement (atomic on its own, one round trip where a transaction
+ * took six): the checks, the result only while still pending (a failure path that settled it
+ * first keeps its result), and verification.passed/failed in the outbox with its NOTIFY
+ * (recordVerificationResult's event, written only when the result was set).
+ */
+export async function recordEvaluation(prisma: Db, verificationId: string, checks: VerificationCheck[], result: 'passed' | 'failed'): Promise<void> {
+  // The lock reads the committed result (a failure path that settled it meanwhile); one UPDATE
+  // of the row (two in one statement would leave one of them undone).
+  await prisma.$executeRaw`
+    WITH locked AS (SELECT id, result AS was FROM verifications WHERE id = ${verificationId}::uuid FOR UPDATE),
+    written AS (
+      UPDATE verifications v
+         SET checks = ${JSON.stringify(checks)}::jsonb,
+             result = CASE WHEN l.was = 'pending' THEN ${result}::"VerificationResult" ELSE v.result END,
+             updated_at = now()
+        FROM locked l WHERE v.id = l.id
+      RETURNING v.id, v.org_id, v.project_id, v.task_id, v.finding_id, l.was),
+    result_event AS (
+      INSERT INTO notification_events (id, org_id, project_id, type, severity, data)
+      SELECT gen_random_uuid(), org_id, project_id, ${`verification.${result}`}, NULL::"Severity",
+             jsonb_build_object('verification_id', id, 'task_id', task_id, 'finding_id', finding_id, 'result', ${result}::text, 'cause', 'evaluated')
+        FROM written WHERE was = 'pending'
+      RETURNING id)
+    SELECT pg_notify(${OUTBOX_CHANNEL}, id::text) FROM result_event`;
 }
 
 const urlsOf = (assets: unknown) =>

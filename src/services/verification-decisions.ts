@@ -1,7 +1,7 @@
 import { settledCheck, type VerificationCheck } from '../domain/verification.ts';
 import { OPEN_REGRESSION_STATUS, OPEN_TASK_STATUSES } from '../domain/lifecycle.ts';
 import { Prisma } from '../generated/prisma/client.ts';
-import type { Db } from '../platform/db.ts';
+import { sqlTransaction, type Db } from '../platform/db.ts';
 import { refundAiUnit } from './ai-quota.ts';
 import { OUTBOX_CHANNEL, recordVerificationResult } from './notification-outbox.ts';
 
@@ -35,8 +35,6 @@ interface LockedVerification {
   finding_id: string;
 }
 
-type Tx = Parameters<Parameters<Db['$transaction']>[0]>[0];
-
 const refuse = (message: string): DecisionOutcome => ({ ok: false, message });
 
 const OPEN_TASKS = Prisma.join(OPEN_TASK_STATUSES.map((status) => Prisma.sql`${status}::"TaskStatus"`));
@@ -55,14 +53,16 @@ async function withLockedVerification(
   lockSql: Prisma.Sql,
   decide: (v: LockedVerification & { other_task?: string | null }, now: Date) => DecisionOutcome | { sql: (notice: string | null) => Prisma.Sql; fields: DecidedFields },
 ) {
-  return prisma.$transaction(async (tx: Tx) => {
-    const [row] = await tx.$queryRaw<Array<LockedVerification & { other_task?: string | null }>>(lockSql);
+  // Plain SQL, not a Prisma interactive transaction: the same statements for about 1 ms less CPU
+  // per decision (platform/db.ts, sqlTransaction).
+  return sqlTransaction(prisma, async (query) => {
+    const [row] = await query<LockedVerification & { other_task?: string | null }>(lockSql);
     const decided = row ? decide(row, new Date()) : refuse('no such verification');
     const outcome: DecisionOutcome = 'sql' in decided ? { ok: true } : decided;
     // Delivered on commit only, so the waiting API never hears of a decision that rolled back.
     const notice = requestId ? JSON.stringify({ requestId, outcome, ...('sql' in decided ? { verification: decided.fields } : {}) } satisfies DecisionNotice) : null;
-    if ('sql' in decided) await tx.$executeRaw(decided.sql(notice));
-    else if (notice) await tx.$executeRaw`SELECT pg_notify(${DECISION_CHANNEL}, ${notice})`;
+    if ('sql' in decided) await query(decided.sql(notice));
+    else if (notice) await query(Prisma.sql`SELECT pg_notify(${DECISION_CHANNEL}, ${notice})`);
     return outcome;
   });
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import { verifySignature } from '../../src/notifications/signature.ts';
 import { parseHostAllowlist } from '../../src/gather/ssrf/host-allowlist.ts';
 import { resolveInstanceSecret } from '../../src/platform/crypto.ts';
@@ -293,6 +294,63 @@ describe('delivery', () => {
     expect(r.requests).toHaveLength(1);
     expect(distinctEventIds(r)).toEqual(new Set([eventId]));
   }, 60_000);
+});
+
+describe('the relay', () => {
+  const eventRow = (id: string) => stack.db.prisma.notificationEvent.findUniqueOrThrow({ where: { id } });
+  const workflowOf = (eventId: string) =>
+    stack.temporal.client.workflow
+      .getHandle(`notification-${eventId}`)
+      .describe()
+      .then(
+        (d) => d.status.name,
+        (err: unknown) => (err instanceof WorkflowNotFoundError ? 'not found' : Promise.reject(err)),
+      );
+
+  it('starts no workflow for an event no channel receives: it is dispatched, kept, with no deliveries; a routed one beside it is delivered', async () => {
+    // A project whose policy routes scan.completed only, one with no channel at all, and one with a
+    // Slack channel and no stored policy (the default routes critical and high finding events to Slack).
+    const routedOnly = await createTenant(stack.db.prisma, stack.baseUrl);
+    const hookReceiver = await receiver('webhook');
+    await addChannel(routedOnly, 'webhook', 'hook', { url: hookReceiver.url });
+    await putPolicy(routedOnly, { alert_routing: { 'scan.completed': ['webhook'] } });
+    const noChannel = await createTenant(stack.db.prisma, stack.baseUrl);
+    const byDefault = await createTenant(stack.db.prisma, stack.baseUrl);
+    const slackReceiver = await receiver('slack');
+    await addChannel(byDefault, 'slack', 'ops', { webhook_url: slackReceiver.url });
+    const regressed = (t: Tenant, severity: 'critical' | 'low') =>
+      stack.db.prisma.$transaction((tx) =>
+        recordNotificationEvent(tx, { orgId: t.orgId, projectId: t.projectId, type: 'finding.regressed', severity, data: { finding_id: randomUUID(), severity, trigger: 'verification_reopened' } }),
+      );
+
+    const unrouted = [await emit(routedOnly), await emit(noChannel), await emit(noChannel, 'scan.completed'), await regressed(byDefault, 'low')];
+    const routed = [await emit(routedOnly, 'scan.completed'), await regressed(byDefault, 'critical')];
+
+    await eventually(() => deliveries(routedOnly), (rows) => rows.length === 1 && rows[0].status === 'delivered', 30_000);
+    await eventually(() => deliveries(byDefault), (rows) => rows.length === 1 && rows[0].status === 'delivered', 30_000);
+    for (const id of unrouted) await eventually(() => eventRow(id), (e) => e.dispatched_at !== null, 10_000);
+    // Kept as written, dispatched, no delivery, and no workflow was ever started for it.
+    for (const id of unrouted) {
+      expect(await eventRow(id)).toMatchObject({ id, dispatched_at: expect.any(Date) });
+      expect(await stack.db.prisma.notificationDelivery.count({ where: { event_id: id } })).toBe(0);
+      expect(await workflowOf(id)).toBe('not found');
+    }
+    for (const id of routed) {
+      expect((await eventRow(id)).dispatched_at).not.toBeNull();
+      expect(await workflowOf(id)).toBe('COMPLETED');
+    }
+    expect(distinctEventIds(hookReceiver)).toEqual(new Set([routed[0]]));
+    expect(slackReceiver.requests.map((q) => q.body.includes(routed[1]!))).toEqual([true]);
+
+    // A channel added later is not sent an event already dispatched (as when a workflow had routed
+    // it nowhere); the next event of that kind reaches it.
+    const late = await receiver('webhook');
+    await addChannel(noChannel, 'webhook', 'late', { url: late.url });
+    await putPolicy(noChannel, { alert_routing: { 'verification.failed': ['late'] } });
+    const next = await emit(noChannel);
+    await eventually(() => deliveries(noChannel), (rows) => rows.length === 1 && rows[0].status === 'delivered', 30_000);
+    expect(distinctEventIds(late)).toEqual(new Set([next]));
+  }, 90_000);
 });
 
 describe('the outbox', () => {

@@ -1,5 +1,6 @@
 import type { RequestHandler } from 'express';
-import type { Db } from '../../platform/db.ts';
+import { Prisma } from '../../generated/prisma/client.ts';
+import { sqlQuery, type Db } from '../../platform/db.ts';
 import { notFound } from '../errors.ts';
 
 /**
@@ -10,10 +11,8 @@ export function resolveTenant(prisma: Db): RequestHandler {
   return async (req, res, next) => {
     const { org_id: orgId, project_id: projectId } = req.params as Record<string, string>;
     if (orgId !== res.locals.apiKey.orgId || !projectId) throw notFound();
-    const project = await prisma.project.findUnique({
-      where: { org_id_id: { org_id: orgId, id: projectId } },
-      select: { id: true },
-    });
+    // Plain SQL (sqlQuery): every audit request makes this lookup.
+    const [project] = await sqlQuery<{ id: string }>(prisma, Prisma.sql`SELECT id FROM projects WHERE org_id = ${orgId}::uuid AND id = ${projectId}`);
     if (!project) throw notFound();
     res.locals.tenant = { orgId, projectId };
     next();

@@ -17,7 +17,13 @@ export function serializeTask(t: Task) {
   };
 }
 
-export function serializeVerification(v: Verification) {
+/** The columns the answer shows (a lookup may read only these: routes/verifications.ts). */
+export type ServedVerification = Pick<
+  Verification,
+  'id' | 'task_id' | 'finding_id' | 'result' | 'checks' | 'verified_by_id' | 'verified_at' | 'reopened_at' | 'workflow_id' | 'created_at' | 'updated_at'
+>;
+
+export function serializeVerification(v: ServedVerification) {
   return {
     id: v.id,
     task_id: v.task_id,
