@@ -26,6 +26,7 @@ type BrowserConfig = Pick<
   | 'BROWSER_MAX_PROCESSES'
   | 'BROWSER_CPU_CORES'
   | 'BROWSER_CGROUP_PARENT'
+  | 'BROWSER_AXE_NICE'
 >;
 
 /**
@@ -33,8 +34,8 @@ type BrowserConfig = Pick<
  * failure and abort alike. Every connection the browser opens goes through the SSRF guard, and
  * the browser runs within the configured memory, CPU and wall-clock limits.
  */
-function browserOptions(config: BrowserConfig, signal: AbortSignal) {
-  return { chromePath: config.CHROME_PATH, signal, guard: { allowlist: config.allowlist }, limits: browserLimits(config) };
+function browserOptions(config: BrowserConfig, signal: AbortSignal, niceness = 0) {
+  return { chromePath: config.CHROME_PATH, signal, guard: { allowlist: config.allowlist }, limits: { ...browserLimits(config), niceness } };
 }
 
 /** `use` with the site-auth credentials applied to the browser's requests to their origin (docs/site-auth.md). */
@@ -47,8 +48,13 @@ async function withOriginAuth<T>(browser: BrowserEndpoint, auth: OriginAuth | un
   }
 }
 
+/**
+ * axe's Chromium runs at BROWSER_AXE_NICE: it may run beside a Lighthouse (its own slots), whose
+ * run time and lab figures depend on the CPU it gets; axe's findings do not. Only the browser is
+ * lowered: axe-core itself runs in its page, and Playwright's side in this process is light.
+ */
 export function gatherAccessibility(config: BrowserConfig, url: string, signal: AbortSignal, auth?: OriginAuth): Promise<AccessibilityArtifacts> {
-  return withBrowser(browserOptions(config, signal), (browser) =>
+  return withBrowser(browserOptions(config, signal, config.BROWSER_AXE_NICE), (browser) =>
     withOriginAuth(browser, auth, () => runAxe(browser, url, { allowlist: config.allowlist, timeoutMs: config.SCAN_FETCH_TIMEOUT_MS * 2 })),
   );
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -123,6 +123,63 @@ describe('each browser is bounded', () => {
     expect(Date.now() - started).toBeLessThan(15_000);
     await expectNoFilesLeft();
   }, 30_000);
+});
+
+/** What the scheduler sees of the running browser (the one child of this process with a profile): each thread's nice, its autogroup. */
+function browserPriorities(): { threadNices: number[]; autogroups: string[] } {
+  const field = (stat: string, index: number) => stat.slice(stat.lastIndexOf(')') + 2).split(' ')[index];
+  const pids = readdirSync('/proc').filter((name) => /^\d+$/.test(name));
+  const read = (path: string) => {
+    try {
+      return readFileSync(path, 'utf8');
+    } catch {
+      return '';
+    }
+  };
+  const main = pids.find((pid) => field(read(`/proc/${pid}/stat`), 1) === String(process.pid) && read(`/proc/${pid}/cmdline`).includes('--user-data-dir='));
+  if (!main) throw new Error('the browser process was not found');
+  // Chromium's processes stay in the session the browser leads (spawned detached).
+  const session = field(read(`/proc/${main}/stat`), 3);
+  const members = pids.filter((pid) => field(read(`/proc/${pid}/stat`), 3) === session);
+  const threadNices = members.flatMap((pid) =>
+    readdirSync(`/proc/${pid}/task`, { withFileTypes: true }).map((task) => Number(field(read(`/proc/${pid}/task/${task.name}/stat`), 16))),
+  );
+  const autogroups = members.map((pid) => read(`/proc/${pid}/autogroup`).trim()).filter(Boolean);
+  return { threadNices: threadNices.filter((nice) => Number.isFinite(nice)), autogroups };
+}
+
+describe('a browser at a lower CPU priority (axe beside Lighthouse)', () => {
+  const openPage = async (browser: BrowserEndpoint) => {
+    const cdp = await chromium.connectOverCDP(`http://127.0.0.1:${browser.port}`);
+    try {
+      const page = await (await cdp.newContext()).newPage(); // a renderer, as axe's
+      await page.goto('about:blank');
+      return browserPriorities();
+    } finally {
+      await cdp.close();
+    }
+  };
+  // Without a cgroup (this machine: cgroup v1); with one, the priority is the cgroup's cpu.weight.nice.
+  const watchdog = { cgroupParent: undefined };
+
+  test('niceness 10: every thread of every process at nice 10 or lower in priority, and the autogroup at 10', async () => {
+    const { threadNices, autogroups } = await guarded(openPage, { ...watchdog, niceness: 10 });
+    expect(threadNices.length).toBeGreaterThan(10);
+    // Chromium sets its threads' nice itself (its UI thread -8 as root): it may only go lower in priority.
+    expect(Math.min(...threadNices)).toBeGreaterThanOrEqual(10);
+    if (existsSync('/proc/self/autogroup')) {
+      expect(autogroups.length).toBeGreaterThan(3);
+      for (const group of autogroups) expect(group).toMatch(/ nice 10$/);
+    }
+    await expectNoFilesLeft();
+  }, 60_000);
+
+  test('control, niceness 0: Chromium’s threads as it sets them, its autogroup at 0', async () => {
+    const { threadNices, autogroups } = await guarded(openPage, watchdog);
+    expect(Math.min(...threadNices)).toBeLessThan(10);
+    for (const group of autogroups) expect(group).toMatch(/ nice 0$/);
+    await expectNoFilesLeft();
+  }, 60_000);
 });
 
 describe('the guard keeps pages off the instance’s own ports', () => {
