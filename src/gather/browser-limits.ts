@@ -24,13 +24,6 @@ export interface BrowserLimits {
    * /proc watchdog only. Created (with memory, cpu and pids enabled) when missing.
    */
   cgroupParent?: string | undefined;
-  /**
-   * CPU priority as a nice value, 0 (as any other process: off) to 19 (the lowest). A weight, not
-   * a cap: the browser yields CPU only while others want it. With a cgroup it is the cgroup's
-   * cpu.weight.nice; without, the browser's autogroup and its processes run at this nice
-   * (wrapperPrefix; docs/scanning.md, "axe yields the CPU to Lighthouse").
-   */
-  niceness?: number | undefined;
 }
 
 export const DEFAULT_BROWSER_LIMITS: BrowserLimits = {
@@ -56,6 +49,12 @@ export interface Confinement {
   wrap(command: string, args: string[]): [string, string[]];
   /** Starts watching the launched process tree; `onExceeded` is called at most once. */
   watch(pid: number, onExceeded: (error: BrowserLimitExceeded) => void): void;
+  /**
+   * Sets the whole browser's CPU priority as a nice value (0 = as any process, up to 19), at any
+   * time while it runs, up or down: the cgroup's cpu.weight.nice, else the nice of the browser's
+   * autogroup (below). False when the kernel took neither (no autogroups, no cgroup).
+   */
+  setNiceness(niceness: number): Promise<boolean>;
   /** Highest memory use seen (cgroup memory.peak, else the watchdog's highest sample), in bytes. */
   peakMemoryBytes(): number;
   /** Kills whatever is left in the cgroup (cgroup.kill), stops watching and removes the cgroup. */
@@ -67,7 +66,6 @@ const TREE_EVERY_TICKS = 5;
 const PAGE_SIZE = 4096;
 const CLOCK_TICKS = 100; // USER_HZ on every Linux Node supports
 const PRLIMIT = '/usr/bin/prlimit';
-const NICE = '/usr/bin/nice';
 const SETPRIV = '/usr/bin/setpriv';
 const CONTROLLERS = ['memory', 'cpu', 'pids'];
 
@@ -81,7 +79,11 @@ const CONTROLLERS = ['memory', 'cpu', 'pids'];
  * CPU time in the kernel as a backstop.
  */
 export async function confine(limits: BrowserLimits): Promise<Confinement> {
-  const tools = { prlimit: await isExecutable(PRLIMIT), setpriv: await isExecutable(SETPRIV), nice: await isExecutable(NICE) };
+  const prlimit = (await isExecutable(PRLIMIT)) ? [PRLIMIT, `--cpu=${limits.cpuSeconds}:${limits.cpuSeconds + 5}`, '--'] : [];
+  // Chromium leads a process group of its own (one kill reaches all of it), so a worker that dies
+  // (SIGKILL, OOM) would leave it running: the kernel kills it when its parent, the worker, dies.
+  // Its helper processes exit when the browser's IPC channel closes.
+  const deathSignal = (await isExecutable(SETPRIV)) ? [SETPRIV, '--pdeathsig', 'KILL', '--'] : [];
   let cgroup: string | undefined;
   let fallbackReason: string | undefined;
   try {
@@ -89,66 +91,9 @@ export async function confine(limits: BrowserLimits): Promise<Confinement> {
   } catch (error) {
     fallbackReason = (error as Error).message;
   }
-  return new Watch(limits, cgroup, fallbackReason, wrapperPrefix(limits, cgroup, tools));
-}
-
-/**
- * The command line before the browser's own: join the cgroup (or lower the priority), cap the CPU
- * time (prlimit), die with the worker (setpriv). Pure, for the tests; `tools` says which of
- * prlimit, setpriv and nice are installed.
- *
- * The priority (limits.niceness) outside a cgroup. Nice alone is not enough on a kernel with
- * autogroups (sched_autogroup_enabled, the default of most distributions): the browser is spawned
- * detached (setsid), so it leads a session, hence an autogroup, of its own, and the scheduler
- * shares the CPU between autogroups by the autogroup's nice first, and only then between the
- * processes inside one by theirs. Measured here: two spinning processes in sessions of their own,
- * one at nice 10, split a core 50/50; with its autogroup at nice 10 as well, 90/10. So the shell
- * sets its own (new) autogroup's nice, shared by every process Chromium forks, then execs through
- * nice(1) for where autogroups do not apply (autogroups off, a container's cpu cgroup). Chromium
- * sets its threads' nice itself (its UI thread -8, others 0, as root): without CAP_SYS_NICE
- * (dropped from the bounding set) and with RLIMIT_NICE 0 it can only raise them, never undo ours.
- * Lowering a priority needs no privilege; on a kernel without autogroups the shell's write fails
- * quietly. In a cgroup the priority is the cgroup's weight (cgroupSettings), which is all the
- * scheduler compares between sibling cgroups, so no prefix for it.
- */
-export function wrapperPrefix(limits: BrowserLimits, cgroup: string | undefined, tools: { prlimit: boolean; setpriv: boolean; nice: boolean }): string[] {
-  const niceness = checkedNiceness(limits.niceness);
-  const lowered = niceness > 0 && !cgroup;
-  const prlimit = tools.prlimit ? [PRLIMIT, `--cpu=${limits.cpuSeconds}:${limits.cpuSeconds + 5}`, ...(lowered ? ['--nice=0:0'] : []), '--'] : [];
-  // Chromium leads a process group of its own (one kill reaches all of it), so a worker that dies
-  // (SIGKILL, OOM) would leave it running: the kernel kills it when its parent, the worker, dies.
-  // Its helper processes exit when the browser's IPC channel closes.
-  const deathSignal = tools.setpriv ? [SETPRIV, '--pdeathsig', 'KILL', ...(lowered ? ['--bounding-set', '-sys_nice'] : []), '--'] : [];
   // The shell joins the cgroup itself before exec: every process Chromium forks is born inside.
-  if (cgroup) return ['/bin/sh', '-c', 'echo 0 > "$0/cgroup.procs" && exec "$@"', cgroup, ...prlimit, ...deathSignal];
-  if (!lowered) return [...prlimit, ...deathSignal];
-  const autogroup = ['/bin/sh', '-c', `echo ${niceness} > /proc/self/autogroup 2>/dev/null; exec "$@"`, 'sh'];
-  return [...autogroup, ...(tools.nice ? [NICE, '-n', String(niceness)] : []), ...prlimit, ...deathSignal];
-}
-
-/** A nice value the kernel takes for a lower priority: an integer from 0 (off) to 19. */
-function checkedNiceness(niceness: number | undefined): number {
-  const value = niceness ?? 0;
-  if (!Number.isInteger(value) || value < 0 || value > 19) throw new RangeError(`niceness must be an integer from 0 to 19, not ${value}`);
-  return value;
-}
-
-/**
- * The files createCgroup writes into a browser's cgroup, in order. cpu.weight.nice is cpu.weight
- * as a nice value (the kernel maps it with the same table as a process's nice: 10 is weight ~11
- * against the default 100); left alone at 0, so an unprioritised browser's cgroup is as before.
- */
-export function cgroupSettings(limits: BrowserLimits): [file: string, value: string, optional?: 'optional'][] {
-  const period = 100_000;
-  const niceness = checkedNiceness(limits.niceness);
-  return [
-    ['memory.max', String(limits.memoryBytes)],
-    ['memory.swap.max', '0', 'optional'], // absent without swap accounting
-    ['memory.oom.group', '1'],
-    ['cpu.max', `${Math.max(1_000, Math.round(limits.cpuCores * period))} ${period}`],
-    ['pids.max', String(limits.maxProcesses)],
-    ...(niceness > 0 ? [['cpu.weight.nice', String(niceness)] as [string, string]] : []),
-  ];
+  const prefix = cgroup ? ['/bin/sh', '-c', 'echo 0 > "$0/cgroup.procs" && exec "$@"', cgroup, ...prlimit, ...deathSignal] : [...prlimit, ...deathSignal];
+  return new Watch(limits, cgroup, fallbackReason, prefix);
 }
 
 class Watch implements Confinement {
@@ -161,6 +106,7 @@ class Watch implements Confinement {
   private done = false;
   private tree: number[] | undefined;
   private tick = 0;
+  private pid: number | undefined;
 
   constructor(
     private readonly limits: BrowserLimits,
@@ -177,6 +123,7 @@ class Watch implements Confinement {
   }
 
   watch(pid: number, onExceeded: (error: BrowserLimitExceeded) => void): void {
+    this.pid = pid;
     const exceed = (why: string) => {
       if (this.done) return;
       this.done = true;
@@ -225,6 +172,29 @@ class Watch implements Confinement {
     if (memory > memoryBytes) return `went over its memory limit of ${mb(memoryBytes)} (${mb(memory)} in use)`;
     if (cpu > cpuSeconds) return `used more than its CPU-time limit of ${cpuSeconds} s`;
     return undefined;
+  }
+
+  /**
+   * Outside a cgroup, the browser's priority is its autogroup's nice: the browser is spawned
+   * detached (setsid), so it leads a session, hence an autogroup, of its own, shared by every
+   * process it forks, and on a kernel with autogroups (sched_autogroup_enabled, the default of most
+   * distributions) the scheduler shares the CPU between autogroups by the autogroup's nice first,
+   * and only then between the processes inside one by theirs. nice(1) on the browser would do
+   * nothing against another browser (measured: two spinning processes in sessions of their own, one
+   * at nice 10, split a core 50/50; with its autogroup at nice 10, 90/10), and Chromium resets its
+   * threads' nice itself. The autogroup's nice, unlike a process's, may be set back to 0 without
+   * privilege (only a negative one needs CAP_SYS_NICE), so the priority can follow what runs beside
+   * the browser (src/gather/cpu-share.ts). In a cgroup, the autogroup does not apply: cpu.weight.nice
+   * (the same table: 10 is weight ~11 against the default 100) weighs it against its sibling browsers.
+   */
+  async setNiceness(niceness: number): Promise<boolean> {
+    if (!Number.isInteger(niceness) || niceness < 0 || niceness > 19) throw new RangeError(`niceness must be an integer from 0 to 19, not ${niceness}`);
+    const file = this.cgroup ? join(this.cgroup, 'cpu.weight.nice') : this.pid !== undefined ? `/proc/${this.pid}/autogroup` : undefined;
+    if (!file || this.done) return false;
+    return writeFile(file, String(niceness)).then(
+      () => true,
+      () => false, // no autogroups in this kernel, or the browser is gone
+    );
   }
 
   peakMemoryBytes(): number {
@@ -289,11 +259,12 @@ async function createCgroup(limits: BrowserLimits): Promise<string> {
   const cgroup = join(parent, `browser-${randomUUID()}`);
   await mkdir(cgroup);
   try {
-    for (const [file, value, optional] of cgroupSettings(limits)) {
-      await writeFile(join(cgroup, file), value).catch((error: unknown) => {
-        if (!optional) throw error;
-      });
-    }
+    const period = 100_000;
+    await writeFile(join(cgroup, 'memory.max'), String(limits.memoryBytes));
+    await writeFile(join(cgroup, 'memory.swap.max'), '0').catch(() => {}); // absent without swap accounting
+    await writeFile(join(cgroup, 'memory.oom.group'), '1');
+    await writeFile(join(cgroup, 'cpu.max'), `${Math.max(1_000, Math.round(limits.cpuCores * period))} ${period}`);
+    await writeFile(join(cgroup, 'pids.max'), String(limits.maxProcesses));
   } catch (error) {
     await rmdir(cgroup).catch(() => {});
     throw error;

@@ -33,10 +33,10 @@ export const envSchema = z.object({
    */
   BROWSER_AXE_CONCURRENCY: z.coerce.number().int().min(0).max(64).default(1),
   /**
-   * The nice value of axe's Chromium (0 = as Lighthouse's, up to 19): beside Lighthouse it takes
-   * the CPU only when Lighthouse leaves it, since Lighthouse's lab figures and run time depend on
-   * the CPU it gets and axe's findings do not (docs/scanning.md, "axe yields the CPU to Lighthouse").
-   * A weight, not a cap: alone, axe runs at full speed.
+   * The nice value of axe's Chromium while a Lighthouse of the same worker runs beside it (0 = off,
+   * up to 19), for at most a third of axe's page budget: Lighthouse's lab figures and run time
+   * depend on the CPU it gets, axe's findings do not (docs/scanning.md, "axe yields the CPU to
+   * Lighthouse"). A weight, not a cap; without a Lighthouse beside it axe runs at 0.
    */
   BROWSER_AXE_NICE: z.coerce.number().int().min(0).max(19).default(10),
   /**
