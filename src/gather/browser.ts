@@ -215,7 +215,7 @@ async function runChromium<T>(options: BrowserOptions, flags: string[], use: (br
   }
   const { cpu } = options;
   const releaseCpu =
-    cpu === 'favoured' ? cpuShare.favour() : cpu ? cpuShare.yieldTo(cpu.niceness, cpu.forMs, (niceness) => confinement.setNiceness(niceness)) : () => {};
+    cpu === 'favoured' ? cpuShare.favour() : cpu ? cpuShare.yieldTo(cpu.niceness, cpu.forMs, (niceness) => void confinement.setNiceness(niceness).catch(() => {})) : () => {};
   let downloads: DevToolsSession | undefined;
   let releasePort = () => {};
   try {
