@@ -3,7 +3,7 @@ import { keepMedianRun } from '../domain/lab-runs.ts';
 import { browserLimits, type Config } from '../platform/config.ts';
 import type { LoginRecipe, OriginAuth, SiteCookie } from '../domain/site-auth.ts';
 import { runAxe } from './axe.ts';
-import { withBrowser, type BrowserEndpoint } from './browser.ts';
+import { withBrowser, type BrowserEndpoint, type BrowserOptions } from './browser.ts';
 import { applyOriginAuth } from './origin-auth-browser.ts';
 import { signIn } from './site-login.ts';
 import { runLighthouse } from './lighthouse.ts';
@@ -26,6 +26,7 @@ type BrowserConfig = Pick<
   | 'BROWSER_MAX_PROCESSES'
   | 'BROWSER_CPU_CORES'
   | 'BROWSER_CGROUP_PARENT'
+  | 'BROWSER_AXE_NICE'
 >;
 
 /**
@@ -33,8 +34,8 @@ type BrowserConfig = Pick<
  * failure and abort alike. Every connection the browser opens goes through the SSRF guard, and
  * the browser runs within the configured memory, CPU and wall-clock limits.
  */
-function browserOptions(config: BrowserConfig, signal: AbortSignal) {
-  return { chromePath: config.CHROME_PATH, signal, guard: { allowlist: config.allowlist }, limits: browserLimits(config) };
+function browserOptions(config: BrowserConfig, signal: AbortSignal, cpu?: BrowserOptions['cpu']): BrowserOptions {
+  return { chromePath: config.CHROME_PATH, signal, guard: { allowlist: config.allowlist }, limits: browserLimits(config), ...(cpu ? { cpu } : {}) };
 }
 
 /** `use` with the site-auth credentials applied to the browser's requests to their origin (docs/site-auth.md). */
@@ -47,9 +48,15 @@ async function withOriginAuth<T>(browser: BrowserEndpoint, auth: OriginAuth | un
   }
 }
 
+/**
+ * axe's Chromium yields the CPU to a Lighthouse of this worker running beside it (its own slots):
+ * at BROWSER_AXE_NICE while one runs, for at most a third of its page budget (src/gather/cpu-share.ts).
+ * Only the browser is lowered: axe-core runs in its page, Playwright's side in this process is light.
+ */
 export function gatherAccessibility(config: BrowserConfig, url: string, signal: AbortSignal, auth?: OriginAuth): Promise<AccessibilityArtifacts> {
-  return withBrowser(browserOptions(config, signal), (browser) =>
-    withOriginAuth(browser, auth, () => runAxe(browser, url, { allowlist: config.allowlist, timeoutMs: config.SCAN_FETCH_TIMEOUT_MS * 2 })),
+  const timeoutMs = config.SCAN_FETCH_TIMEOUT_MS * 2;
+  return withBrowser(browserOptions(config, signal, { niceness: config.BROWSER_AXE_NICE, forMs: timeoutMs / 3 }), (browser) =>
+    withOriginAuth(browser, auth, () => runAxe(browser, url, { allowlist: config.allowlist, timeoutMs })),
   );
 }
 
@@ -93,7 +100,7 @@ function measurePerformance(config: BrowserConfig, url: string, signal: AbortSig
       url,
     );
   }
-  return withBrowser(browserOptions(config, signal), (browser) =>
+  return withBrowser(browserOptions(config, signal, 'favoured'), (browser) =>
     withOriginAuth(browser, auth, () => runLighthouse(browser, url, { allowlist: config.allowlist, signal, timeoutMs: config.LIGHTHOUSE_TIMEOUT_MS })),
   );
 }

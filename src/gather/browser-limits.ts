@@ -49,6 +49,12 @@ export interface Confinement {
   wrap(command: string, args: string[]): [string, string[]];
   /** Starts watching the launched process tree; `onExceeded` is called at most once. */
   watch(pid: number, onExceeded: (error: BrowserLimitExceeded) => void): void;
+  /**
+   * Sets the whole browser's CPU priority as a nice value (0 = as any process, up to 19), at any
+   * time while it runs, up or down: the cgroup's cpu.weight.nice, else the nice of the browser's
+   * autogroup (below). False when the kernel took neither (no autogroups, no cgroup).
+   */
+  setNiceness(niceness: number): Promise<boolean>;
   /** Highest memory use seen (cgroup memory.peak, else the watchdog's highest sample), in bytes. */
   peakMemoryBytes(): number;
   /** Kills whatever is left in the cgroup (cgroup.kill), stops watching and removes the cgroup. */
@@ -100,6 +106,7 @@ class Watch implements Confinement {
   private done = false;
   private tree: number[] | undefined;
   private tick = 0;
+  private pid: number | undefined;
 
   constructor(
     private readonly limits: BrowserLimits,
@@ -116,6 +123,7 @@ class Watch implements Confinement {
   }
 
   watch(pid: number, onExceeded: (error: BrowserLimitExceeded) => void): void {
+    this.pid = pid;
     const exceed = (why: string) => {
       if (this.done) return;
       this.done = true;
@@ -164,6 +172,29 @@ class Watch implements Confinement {
     if (memory > memoryBytes) return `went over its memory limit of ${mb(memoryBytes)} (${mb(memory)} in use)`;
     if (cpu > cpuSeconds) return `used more than its CPU-time limit of ${cpuSeconds} s`;
     return undefined;
+  }
+
+  /**
+   * Outside a cgroup, the browser's priority is its autogroup's nice: the browser is spawned
+   * detached (setsid), so it leads a session, hence an autogroup, of its own, shared by every
+   * process it forks, and on a kernel with autogroups (sched_autogroup_enabled, the default of most
+   * distributions) the scheduler shares the CPU between autogroups by the autogroup's nice first,
+   * and only then between the processes inside one by theirs. nice(1) on the browser would do
+   * nothing against another browser (measured: two spinning processes in sessions of their own, one
+   * at nice 10, split a core 50/50; with its autogroup at nice 10, 90/10), and Chromium resets its
+   * threads' nice itself. The autogroup's nice, unlike a process's, may be set back to 0 without
+   * privilege (only a negative one needs CAP_SYS_NICE), so the priority can follow what runs beside
+   * the browser (src/gather/cpu-share.ts). In a cgroup, the autogroup does not apply: cpu.weight.nice
+   * (the same table: 10 is weight ~11 against the default 100) weighs it against its sibling browsers.
+   */
+  async setNiceness(niceness: number): Promise<boolean> {
+    if (!Number.isInteger(niceness) || niceness < 0 || niceness > 19) throw new RangeError(`niceness must be an integer from 0 to 19, not ${niceness}`);
+    const file = this.cgroup ? join(this.cgroup, 'cpu.weight.nice') : this.pid !== undefined ? `/proc/${this.pid}/autogroup` : undefined;
+    if (!file || this.done) return false;
+    return writeFile(file, String(niceness)).then(
+      () => true,
+      () => false, // no autogroups in this kernel, or the browser is gone
+    );
   }
 
   peakMemoryBytes(): number {

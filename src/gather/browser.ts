@@ -10,6 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { CHROMIUM_STARTUP_TIMEOUT_MS } from '../domain/activity-timeouts.ts';
 import { BrowserLimitExceeded, confine, DEFAULT_BROWSER_LIMITS, type BrowserLimits } from './browser-limits.ts';
+import { cpuShare } from './cpu-share.ts';
 import { defaultResolve, type Resolver } from './safe-fetch.ts';
 import { normaliseHost, type HostAllowlist } from './ssrf/host-allowlist.ts';
 import { reserveOwnPort } from './ssrf/own-endpoints.ts';
@@ -67,6 +68,12 @@ export interface BrowserOptions {
   guard?: { allowlist: HostAllowlist; resolve?: Resolver };
   /** Memory, CPU and wall-clock bounds of the whole browser; DEFAULT_BROWSER_LIMITS when omitted. */
   limits?: BrowserLimits;
+  /**
+   * The browser's CPU priority beside this process's other browsers (src/gather/cpu-share.ts):
+   * `favoured` (Lighthouse) lowers the yielding ones while it runs; a yielding one (axe) runs at
+   * `niceness` while a favoured one runs, for at most `forMs` from its start. Unset: neither.
+   */
+  cpu?: 'favoured' | { niceness: number; forMs: number };
   /** Called with the highest memory use seen, once the browser is gone (benchmarks, tests). */
   onPeakMemory?: (bytes: number, mode: 'cgroup' | 'watchdog') => void;
 }
@@ -206,6 +213,9 @@ async function runChromium<T>(options: BrowserOptions, flags: string[], use: (br
       killGroup(pid);
     });
   }
+  const { cpu } = options;
+  const releaseCpu =
+    cpu === 'favoured' ? cpuShare.favour() : cpu ? cpuShare.yieldTo(cpu.niceness, cpu.forMs, (niceness) => void confinement.setNiceness(niceness).catch(() => {})) : () => {};
   let downloads: DevToolsSession | undefined;
   let releasePort = () => {};
   try {
@@ -219,6 +229,7 @@ async function runChromium<T>(options: BrowserOptions, flags: string[], use: (br
     if (overLimit.signal.aborted && !signal?.aborted) throw overLimit.signal.reason as BrowserLimitExceeded;
     throw error;
   } finally {
+    releaseCpu();
     downloads?.close();
     await kill(chromium, closed);
     releasePort();

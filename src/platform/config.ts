@@ -33,6 +33,13 @@ export const envSchema = z.object({
    */
   BROWSER_AXE_CONCURRENCY: z.coerce.number().int().min(0).max(64).default(1),
   /**
+   * The nice value of axe's Chromium while a Lighthouse of the same worker runs beside it (0 = off,
+   * up to 19), for at most a third of axe's page budget: Lighthouse's lab figures and run time
+   * depend on the CPU it gets, axe's findings do not (docs/scanning.md, "axe yields the CPU to
+   * Lighthouse"). A weight, not a cap; without a Lighthouse beside it axe runs at 0.
+   */
+  BROWSER_AXE_NICE: z.coerce.number().int().min(0).max(19).default(10),
+  /**
    * Browser work (scanners, verifications) one org may have running at once on the browser queue,
    * across every worker of that queue (docs/scanning.md, "Fair share"); 0 turns the limit off.
    */
@@ -152,7 +159,7 @@ function configuredEndpoints(env: Env): { host: string; port: number }[] {
   ].filter((endpoint) => endpoint !== undefined);
 }
 
-/** The per-browser limits the settings describe. */
+/** The per-browser limits the settings describe (at the normal CPU priority). */
 export function browserLimits(config: Pick<Env, 'BROWSER_MEMORY_LIMIT_MB' | 'BROWSER_CPU_TIME_LIMIT_SECONDS' | 'BROWSER_WALL_CLOCK_LIMIT_SECONDS' | 'BROWSER_MAX_PROCESSES' | 'BROWSER_CPU_CORES' | 'BROWSER_CGROUP_PARENT'>): BrowserLimits {
   return {
     memoryBytes: config.BROWSER_MEMORY_LIMIT_MB * 1024 * 1024,

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -123,6 +123,88 @@ describe('each browser is bounded', () => {
     expect(Date.now() - started).toBeLessThan(15_000);
     await expectNoFilesLeft();
   }, 30_000);
+});
+
+/** The browsers this process runs: its children with a Chromium profile. */
+function browserPids(): string[] {
+  const read = (path: string) => {
+    try {
+      return readFileSync(path, 'utf8');
+    } catch {
+      return '';
+    }
+  };
+  const ppid = (pid: string) => {
+    const stat = read(`/proc/${pid}/stat`);
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1];
+  };
+  return readdirSync('/proc').filter((pid) => /^\d+$/.test(pid) && ppid(pid) === String(process.pid) && read(`/proc/${pid}/cmdline`).includes('--user-data-dir='));
+}
+
+/** The nice of the autogroup of every process in the browser's session (Chromium's processes stay in the session it leads). */
+function sessionAutogroups(leader: string): string[] {
+  const session = (pid: string) => {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[3];
+    } catch {
+      return undefined;
+    }
+  };
+  const members = readdirSync('/proc').filter((pid) => /^\d+$/.test(pid) && session(pid) === leader);
+  return members.map((pid) => / nice (-?\d+)$/.exec(readFileSync(`/proc/${pid}/autogroup`, 'utf8').trim())?.[1] ?? '?');
+}
+
+const withAutogroups = existsSync('/proc/self/autogroup') ? describe : describe.skip;
+
+withAutogroups('axe yields the CPU to a Lighthouse beside it (outside a cgroup: its autogroup’s nice)', () => {
+  const watchdog = { ...DEFAULT_BROWSER_LIMITS, cgroupParent: undefined };
+  /**
+   * A yielding browser started while a favoured one (Lighthouse's) runs, or alone: the nice of its
+   * processes' autogroups once it is up (the browser, zygotes, GPU and network processes), after
+   * `waitMs`, then once the favoured one is gone. On a loaded machine a browser at nice 10 starts
+   * slowly: the snapshot is taken as soon as it is up, not after a page load.
+   */
+  async function yieldingBeside(cpu: { niceness: number; forMs: number }, favoured: boolean, waitMs = 0) {
+    const seen: { during?: string[]; afterFavoured?: string[] } = {};
+    let releaseFavoured = () => {};
+    const held = new Promise<void>((resolve) => (releaseFavoured = resolve));
+    const lighthouse = favoured ? withBrowser({ chromePath, limits: watchdog, cpu: 'favoured' }, () => held) : Promise.resolve();
+    await settle(favoured ? 1_000 : 0);
+    const before = new Set(browserPids());
+    try {
+      await withBrowser({ chromePath, limits: watchdog, cpu }, async () => {
+        await settle(waitMs);
+        const leader = browserPids().find((pid) => !before.has(pid));
+        if (!leader) throw new Error('the yielding browser was not found');
+        seen.during = sessionAutogroups(leader);
+        releaseFavoured();
+        await lighthouse;
+        seen.afterFavoured = sessionAutogroups(leader);
+      });
+    } finally {
+      releaseFavoured();
+      await lighthouse;
+    }
+    return seen;
+  }
+
+  test('while Lighthouse runs every process of axe’s browser is in an autogroup at nice 10; when it is gone, at 0', async () => {
+    const { during, afterFavoured } = await yieldingBeside({ niceness: 10, forMs: 120_000 }, true);
+    expect(during!.length).toBeGreaterThanOrEqual(3);
+    expect(new Set(during)).toEqual(new Set(['10']));
+    expect(new Set(afterFavoured)).toEqual(new Set(['0']));
+  }, 180_000);
+
+  test('past its window (forMs) it is back at 0 though Lighthouse still runs', async () => {
+    const { during } = await yieldingBeside({ niceness: 10, forMs: 500 }, true, 1_000);
+    expect(new Set(during)).toEqual(new Set(['0']));
+  }, 180_000);
+
+  test('without a Lighthouse beside it, or with niceness 0, it runs at 0', async () => {
+    expect(new Set((await yieldingBeside({ niceness: 10, forMs: 60_000 }, false)).during)).toEqual(new Set(['0']));
+    expect(new Set((await yieldingBeside({ niceness: 0, forMs: 60_000 }, true)).during)).toEqual(new Set(['0']));
+  }, 180_000);
 });
 
 describe('the guard keeps pages off the instance’s own ports', () => {
