@@ -123,7 +123,11 @@ function localHttpScanners(startToCloseTimeout: Duration = '1 minute', label?: s
 // Its page failures keep runHttpScanners' retries (HTTP_SCANS_ATTEMPTS, counted by the activity,
 // which settles the slots `failed` at the last); the further attempts are for PostgreSQL failures,
 // as openScanRun's and closeScanRun's.
+// Its summary in the Web UI's timeline cannot name the scanners and URL (the plan is its result):
+// the workflow's own summary does.
+export const OPEN_LIGHT_SCAN_SUMMARY = 'open the run; a light scan: fetch, scanners, close';
 const lightScanning = proxyLocalActivities<Activities>({
+  summary: OPEN_LIGHT_SCAN_SUMMARY,
   startToCloseTimeout: '10 minutes',
   retry: { initialInterval: '2 seconds', maximumInterval: '10 seconds', maximumAttempts: 20, nonRetryableErrorTypes: PERMANENT },
 });
