@@ -1,12 +1,14 @@
 /**
  * PostgreSQL round trips of one light scan (security + seo) of the defects fixture page: the
- * workflow's steps (the kickoff's row, openScanRun, runHttpScanners, closeScanRun: the activities
- * ScanWorkflow runs, called here one after another as it calls them) against the bare loop of
+ * workflow's steps (the kickoff's row, then openLightScan, the one local activity of a light scan
+ * since patch scan-light-one-activity; STEPS=separate: openScanRun, runHttpScanners, closeScanRun,
+ * the three of scan-light-local, called one after another as ScanWorkflow called them) against the bare loop of
  * bench/scan-throughput.ts. No Temporal: what is counted is what the activities send to the
  * database, which the Temporal lane pays on top of the server's and the worker's orchestration.
  *
  *   node_modules/.bin/tsx bench/scan-queries.ts
  *   SCANS=10 node_modules/.bin/tsx bench/scan-queries.ts
+ *   STEPS=separate node_modules/.bin/tsx bench/scan-queries.ts
  *
  * Every query a pg client sends is one round trip (Prisma's interactive transactions send BEGIN
  * and COMMIT as their own); counted by wrapping pg.Client#query, grouped by step and by statement
@@ -18,6 +20,7 @@ import { randomUUID } from 'node:crypto';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import pg from 'pg';
 import { createActivities } from '../src/activities/index.ts';
+import type { LightScanOpened } from '../src/activities/light-scan.ts';
 import type { HttpScansResult } from '../src/activities/scanners/http-scans.ts';
 import { createOrg, createProject } from '../src/admin/tenants.ts';
 import type { HttpScannerName } from '../src/domain/scanners.ts';
@@ -101,10 +104,17 @@ async function main(): Promise<void> {
         },
       }),
     );
-    await counted(name('openScanRun'), () => activities.openScanRun(id));
-    const ran: HttpScansResult = await counted(name('runHttpScanners'), () => new MockActivityEnvironment().run(activities.runHttpScanners, id, ['security', 'seo'] as HttpScannerName[]));
-    const closed = await counted(name('closeScanRun'), () => activities.closeScanRun(id, ran.slots, ran.findingIds));
-    if (closed.outcome?.status !== 'completed') throw new Error(`scan ${id}: ${JSON.stringify(closed)}`);
+    // STEPS=separate: the three local activities of patch scan-light-local, one after another;
+    // otherwise openLightScan, the one of scan-light-one-activity (what a new run does).
+    if (process.env.STEPS === 'separate') {
+      await counted(name('openScanRun'), () => activities.openScanRun(id));
+      const ran: HttpScansResult = await counted(name('runHttpScanners'), () => new MockActivityEnvironment().run(activities.runHttpScanners, id, ['security', 'seo'] as HttpScannerName[]));
+      const closed = await counted(name('closeScanRun'), () => activities.closeScanRun(id, ran.slots, ran.findingIds));
+      if (closed.outcome?.status !== 'completed') throw new Error(`scan ${id}: ${JSON.stringify(closed)}`);
+    } else {
+      const opened: LightScanOpened = await counted(name('openLightScan'), () => new MockActivityEnvironment().run(activities.openLightScan, id));
+      if (opened.light?.closing.outcome?.status !== 'completed') throw new Error(`scan ${id}: ${JSON.stringify(opened)}`);
+    }
   };
   const bare = bareLightScan(db.prisma, url);
   onCleanup(() => bare.close());

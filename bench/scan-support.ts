@@ -109,8 +109,10 @@ export async function startScanStack(): Promise<ScanStack> {
   if (fromDist && !existsSync(path.join(ROOT, 'dist/workflow-bundle.js'))) throw new Error('BENCH_WORKER=dist: run `npm run build` first');
   // BENCH_WORKER_PROF=<dir>: a V8 CPU profile of the dist worker, written there when it exits.
   const profile = process.env.BENCH_WORKER_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_WORKER_PROF}`] : [];
-  const [command, args] = fromDist ? [process.execPath, [...PRODUCTION_NODE_FLAGS.worker, ...profile, 'dist/worker.js']] : [TSX, ['src/worker.ts']];
-  log(`worker: ${fromDist ? 'dist/worker.js (node)' : 'src/worker.ts (tsx)'}`);
+  // BENCH_WORKER_FLAGS='--flag …': the dist worker's Node/V8 flags in place of the production ones (to compare flags).
+  const flags = process.env.BENCH_WORKER_FLAGS !== undefined ? process.env.BENCH_WORKER_FLAGS.split(/\s+/).filter(Boolean) : PRODUCTION_NODE_FLAGS.worker;
+  const [command, args] = fromDist ? [process.execPath, [...flags, ...profile, 'dist/worker.js']] : [TSX, ['src/worker.ts']];
+  log(`worker: ${fromDist ? `dist/worker.js (node ${flags.join(' ')})` : 'src/worker.ts (tsx)'}`);
   const worker = startChild('worker', command, args, {
     ...localEnv(),
     DATABASE_URL,

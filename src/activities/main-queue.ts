@@ -12,7 +12,8 @@ import { createPageCaptureActivities } from './page-capture.ts';
 import { resolveInstanceSecret } from '../platform/crypto.ts';
 import { createReportActivities } from './reports/index.ts';
 import { createScanClosingActivities } from './scan-closing.ts';
-import { createScanRunActivities } from './scan-runs.ts';
+import { createLightScanActivities } from './light-scan.ts';
+import { createScanRunActivities, openRun, type ScanRunOptions } from './scan-runs.ts';
 import { createSecurityScanner } from './scanners/security.ts';
 import { createHttpScans } from './scanners/http-scans.ts';
 import { createSeoScanner } from './scanners/seo.ts';
@@ -38,21 +39,25 @@ export interface ActivityDeps {
  * on first use there.
  */
 export function createMainQueueActivities({ prisma, config, fetcher, metrics, resolve }: ActivityDeps, browserShare: BrowserShare) {
-  const scanRuns = createScanRunActivities(prisma, {
+  const scanRunOptions: ScanRunOptions = {
     pageSpeedConfigured: Boolean(config.PAGESPEED_API_URL || config.PAGESPEED_API_KEY),
     browserTaskQueue: config.TEMPORAL_BROWSER_TASK_QUEUE,
     timeouts: (lighthouseRuns) => scanTimeouts(config, lighthouseRuns),
     metrics,
-  });
+  };
+  const scanRuns = createScanRunActivities(prisma, scanRunOptions);
   const analysis = createAnalysisActivities(prisma, config);
   const secret = resolveInstanceSecret(config);
+  const closing = createScanClosingActivities(scanRuns, analysis);
+  const httpScans = createHttpScans(prisma, fetcher, secret, scanRuns.recordScannerSlot);
   return {
     ...scanRuns,
-    ...createScanClosingActivities(scanRuns, analysis),
+    ...closing,
+    ...createLightScanActivities({ open: (scanRunId) => openRun(prisma, scanRunOptions, scanRunId), ...httpScans, ...scanRuns, ...closing }),
     ...createPageCaptureActivities(prisma, fetcher, { config, secret, share: browserShare }),
     ...createSecurityScanner(prisma, fetcher, secret),
     ...createSeoScanner(prisma, fetcher, secret),
-    ...createHttpScans(prisma, fetcher, secret, scanRuns.recordScannerSlot),
+    ...httpScans,
     ...analysis,
     ...createVerificationActivities(prisma, config, fetcher, browserShare),
     ...createReportActivities({ prisma, config, fetcher }),

@@ -13,6 +13,7 @@ import { projectSettings } from '../services/projects.ts';
 import { recordScanEnd } from '../services/notification-outbox.ts';
 import { appendEndEvent, changeScanRunAndLog, SCAN_EVENT_CHANNEL } from '../services/scan-events.ts';
 import { isLoginFor, needsSiteLogin } from '../services/site-auth.ts';
+import type { ScanContext } from './findings-store.ts';
 import { crawlSessionOfRun } from './site-auth.ts';
 
 /** Characters of a failed slot's error that are kept (and streamed). */
@@ -80,17 +81,83 @@ interface PlanRow {
   crawl_session: boolean;
 }
 
+export interface ScanRunOptions {
+  pageSpeedConfigured: boolean;
+  browserTaskQueue: string;
+  /** The plan's activity timeouts for a project's lighthouse_runs (the performance scanner's depend on it). */
+  timeouts?: (lighthouseRuns: number) => ScanTimeouts;
+  metrics?: WorkerMetrics | undefined;
+}
+
+/** A run just opened: its plan, its tenant and URL, and whether its project has a site-auth (read with the plan). */
+export interface OpenedRun {
+  plan: ScanPlan;
+  scan: ScanContext & { url: string };
+  siteAuth: boolean;
+}
+
+/**
+ * What openScanRun does (startScanRun and every planned slot `running`, in one step: patch
+ * scan-fewer-round-trips), with what was read on the way: the run's tenant and URL, and whether
+ * its project has a site-auth at all, so a light scan's work in the same activity (openLightScan,
+ * patch scan-light-one-activity) reads neither again.
+ */
+export async function openRun(prisma: Db, options: ScanRunOptions, scanRunId: string): Promise<OpenedRun> {
+  // Two round trips where there were ten: the plan's rows in one query, then the start, every
+  // slot `running` and their events in one statement.
+  const [row] = await prisma.$queryRaw<PlanRow[]>`
+    SELECT r.scanners::text[] AS scanners, r.url, r.org_id::text AS org_id, r.project_id, p.settings, a.type AS auth_type, a.origin AS auth_origin,
+           c.site_session IS NOT NULL AS crawl_session
+      FROM scan_runs r
+      LEFT JOIN projects p ON p.org_id = r.org_id AND p.id = r.project_id
+      LEFT JOIN site_auth a ON a.org_id = r.org_id AND a.project_id = r.project_id
+      LEFT JOIN crawl_pages cp ON cp.scan_run_id = r.id
+      LEFT JOIN crawls c ON c.id = cp.crawl_id
+     WHERE r.id = ${scanRunId}::uuid`;
+  if (!row) throw new Error(`scan run ${scanRunId} not found`);
+  const scanners = row.scanners.length ? SCANNERS.filter((s) => row.scanners.includes(s)) : [...SCANNERS];
+  const timeouts = options.timeouts?.(parseProjectSettings(row.settings).lighthouse_runs);
+  // A crawl's page whose crawl holds a session uses it (originAuthForRun, docs/crawls.md): the
+  // plan sends no login, so its fetches stay off the browser queue (a light scan runs locally).
+  const siteLogin = !row.crawl_session && isLoginFor(row.auth_type === null ? null : { type: row.auth_type, origin: row.auth_origin ?? '' }, row.url);
+  const plan: ScanPlan = {
+    scanners,
+    performanceSource: options.pageSpeedConfigured ? 'pagespeed' : 'lighthouse',
+    browserTaskQueue: options.browserTaskQueue,
+    ...(timeouts ? { timeouts } : {}),
+    url: row.url,
+    ...(siteLogin ? { siteLogin } : {}),
+  };
+  const slots = Object.fromEntries(scanners.map((name) => [name, { status: 'running' }]));
+  const events = scanners.map((scanner) => ({ scanner, status: 'running' }));
+  // queued → running with every slot running, an event per slot (seqs in plan order) announced
+  // at commit; nothing when the run is not queued (a retry: it started already).
+  const started = await prisma.$executeRaw`
+    WITH started AS (
+      UPDATE scan_runs
+         SET status = 'running', scanner_status = scanner_status || ${JSON.stringify(slots)}::jsonb,
+             event_seq = event_seq + ${events.length}, updated_at = now()
+       WHERE id = ${scanRunId}::uuid AND status = 'queued'
+      RETURNING id, event_seq
+    ), logged AS (
+      INSERT INTO scan_run_events (scan_run_id, seq, kind, data)
+      SELECT started.id, started.event_seq - ${events.length} + e.ord::int, 'scanner', e.data
+        FROM started, jsonb_array_elements(${JSON.stringify(events)}::jsonb) WITH ORDINALITY AS e(data, ord)
+      RETURNING scan_run_id, seq
+    )
+    SELECT pg_notify(${SCAN_EVENT_CHANNEL}, scan_run_id::text || ':' || seq) FROM (SELECT * FROM logged ORDER BY seq) AS l`;
+  // Counted by the statement that started it: a retry finds it running already.
+  if (started > 0) {
+    options.metrics?.scansStarted.inc();
+  } else {
+    // A retry, or a run an older worker started without its slots: each slot, guarded, as before.
+    for (const scanner of scanners) await setSlot(prisma, scanRunId, scanner, { status: 'running' });
+  }
+  return { plan, scan: { scanRunId, orgId: row.org_id, projectId: row.project_id, url: row.url }, siteAuth: row.auth_type !== null };
+}
+
 /** Scan-run bookkeeping. Every update is guarded by the current status, so retries are harmless. */
-export function createScanRunActivities(
-  prisma: Db,
-  options: {
-    pageSpeedConfigured: boolean;
-    browserTaskQueue: string;
-    /** The plan's activity timeouts for a project's lighthouse_runs (the performance scanner's depend on it). */
-    timeouts?: (lighthouseRuns: number) => ScanTimeouts;
-    metrics?: WorkerMetrics | undefined;
-  },
-) {
+export function createScanRunActivities(prisma: Db, options: ScanRunOptions) {
   const { metrics } = options;
 
   async function startRun(scanRunId: string): Promise<ScanPlan> {
@@ -125,57 +192,7 @@ export function createScanRunActivities(
      * in the browser queue is running too.
      */
     async openScanRun(scanRunId: string): Promise<ScanPlan> {
-      // Two round trips where there were ten: the plan's rows in one query, then the start, every
-      // slot `running` and their events in one statement.
-      const [row] = await prisma.$queryRaw<PlanRow[]>`
-        SELECT r.scanners::text[] AS scanners, r.url, r.org_id::text AS org_id, r.project_id, p.settings, a.type AS auth_type, a.origin AS auth_origin,
-               c.site_session IS NOT NULL AS crawl_session
-          FROM scan_runs r
-          LEFT JOIN projects p ON p.org_id = r.org_id AND p.id = r.project_id
-          LEFT JOIN site_auth a ON a.org_id = r.org_id AND a.project_id = r.project_id
-          LEFT JOIN crawl_pages cp ON cp.scan_run_id = r.id
-          LEFT JOIN crawls c ON c.id = cp.crawl_id
-         WHERE r.id = ${scanRunId}::uuid`;
-      if (!row) throw new Error(`scan run ${scanRunId} not found`);
-      const scanners = row.scanners.length ? SCANNERS.filter((s) => row.scanners.includes(s)) : [...SCANNERS];
-      const timeouts = options.timeouts?.(parseProjectSettings(row.settings).lighthouse_runs);
-      // A crawl's page whose crawl holds a session uses it (originAuthForRun, docs/crawls.md): the
-      // plan sends no login, so its fetches stay off the browser queue (a light scan runs locally).
-      const siteLogin = !row.crawl_session && isLoginFor(row.auth_type === null ? null : { type: row.auth_type, origin: row.auth_origin ?? '' }, row.url);
-      const plan: ScanPlan = {
-        scanners,
-        performanceSource: options.pageSpeedConfigured ? 'pagespeed' : 'lighthouse',
-        browserTaskQueue: options.browserTaskQueue,
-        ...(timeouts ? { timeouts } : {}),
-        url: row.url,
-        ...(siteLogin ? { siteLogin } : {}),
-      };
-      const slots = Object.fromEntries(scanners.map((name) => [name, { status: 'running' }]));
-      const events = scanners.map((scanner) => ({ scanner, status: 'running' }));
-      // queued → running with every slot running, an event per slot (seqs in plan order) announced
-      // at commit; nothing when the run is not queued (a retry: it started already).
-      const started = await prisma.$executeRaw`
-        WITH started AS (
-          UPDATE scan_runs
-             SET status = 'running', scanner_status = scanner_status || ${JSON.stringify(slots)}::jsonb,
-                 event_seq = event_seq + ${events.length}, updated_at = now()
-           WHERE id = ${scanRunId}::uuid AND status = 'queued'
-          RETURNING id, event_seq
-        ), logged AS (
-          INSERT INTO scan_run_events (scan_run_id, seq, kind, data)
-          SELECT started.id, started.event_seq - ${events.length} + e.ord::int, 'scanner', e.data
-            FROM started, jsonb_array_elements(${JSON.stringify(events)}::jsonb) WITH ORDINALITY AS e(data, ord)
-          RETURNING scan_run_id, seq
-        )
-        SELECT pg_notify(${SCAN_EVENT_CHANNEL}, scan_run_id::text || ':' || seq) FROM (SELECT * FROM logged ORDER BY seq) AS l`;
-      // Counted by the statement that started it: a retry finds it running already.
-      if (started > 0) {
-        metrics?.scansStarted.inc();
-      } else {
-        // A retry, or a run an older worker started without its slots: each slot, guarded, as before.
-        for (const scanner of scanners) await setSlot(prisma, scanRunId, scanner, { status: 'running' });
-      }
-      return plan;
+      return (await openRun(prisma, options, scanRunId)).plan;
     },
 
     /** One slot, atomically: scanners settle concurrently and must not overwrite each other. */

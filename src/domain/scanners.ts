@@ -16,3 +16,12 @@ export type ScannerSlot = {
   error?: string;
 };
 export type ScannerStatus = Record<ScannerName, ScannerSlot>;
+
+/**
+ * A light scan: HTTP scanners only and no login recipe (that signs in on the browser queue first).
+ * Its whole work runs locally in the workflow's one task (patches scan-light-local, then
+ * scan-light-one-activity); ScanWorkflow and openLightScan decide it with this same test.
+ */
+export function isLightScan(plan: { scanners: readonly ScannerName[]; siteLogin?: boolean }): boolean {
+  return !plan.siteLogin && plan.scanners.every((name) => (HTTP_SCANNERS as readonly ScannerName[]).includes(name));
+}

@@ -212,6 +212,7 @@ export function scannerMetricsInterceptor(metrics: WorkerMetrics): ActivityInter
     inbound: {
       async execute(input, next) {
         if (ctx.info.activityType === 'runHttpScanners') return timeHttpScans(metrics, ctx.info, input.args[1], () => next(input));
+        if (ctx.info.activityType === 'openLightScan') return timeLightScan(metrics, () => next(input));
         const scanner = SCANNER_ACTIVITIES[ctx.info.activityType];
         if (!scanner) return next(input);
         const end = metrics.scannerDuration.startTimer({ scanner });
@@ -252,6 +253,24 @@ async function timeHttpScans(metrics: WorkerMetrics, info: Parameters<typeof fin
     for (const name of names) metrics.scannerDuration.observe({ scanner: name, outcome }, seconds());
     throw err;
   }
+}
+
+/**
+ * openLightScan (patch scan-light-one-activity) runs a light scan's scanners between its opening
+ * and closing steps: each scanner it settled is counted with its slot's outcome and the attempt's
+ * duration (the bookkeeping around them is a few milliseconds). A failed attempt is not counted:
+ * which scanners it was to run is in the plan it may not have made; the attempt that settles the
+ * slots (the last, at the latest) counts them.
+ */
+async function timeLightScan(metrics: WorkerMetrics, run: () => Promise<unknown>): Promise<unknown> {
+  const started = process.hrtime.bigint();
+  const result = await run();
+  const slots = (result as { light?: { slots?: Partial<Record<ScannerName, { status: string }>> } } | undefined)?.light?.slots ?? {};
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  for (const [name, slot] of Object.entries(slots) as [ScannerName, { status: string }][]) {
+    if (slot.status === 'done' || slot.status === 'failed') metrics.scannerDuration.observe({ scanner: name, outcome: slot.status }, seconds);
+  }
+  return result;
 }
 
 function finalFailure(err: unknown, info: { attempt: number; retryPolicy?: { maximumAttempts?: number; nonRetryableErrorTypes?: string[] } }): boolean {

@@ -12,6 +12,7 @@ import {
   type ActivityOptions,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
+import type { ScanClosing } from '../activities/scan-closing.ts';
 import type { ScanOutcome, ScanPlan } from '../activities/scan-runs.ts';
 import { ANALYSIS_PERMANENT_FAILURES, type AnalysisStage } from '../domain/analysis.ts';
 import { PERMANENT_FAILURE_TYPES as PERMANENT } from '../domain/failures.ts';
@@ -50,12 +51,18 @@ export const scanStatusQuery = defineQuery<ScanProgress>('status');
  *   no activity task round trip through the server. It supersedes scan-one-http-activity for new
  *   runs (checked first, the older id only when it is absent), so a new light scan's history
  *   carries this marker alone.
+ * - scan-light-one-activity: the run opens with openLightScan, a local activity that, for a light
+ *   scan, also runs its HTTP work and its closing step (openScanRun, runHttpScanners and
+ *   closeScanRun in one: src/activities/light-scan.ts), so a light scan is two workflow activations
+ *   where it was four; any other scan gets its plan from it and goes on as before. Checked right
+ *   after scan-fewer-round-trips, so every new run records it (a light one no other marker).
  */
 export const SCAN_PATCHES = {
   failurePath: 'scan-failure-path',
   fewerRoundTrips: 'scan-fewer-round-trips',
   oneHttpActivity: 'scan-one-http-activity',
   lightLocal: 'scan-light-local',
+  lightOneActivity: 'scan-light-one-activity',
 } as const;
 
 const bookkeeping = proxyLocalActivities<Activities>({
@@ -65,7 +72,7 @@ const bookkeeping = proxyLocalActivities<Activities>({
 // Opening and closing a run: database work only, on the main worker, so local activities (no
 // task-queue round trip, no workflow task of their own). Scoring writes a row per finding: the
 // timeout allows for a page with thousands.
-const closing = proxyLocalActivities<Activities>({
+const closingSteps = proxyLocalActivities<Activities>({
   startToCloseTimeout: '2 minutes',
   retry: { initialInterval: '200 milliseconds', maximumInterval: '10 seconds', maximumAttempts: 20 },
 });
@@ -108,6 +115,22 @@ function localHttpScanners(startToCloseTimeout: Duration = '1 minute', label?: s
     retry: { initialInterval: '2 seconds', maximumAttempts: HTTP_SCANS_ATTEMPTS, nonRetryableErrorTypes: PERMANENT },
   });
 }
+
+// A run's opening, and for a light scan its whole work (patch scan-light-one-activity): the page
+// fetch and both scanners (runHttpScanners' timeout, 3 fetches and a margin) between two database
+// steps. The timeout cannot come from the plan, which this activity makes: it is wide enough for
+// any fetch timeout the configuration allows in practice, and each fetch is bounded by its own.
+// Its page failures keep runHttpScanners' retries (HTTP_SCANS_ATTEMPTS, counted by the activity,
+// which settles the slots `failed` at the last); the further attempts are for PostgreSQL failures,
+// as openScanRun's and closeScanRun's.
+// Its summary in the Web UI's timeline cannot name the scanners and URL (the plan is its result):
+// the workflow's own summary does.
+export const OPEN_LIGHT_SCAN_SUMMARY = 'open the run; a light scan: fetch, scanners, close';
+const lightScanning = proxyLocalActivities<Activities>({
+  summary: OPEN_LIGHT_SCAN_SUMMARY,
+  startToCloseTimeout: '10 minutes',
+  retry: { initialInterval: '2 seconds', maximumInterval: '10 seconds', maximumAttempts: 20, nonRetryableErrorTypes: PERMANENT },
+});
 
 // One model round-trip per batch of findings, a few at a time; the activity heartbeats throughout.
 const analysis = proxyActivities<Activities>({
@@ -177,10 +200,16 @@ async function attempt(what: string, step: () => Promise<unknown>): Promise<void
 
 async function scan(scanRunId: string, progress: ScanProgress, compensations: Compensation[]): Promise<ScanOutcome> {
   const fewerRoundTrips = patched(SCAN_PATCHES.fewerRoundTrips);
-  const plan: ScanPlan = fewerRoundTrips ? await bookkeeping.openScanRun(scanRunId) : await stages.startScanRun(scanRunId);
+  const opened = fewerRoundTrips && patched(SCAN_PATCHES.lightOneActivity) ? await lightScanning.openLightScan(scanRunId) : undefined;
+  const plan: ScanPlan = opened ? opened.plan : fewerRoundTrips ? await bookkeeping.openScanRun(scanRunId) : await stages.startScanRun(scanRunId);
   progress.status = 'running';
   // openScanRun has recorded every slot running already.
   for (const name of plan.scanners) progress.scanner_status[name] = { status: fewerRoundTrips ? 'running' : 'pending' };
+  if (opened?.light) {
+    // The light scan ran and closed in that one activity (each slot settled there).
+    Object.assign(progress.scanner_status, opened.light.slots);
+    return closed(scanRunId, progress, opened.light.closing, opened.light.findingIds);
+  }
 
   const timeouts = plan.timeouts;
   // Plans made before they named the URL give the summaries without it.
@@ -229,6 +258,7 @@ async function scan(scanRunId: string, progress: ScanProgress, compensations: Co
   // scans keep the per-scanner path. Evaluated before patched(), so their histories carry no marker.
   // scan-light-local first: a new run records it alone; a run started on scan-one-http-activity
   // replays without it, then finds its own marker.
+  // Under scan-light-one-activity a light scan never comes here (openLightScan ran it).
   const lightScan = fewerRoundTrips && httpOnly && !plan.siteLogin;
   const local = lightScan && patched(SCAN_PATCHES.lightLocal);
   if (local || (lightScan && patched(SCAN_PATCHES.oneHttpActivity))) {
@@ -258,21 +288,21 @@ async function scan(scanRunId: string, progress: ScanProgress, compensations: Co
     );
   }
 
-  let outcome: ScanOutcome;
-  if (fewerRoundTrips) {
-    const closed = await closing.closeScanRun(scanRunId, progress.scanner_status, detected);
-    progress.analysis = closed.analysis;
-    if (closed.outcome) {
-      outcome = closed.outcome;
-    } else {
-      await runAnalysis(scanRunId, progress);
-      outcome = await closing.finalizeScanRun(scanRunId, progress.scanner_status, detected);
-    }
-  } else {
-    await stages.scoreScanFindings(scanRunId);
-    await analyzeFindings(scanRunId, progress);
-    outcome = await stages.finalizeScanRun(scanRunId, progress.scanner_status, detected);
-  }
+  if (fewerRoundTrips) return closed(scanRunId, progress, await closingSteps.closeScanRun(scanRunId, progress.scanner_status, detected), detected);
+  await stages.scoreScanFindings(scanRunId);
+  await analyzeFindings(scanRunId, progress);
+  return ended(progress, await stages.finalizeScanRun(scanRunId, progress.scanner_status, detected));
+}
+
+/** After closeScanRun: the run closed there, or the AI stage runs, then the run closes. */
+async function closed(scanRunId: string, progress: ScanProgress, closing: ScanClosing, detected: string[]): Promise<ScanOutcome> {
+  progress.analysis = closing.analysis;
+  if (closing.outcome) return ended(progress, closing.outcome);
+  await runAnalysis(scanRunId, progress);
+  return ended(progress, await closingSteps.finalizeScanRun(scanRunId, progress.scanner_status, detected));
+}
+
+function ended(progress: ScanProgress, outcome: ScanOutcome): ScanOutcome {
   progress.status = outcome.status;
   progress.health_score = outcome.healthScore;
   return outcome;

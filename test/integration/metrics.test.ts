@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { URL_ATTRIBUTE, ORG_ID, TRIGGER } from '../../src/platform/search-attributes.ts';
 import { AUDIT_BASE } from '../../src/api/app.ts';
 import { scanWorkflowId } from '../../src/services/scan-kickoff.ts';
+import { OPEN_LIGHT_SCAN_SUMMARY } from '../../src/workflows/scan.ts';
 import { startFixtureSite, type FixtureSite } from '../support/fixture-site.ts';
 import { call, eventually } from '../support/http.ts';
 import { freePort, spawnService, stopAll } from '../support/processes.ts';
@@ -194,8 +195,10 @@ it('names the URL in the workflow and activity summaries, and links GET scans/:i
     if (data) summaries.push(JSON.parse(Buffer.from(data).toString('utf8')));
   }
   // A scan of HTTP scanners only is one activity, the page fetch included (patch scan-one-http-activity),
-  // a local one since scan-light-local: its summary names it in the timeline all the same.
-  expect(summaries).toEqual([`security ${site.cleanUrl}`]);
+  // a local one since scan-light-local, with the run's opening and closing since
+  // scan-light-one-activity: made before the plan, its summary says what it does; the URL and
+  // scanners are in the workflow's summary above.
+  expect(summaries).toEqual([OPEN_LIGHT_SCAN_SUMMARY]);
 
   const shown = await call('GET', `${audit}/scans/${id}`, { key: t.readKey });
   expect(shown.body.data.links).toEqual({ temporal_ui: `${UI}/namespaces/default/workflows/scan-${id}` });

@@ -128,11 +128,12 @@ it('headers: every scanner (fetch, Lighthouse, axe) sees the members area; GET s
   expect(lightMembers.length).toBeGreaterThan(0);
   expect(lightMembers.every((r) => r.authorized && r.userAgent.startsWith('Sitewarden/'))).toBe(true);
   const lightHistory = await stack.temporal.client.workflow.getHandle(`scan-${light.id}`).fetchHistory();
-  // One local activity fetched the page for both (patch scan-light-local): no activity task, no capture.
+  // One local activity fetched the page for both (patch scan-light-local), and opened and closed the
+  // run (scan-light-one-activity, with the site-auth read with the plan): no activity task, no capture.
   const scheduled = (lightHistory.events ?? []).flatMap((e) => (e.activityTaskScheduledEventAttributes?.activityType?.name ? [e.activityTaskScheduledEventAttributes.activityType.name] : []));
   expect(scheduled).toEqual([]);
   const localActivities = (lightHistory.events ?? []).filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity');
-  expect(localActivities).toHaveLength(3); // openScanRun, runHttpScanners, closeScanRun
+  expect(localActivities).toHaveLength(1); // openLightScan
 
   // A scan of another origin in the same project goes without them (the final test searches the other origin's requests).
   const elsewhere = site.otherRequests.length;

@@ -31,6 +31,11 @@ const REQUIRED = [
   // scan-light-local: a light scan's runHttpScanners as a local activity, the whole scan one
   // workflow task (ai-failed, ai-skipped, page-unavailable, cancelled carry its marker alone).
   ...['full-ai-done', 'partial-failure', 'ai-failed', 'ai-skipped', 'page-unavailable', 'cancelled'].map((p) => `scan/scan-${p}-light-local`),
+  // scan-light-one-activity: every new run opens with openLightScan; a light scan's whole work is
+  // that one local activity (ai-skipped, page-unavailable: no other command), the rest go on as before.
+  ...['full-ai-done', 'partial-failure', 'ai-failed', 'ai-skipped', 'page-unavailable', 'cancelled', 'site-login', 'site-login-failed'].map(
+    (p) => `scan/scan-${p}-light-one-activity`,
+  ),
   'verification/verification-cancelled',
   'verification/verification-passed',
   'verification/verification-failed',

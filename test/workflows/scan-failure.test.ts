@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { Worker } from '@temporalio/worker';
 import { createActivities, type Activities } from '../../src/activities/index.ts';
+import { createLightScanActivities } from '../../src/activities/light-scan.ts';
+import { openRun } from '../../src/activities/scan-runs.ts';
 import { setProvider } from '../../src/ai/provider-settings.ts';
 import { scanTimeouts } from '../../src/domain/activity-timeouts.ts';
 import { createSafeFetcher, type SafeFetcher } from '../../src/gather/safe-fetch.ts';
@@ -98,18 +100,24 @@ it('a step that exhausts its retries closes the run failed with the reason, dele
   const patches = history
     .events!.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch')
     .map((e) => JSON.parse(Buffer.from(e.markerRecordedEventAttributes!.details!['patch-data']!.payloads![0]!.data!).toString()).id);
-  expect(patches).toEqual([SCAN_PATCHES.fewerRoundTrips, SCAN_PATCHES.failurePath]);
+  // (scan-light-one-activity: every new run opens with openLightScan, a scan that is not light too.)
+  expect(patches).toEqual([SCAN_PATCHES.fewerRoundTrips, SCAN_PATCHES.lightOneActivity, SCAN_PATCHES.failurePath]);
 }, 60_000);
 
 it('the failure path of a scan of HTTP scanners only (one local activity, no page snapshot): closed failed, unit refunded', async () => {
   const t = await createTenant(stack.db.prisma, stack.baseUrl);
   let snapshotsWhileRunning = -1;
-  const { id, outcome, history } = await scanWith(t, {
+  // openLightScan's own steps, its closing one sabotaged (patch scan-light-one-activity).
+  const real = createActivities({ prisma: stack.db.prisma, config: stack.config, fetcher });
+  const { openLightScan } = createLightScanActivities({
+    ...real,
+    open: (scanRunId) => openRun(stack.db.prisma, { pageSpeedConfigured: false, browserTaskQueue: stack.config.TEMPORAL_BROWSER_TASK_QUEUE }, scanRunId),
     async closeScanRun(scanRunId) {
       snapshotsWhileRunning = await stack.db.prisma.pageSnapshot.count({ where: { scan_run_id: scanRunId } });
       throw ApplicationFailure.nonRetryable('the scores could not be written', 'ScoresRefused');
     },
   });
+  const { id, outcome, history } = await scanWith(t, { openLightScan });
   expect(snapshotsWhileRunning).toBe(0); // the page was kept in memory
   expect(outcome).toEqual({ status: 'failed', healthScore: null, findings: 0 });
   expect(await stack.db.prisma.scanRun.findUniqueOrThrow({ where: { id } })).toMatchObject({ status: 'failed', failure_reason: 'the scores could not be written', ai_charge_period: null });
@@ -117,8 +125,8 @@ it('the failure path of a scan of HTTP scanners only (one local activity, no pag
   const patches = history
     .events!.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch')
     .map((e) => JSON.parse(Buffer.from(e.markerRecordedEventAttributes!.details!['patch-data']!.payloads![0]!.data!).toString()).id);
-  expect(patches).toEqual([SCAN_PATCHES.fewerRoundTrips, SCAN_PATCHES.lightLocal, SCAN_PATCHES.failurePath]);
-  // runHttpScanners ran as a local activity (patch scan-light-local): no activity task at all.
+  expect(patches).toEqual([SCAN_PATCHES.fewerRoundTrips, SCAN_PATCHES.lightOneActivity, SCAN_PATCHES.failurePath]);
+  // The light scan ran as one local activity (patch scan-light-one-activity): no activity task at all.
   const scheduled = history.events!.flatMap((e) => (e.activityTaskScheduledEventAttributes ? [e.activityTaskScheduledEventAttributes.activityType!.name] : []));
   expect(scheduled).toEqual([]);
 }, 60_000);
@@ -126,8 +134,9 @@ it('the failure path of a scan of HTTP scanners only (one local activity, no pag
 it('a run whose start step fails for good leaves no queued row behind', async () => {
   const t = await createTenant(stack.db.prisma, stack.baseUrl);
   const { id, outcome } = await scanWith(t, {
-    // The opening step (the plan and the slots: one local activity since scan-fewer-round-trips).
-    async openScanRun() {
+    // The opening step (the plan and the slots: one local activity since scan-fewer-round-trips,
+    // openLightScan since scan-light-one-activity).
+    async openLightScan() {
       throw ApplicationFailure.nonRetryable('the run could not be read', 'RunUnreadable');
     },
   });
@@ -158,9 +167,9 @@ it('a completed scan keeps its unit; the activities get the timeouts derived fro
   expect(outcome.status).toBe('completed');
   expect(await unitsUsed(t)).toBe(1);
   const light = await scanWith(t, {
-    async runHttpScanners(scanRunId, wanted) {
-      timeouts.runHttpScanners = Context.current().info.startToCloseTimeoutMs;
-      return real.runHttpScanners(scanRunId, wanted);
+    async openLightScan(scanRunId) {
+      timeouts.openLightScan = Context.current().info.startToCloseTimeoutMs;
+      return real.openLightScan(scanRunId);
     },
   });
   expect(light.outcome.status).toBe('completed');
@@ -172,6 +181,8 @@ it('a completed scan keeps its unit; the activities get the timeouts derived fro
   const expected = scanTimeouts(stack.config);
   // SCAN_FETCH_TIMEOUT_MS=20000: one fetch plus the bookkeeping, two (robots.txt, sitemap) plus it,
   // and the page then both scanners side by side (three) plus it.
-  expect(timeouts).toEqual({ capturePage: expected.pageFetchMs, runSeoScanner: expected.httpScannerMs, runHttpScanners: expected.httpScansMs });
+  // openLightScan makes the plan, so its timeout is fixed (10 min): wide enough for runHttpScanners' own.
+  expect(timeouts).toEqual({ capturePage: expected.pageFetchMs, runSeoScanner: expected.httpScannerMs, openLightScan: 600_000 });
+  expect(timeouts.openLightScan).toBeGreaterThan(expected.httpScansMs! + 2 * 60_000);
   expect(expected).toMatchObject({ pageFetchMs: 50_000, httpScannerMs: 70_000, httpScansMs: 90_000 });
 }, 60_000);

@@ -3,10 +3,11 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import type { Activities } from '../../src/activities/index.ts';
+import { createLightScanActivities } from '../../src/activities/light-scan.ts';
 import { createScanClosingActivities } from '../../src/activities/scan-closing.ts';
 import type { ScanPlan } from '../../src/activities/scan-runs.ts';
 import type { AnalysisStage } from '../../src/domain/analysis.ts';
-import { SCANNERS, type ScannerName, type ScannerSlot, type ScannerStatus } from '../../src/domain/scanners.ts';
+import { HTTP_SCANS_ATTEMPTS, SCANNERS, type ScannerName, type ScannerSlot, type ScannerStatus } from '../../src/domain/scanners.ts';
 import { SCAN_PATCHES, ScanWorkflow, scanStatusQuery } from '../../src/workflows/scan.ts';
 import { startTemporal, workflowBundle } from '../support/temporal.ts';
 
@@ -107,6 +108,17 @@ async function runScan(options: {
   };
   // The real composition of the closing step, over the mocks above.
   activities.closeScanRun = createScanClosingActivities(activities as Activities, activities as Activities).closeScanRun;
+  // And of a light scan's one activity (patch scan-light-one-activity), with `calls` marking it.
+  const light = createLightScanActivities({
+    open: async (id) => ({ plan: await activities.openScanRun!(id) }),
+    runHttpScanners: (id, wanted) => activities.runHttpScanners!(id, wanted),
+    recordScannerSlot: (id, name, slot) => activities.recordScannerSlot!(id, name, slot),
+    closeScanRun: (id, status, ids) => activities.closeScanRun!(id, status, ids),
+  });
+  activities.openLightScan = async (id) => {
+    calls.push('openLightScan');
+    return light.openLightScan(id);
+  };
   const [main, browser] = await Promise.all([
     Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: workflowBundle(), activities }),
     Worker.create({ connection: env.nativeConnection, taskQueue: `${taskQueue}-browser`, activities }),
@@ -217,7 +229,7 @@ it('runs only the requested scanners', async () => {
   expect(calls.filter((c) => c === 'capturePage')).toHaveLength(1);
 });
 
-describe('a scan of HTTP scanners only: one runHttpScanners (patches scan-one-http-activity, scan-light-local)', () => {
+describe('a scan of HTTP scanners only: one runHttpScanners (patches scan-one-http-activity, scan-light-local, scan-light-one-activity)', () => {
   it('runs the page fetch and both scanners in one activity, which settles the slots; no page snapshot', async () => {
     const { outcome, slots, calls, finalized, summarized } = await runScan({
       plan: { scanners: ['security', 'seo'] },
@@ -259,7 +271,7 @@ describe('a scan of HTTP scanners only: one runHttpScanners (patches scan-one-ht
   });
 });
 
-describe('a light scan in one workflow task (patch scan-light-local)', () => {
+describe('a light scan in one workflow task and one local activity (patches scan-light-local, scan-light-one-activity)', () => {
   type History = Awaited<ReturnType<typeof runScan>>['history'];
   const count = (history: History, type: string) => (history.events ?? []).filter((e) => e[type as keyof typeof e]).length;
   const patchIds = (history: History) =>
@@ -267,19 +279,42 @@ describe('a light scan in one workflow task (patch scan-light-local)', () => {
       .filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch')
       .map((e) => JSON.parse(Buffer.from(e.markerRecordedEventAttributes!.details!['patch-data']!.payloads![0]!.data!).toString()).id);
 
-  it('opens, runs both scanners and closes as local activities of one workflow task: no activity task', async () => {
-    const { outcome, history, calls, finalized } = await runScan({ plan: { scanners: ['security', 'seo'] } });
+  const localActivities = (history: History) =>
+    (history.events ?? [])
+      .filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity')
+      .map((e) => JSON.parse(Buffer.from(e.markerRecordedEventAttributes!.details!['data']!.payloads![0]!.data!).toString()).activity_type);
+
+  it('opens, runs both scanners and closes in one local activity of one workflow task: no activity task', async () => {
+    const { outcome, history, calls, finalized, progress } = await runScan({ plan: { scanners: ['security', 'seo'] } });
     expect(outcome.status).toBe('completed');
     expect(calls.filter((c) => c.startsWith('http:'))).toEqual(['http:security+seo']);
+    expect(calls).toEqual(['openLightScan', 'http:security+seo', 'score', 'planAnalysis', 'finalize']);
     expect(finalized).toEqual({ security: { status: 'done' }, seo: { status: 'done' } });
+    expect(progress).toMatchObject({ status: 'completed', scanner_status: { security: { status: 'done' }, seo: { status: 'done' } } });
     expect(count(history, 'activityTaskScheduledEventAttributes')).toBe(0);
     expect(count(history, 'workflowTaskCompletedEventAttributes')).toBe(1);
-    // openScanRun, runHttpScanners, closeScanRun.
-    expect((history.events ?? []).filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity')).toHaveLength(3);
-    // The new path's marker alone: scan-one-http-activity is only looked for when it is absent.
-    expect(patchIds(history)).toEqual([SCAN_PATCHES.fewerRoundTrips, SCAN_PATCHES.lightLocal]);
-    expect(history.events).toHaveLength(12);
+    // openLightScan alone, where there were openScanRun, runHttpScanners and closeScanRun.
+    expect(localActivities(history)).toEqual(['openLightScan']);
+    // The new path's marker alone: scan-light-local and scan-one-http-activity are never looked for.
+    expect(patchIds(history)).toEqual([SCAN_PATCHES.fewerRoundTrips, SCAN_PATCHES.lightOneActivity]);
+    expect(history.events).toHaveLength(10);
   });
+
+  it(`a transient page failure on the last of ${HTTP_SCANS_ATTEMPTS} attempts fails every slot with the reason and closes the run`, async () => {
+    let fetches = 0;
+    const { outcome, finalized, calls } = await runScan({
+      plan: { scanners: ['security', 'seo'] },
+      capture: async () => {
+        fetches++;
+        throw new Error('the page answered HTTP 503');
+      },
+    });
+    expect(fetches).toBe(HTTP_SCANS_ATTEMPTS);
+    expect(calls.filter((c) => c === 'openLightScan')).toHaveLength(HTTP_SCANS_ATTEMPTS);
+    expect(outcome.status).toBe('failed');
+    const failed = { status: 'failed', error: 'the page answered HTTP 503' };
+    expect(finalized).toEqual({ security: failed, seo: failed });
+  }, 60_000);
 
   it('a transient page failure is retried as a local activity (not the other steps); the scan completes', async () => {
     let fetches = 0;
@@ -308,13 +343,16 @@ describe('a light scan in one workflow task (patch scan-light-local)', () => {
     expect(count(history, 'activityTaskScheduledEventAttributes')).toBe(0);
   });
 
-  it('a scan with a browser scanner, or a login recipe, records no such marker and keeps its activities', async () => {
+  it('a scan with a browser scanner, or a login recipe, gets its plan from openLightScan alone and keeps its activities', async () => {
     const browser = await runScan({ plan: { scanners: ['security', 'accessibility'] } });
-    expect(patchIds(browser.history)).toEqual([SCAN_PATCHES.fewerRoundTrips]);
+    expect(patchIds(browser.history)).toEqual([SCAN_PATCHES.fewerRoundTrips, SCAN_PATCHES.lightOneActivity]);
+    expect(localActivities(browser.history)[0]).toBe('openLightScan');
+    expect(browser.calls.some((c) => c.startsWith('http:'))).toBe(false);
     expect(count(browser.history, 'activityTaskScheduledEventAttributes')).toBeGreaterThan(0);
     const login = await runScan({ plan: { scanners: ['security', 'seo'], siteLogin: true } });
-    expect(patchIds(login.history)).toEqual([SCAN_PATCHES.fewerRoundTrips]);
+    expect(patchIds(login.history)).toEqual([SCAN_PATCHES.fewerRoundTrips, SCAN_PATCHES.lightOneActivity]);
     expect(login.calls).toContain('capturePage');
+    expect(login.calls.some((c) => c.startsWith('http:'))).toBe(false);
   });
 });
 

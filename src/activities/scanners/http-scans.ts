@@ -19,6 +19,12 @@ export interface HttpScansResult {
   findingIds: string[];
 }
 
+/** What openRun read with the plan (src/activities/scan-runs.ts): the run's tenant and URL, and whether its project has a site-auth. */
+export interface KnownRun {
+  scan: ScanContext & { url: string };
+  siteAuth: boolean;
+}
+
 /** A scanner's work on the page; `fetcher` carries the site-auth's credentials for the page's origin. */
 export type HttpScan = (scan: ScanContext, page: PageArtifact, fetcher: SafeFetcher) => Promise<ScannerResult>;
 
@@ -57,13 +63,18 @@ export function createHttpScans(
   };
 
   return {
-    async runHttpScanners(scanRunId: string, wanted: HttpScannerName[]): Promise<HttpScansResult> {
-      const scan = await loadScanContext(prisma, scanRunId);
+    /**
+     * `known`: the run's tenant and URL, and whether its project has a site-auth, when the caller
+     * has just read them (openLightScan, with the plan): two queries fewer. Temporal never passes it.
+     */
+    async runHttpScanners(scanRunId: string, wanted: HttpScannerName[], known?: KnownRun): Promise<HttpScansResult> {
+      const scan = known?.scan ?? (await loadScanContext(prisma, scanRunId));
       const result: HttpScansResult = { slots: {}, findingIds: [] };
       // A site-auth's headers or cookies go with every fetch of the project's origin (only there).
       // A login recipe comes here only for a crawl's page, with its crawl's session (originAuthForRun):
       // other scans sign in first, on the browser queue (scan.ts).
-      const siteFetcher = withOriginAuth(fetcher, await originAuthForRun(prisma, secret, scanRunId, scan));
+      const auth = known?.siteAuth === false ? undefined : await originAuthForRun(prisma, secret, scanRunId, scan);
+      const siteFetcher = withOriginAuth(fetcher, auth);
       await heartbeating(async (signal) => {
         const { page, html } = await asActivityFailure(fetchHtmlPage(siteFetcher, scan.url));
         const artifact = buildPageArtifact({ requestedUrl: scan.url, finalUrl: page.url, status: page.status, headers: page.headers, html, redirects: page.redirects });
