@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, type Client } from '@temporalio/client';
 import type { Integration } from '../generated/prisma/client.ts';
 import type { Resolver } from '../gather/safe-fetch.ts';
 import type { HostAllowlist } from '../gather/ssrf/host-allowlist.ts';
@@ -118,15 +118,42 @@ function targetOf(row: Integration, secret: string): string | null {
 export const integrationSyncWorkflowId = (integrationId: string) => `integration-sync-${integrationId}`;
 
 export function startIntegrationSync(temporal: Client, taskQueue: string, integration: Pick<Integration, 'id' | 'org_id' | 'project_id' | 'provider'>): Promise<void> {
-  return startOnce(() =>
-    temporal.workflow.start<typeof IntegrationSyncWorkflow>('IntegrationSyncWorkflow', {
-      taskQueue,
-      workflowId: integrationSyncWorkflowId(integration.id),
-      args: [{ integrationId: integration.id }],
-      typedSearchAttributes: runSearchAttributes({ orgId: integration.org_id, projectId: integration.project_id, trigger: 'manual' }),
-      staticSummary: summary(`Push the open tasks of project ${integration.project_id} to ${integration.provider}`),
-    }),
-  );
+  return startOnce(() => startSyncWorkflow(temporal, taskQueue, integration));
+}
+
+function startSyncWorkflow(temporal: Client, taskQueue: string, integration: Pick<Integration, 'id' | 'org_id' | 'project_id' | 'provider'>) {
+  return temporal.workflow.start<typeof IntegrationSyncWorkflow>('IntegrationSyncWorkflow', {
+    taskQueue,
+    workflowId: integrationSyncWorkflowId(integration.id),
+    args: [{ integrationId: integration.id }],
+    typedSearchAttributes: runSearchAttributes({ orgId: integration.org_id, projectId: integration.project_id, trigger: 'manual' }),
+    staticSummary: summary(`Push the open tasks of project ${integration.project_id} to ${integration.provider}`),
+  });
+}
+
+/**
+ * Starts the sync of a row this request turned `syncing` from `connected` or `error`. A sync's last
+ * step sets that state, so a run still open under the id then is only closing (its last workflow
+ * task not yet completed): it would do no further pass, and taking it for this request's (as
+ * startOnce does) left the row `syncing` for good. That run's end is awaited (within the kickoff's
+ * start deadline), then this request's run starts; a run another request started meanwhile is
+ * taken as this one's.
+ */
+async function startAfterClosingRun(temporal: Client, taskQueue: string, integration: Pick<Integration, 'id' | 'org_id' | 'project_id' | 'provider'>): Promise<void> {
+  try {
+    await startSyncWorkflow(temporal, taskQueue, integration);
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    // Its outcome is in the row already; only its end matters here.
+    await temporal.workflow
+      .getHandle(integrationSyncWorkflowId(integration.id))
+      .result()
+      .catch((closed: unknown) => {
+        if (closed instanceof WorkflowFailedError) return;
+        throw closed;
+      });
+    await startIntegrationSync(temporal, taskQueue, integration);
+  }
 }
 
 /**
@@ -146,14 +173,16 @@ export async function requestIntegrationSync(prisma: Db, temporal: Client, taskQ
     await startIntegrationSync(temporal, taskQueue, current);
     return current;
   }
+  let turnedSyncing = false;
   return kickoff(prisma, temporal, {
     write: async (tx) => {
       // Conditional: of two requests at once, both end up starting the one workflow id (startOnce).
-      await tx.integration.updateMany({ where: { id: current.id, status: { in: ['connected', 'error'] } }, data: { status: 'syncing', last_error: null } });
+      const { count } = await tx.integration.updateMany({ where: { id: current.id, status: { in: ['connected', 'error'] } }, data: { status: 'syncing', last_error: null } });
+      turnedSyncing = count > 0;
       return tx.integration.findUniqueOrThrow({ where: { id: current.id } });
     },
     workflowId,
-    start: () => startIntegrationSync(temporal, taskQueue, current),
+    start: () => (turnedSyncing ? startAfterClosingRun(temporal, taskQueue, current) : startIntegrationSync(temporal, taskQueue, current)),
     compensate: (tx) => tx.integration.updateMany({ where: { id: current.id, status: 'syncing' }, data: { status: 'error', last_error: 'the sync could not be started' } }),
     notStartedMessage: 'The sync could not be started; try again shortly',
   });

@@ -383,3 +383,32 @@ it('refuses a sync before connecting, unknown credential fields, a private base_
   const read = await call('POST', `${t.audit}/integrations/github/connect`, { key: t.readKey, body: { credentials: {} } });
   expect(read.status).toBe(403);
 });
+
+it('runs a sync asked for while the last one is only closing (the row does not stay syncing)', async () => {
+  // The API's start, not the tracker, is under test: one provider is enough.
+  const { provider, start, credentials, baseUrl } = CASES[0]!;
+  const fake = await start();
+  try {
+    const t = await createTenant(stack.db.prisma, stack.baseUrl);
+    const integrationId = await connect(t, provider, credentials, baseUrl(fake.url));
+    await tasks(t, 1);
+    expect((await syncToEnd(t, provider)).status).toBe('connected');
+    await lastOutcome(integrationId); // closed (the row says `connected` a moment before)
+    // The last sync has set the row `connected` and its run is still open: a stand-in run under the
+    // sync's id, on a queue no worker polls, closed a moment after the next request.
+    const closing = await stack.temporal.client.workflow.start('IntegrationSyncWorkflow', {
+      taskQueue: `nobody-${randomUUID()}`,
+      workflowId: integrationSyncWorkflowId(integrationId),
+      args: [{ integrationId }],
+    });
+    const closed = setTimeout(() => void closing.terminate('the last sync closes'), 1_500);
+    try {
+      expect((await syncToEnd(t, provider)).status).toBe('connected');
+      expect(await lastOutcome(integrationId)).toEqual({ status: 'connected', tickets: { created: 0, adopted: 0, updated: 0, unchanged: 1, closed: 0, reopened: 0, skipped: 0 } });
+    } finally {
+      clearTimeout(closed);
+    }
+  } finally {
+    await fake.close();
+  }
+});
