@@ -102,6 +102,10 @@ export async function startStack(env: Record<string, string> = {}, options: { wo
       TEMPORAL_TASK_QUEUE: config.TEMPORAL_TASK_QUEUE,
       TEMPORAL_BROWSER_TASK_QUEUE: config.TEMPORAL_BROWSER_TASK_QUEUE,
       SITEWARDEN_ALLOW_PRIVATE_HOSTS: '127.0.0.1',
+      // Test files share the database but not Temporal: a worker process's sweeper would find
+      // another file's open runs missing from its own server and close them (the metrics test,
+      // late in a run, counted two such closes). Nothing in the tests is that old.
+      SWEEP_GRACE_SECONDS: String(30 * 24 * 3600),
       ...extra,
     }),
     async close() {
