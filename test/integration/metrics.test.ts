@@ -1,11 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { URL_ATTRIBUTE, ORG_ID, TRIGGER } from '../../src/platform/search-attributes.ts';
 import { AUDIT_BASE } from '../../src/api/app.ts';
+import { migrate } from '../../src/platform/migrate.ts';
 import { scanWorkflowId } from '../../src/services/scan-kickoff.ts';
 import { OPEN_LIGHT_SCAN_SUMMARY } from '../../src/workflows/scan.ts';
 import { startFixtureSite, type FixtureSite } from '../support/fixture-site.ts';
 import { call, eventually } from '../support/http.ts';
 import { freePort, spawnService, stopAll } from '../support/processes.ts';
+import { createScratchDatabase, dropDatabase } from '../support/scratch-database.ts';
 import { startStack, type Stack } from '../support/stack.ts';
 import { createTenant, type Tenant } from '../support/tenants.ts';
 
@@ -16,12 +18,18 @@ let site: FixtureSite;
 let t: Tenant;
 let api: string;
 let workerMetricsUrl: string;
+let databaseUrl: string | undefined;
 const token = randomBytes(24).toString('base64url');
 const logs: Array<{ process: 'api' | 'worker'; line: string; stream: string }> = [];
 const UI = 'http://127.0.0.1:8233';
 
 beforeAll(async () => {
-  [stack, site] = await Promise.all([startStack({}, { worker: false }), startFixtureSite()]);
+  // A database of its own: the counters must move by this file's scans alone, and an API process
+  // resumes every queued run of its database (another file's too, into this file's Temporal),
+  // which a fresh-clone run counted as a fifth started scan.
+  databaseUrl = await createScratchDatabase();
+  await migrate(databaseUrl);
+  [stack, site] = await Promise.all([startStack({ DATABASE_URL: databaseUrl }, { worker: false }), startFixtureSite()]);
   t = await createTenant(stack.db.prisma, stack.baseUrl);
   const env = stack.serviceEnv({ METRICS_TOKEN: token, LOG_LEVEL: 'info' });
   spawnService('src/worker.ts', { ...env, WORKER_METRICS_PORT: '0' }, (line, stream) => logs.push({ process: 'worker', line, stream }));
@@ -43,6 +51,7 @@ afterAll(async () => {
   await stopAll();
   await stack?.close();
   await site?.close();
+  if (databaseUrl) await dropDatabase(databaseUrl);
 });
 
 function parse(line: string): Record<string, unknown> | undefined {
