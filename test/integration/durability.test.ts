@@ -2,20 +2,29 @@ import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { call, eventually } from '../support/http.ts';
 import { startFixtureSite, type FixtureSite } from '../support/fixture-site.ts';
+import { migrate } from '../../src/platform/migrate.ts';
 import { crash, freePort, groupPids, isGone, spawnService, stopAll } from '../support/processes.ts';
+import { createScratchDatabase, dropDatabase } from '../support/scratch-database.ts';
 import { startStack, type Stack } from '../support/stack.ts';
 import { createTenant } from '../support/tenants.ts';
 
 let stack: Stack;
 let site: FixtureSite;
+let databaseUrl: string | undefined;
 
 beforeAll(async () => {
-  [stack, site] = await Promise.all([startStack({}, { worker: false }), startFixtureSite()]);
+  // A database of its own: each API process started here resumes every queued run of its database,
+  // and on the shared one that took other files' queued runs (a crawl's pages, say) into this
+  // file's Temporal.
+  databaseUrl = await createScratchDatabase();
+  await migrate(databaseUrl);
+  [stack, site] = await Promise.all([startStack({ DATABASE_URL: databaseUrl }, { worker: false }), startFixtureSite()]);
 });
 afterAll(async () => {
   await stopAll();
-  await stack.close();
-  await site.close();
+  await stack?.close();
+  await site?.close();
+  if (databaseUrl) await dropDatabase(databaseUrl);
 });
 
 const terminal = (status: string) => status === 'completed' || status === 'failed';
