@@ -3,7 +3,7 @@ import { withAffectedUrl } from '../domain/affected-assets.ts';
 import { statusOnRedetection } from '../domain/lifecycle.ts';
 import { severityFor, withCheckSeverity } from '../domain/policy.ts';
 import type { FindingDomain, Severity } from '../generated/prisma/enums.ts';
-import type { Prisma } from '../generated/prisma/client.ts';
+import type { Finding, Prisma } from '../generated/prisma/client.ts';
 import type { Db } from '../platform/db.ts';
 import { recordNotificationEvent } from '../services/notification-outbox.ts';
 import { openRegression } from '../services/regressions.ts';
@@ -27,8 +27,8 @@ export interface ScannerResult {
 
 /**
  * Upserts one scanner's detections on (org, project, domain, title), in one transaction so a
- * retried activity never leaves half a scanner's findings. Each existing finding is locked before
- * it is read (in title order), so a person's edit is never overwritten by a rescan. Severities follow the project's policy
+ * retried activity never leaves half a scanner's findings. The existing findings are locked (in id
+ * order) before they are read, so a person's edit is never overwritten by a rescan. Severities follow the project's policy
  * `severity_rules` (none without a stored policy) unless a person set one. Re-detection of a
  * resolved finding opens a `scan_detected` regression and moves it back to triaged; every status
  * or severity change is written to FindingEvent. Running it twice for the same scan changes
@@ -48,39 +48,46 @@ export async function recordDetections(
     // instead, a rescan holding one finding and waiting for the next deadlocked with a bulk
     // dismissal holding the next and waiting for the first, and PostgreSQL aborted the dismissal
     // (races.test.ts saw it lose three attempts in a row: a 500).
-    await tx.$queryRaw`
+    const locked = await tx.$queryRaw<Array<{ id: string }>>`
       SELECT id FROM findings
        WHERE org_id = ${scan.orgId}::uuid AND project_id = ${scan.projectId} AND domain = ${domain}::"FindingDomain"
          AND title = ANY(${unique.map((d) => d.title)}::text[])
        ORDER BY id FOR UPDATE`;
-    const policy = await tx.policy.findUnique({
-      where: { org_id_project_id: { org_id: scan.orgId, project_id: scan.projectId } },
-      select: { config: true },
-    });
+    // Read once the locks are held: what a person committed before is what is read here.
+    const [rows, policy] = await Promise.all([
+      locked.length ? tx.finding.findMany({ where: { id: { in: locked.map((r) => r.id) } } }) : Promise.resolve([]),
+      tx.policy.findUnique({ where: { org_id_project_id: { org_id: scan.orgId, project_id: scan.projectId } }, select: { config: true } }),
+    ]);
+    const byTitle = new Map(rows.map((row) => [row.title, row]));
     const ids: string[] = [];
-    for (const detection of unique) ids.push(await upsertFinding(tx, scan, domain, pageUrl, detection, policy?.config ?? null));
+    const observations: Observation[] = [];
+    for (const detection of unique) {
+      ids.push(await upsertFinding(tx, scan, domain, pageUrl, detection, policy?.config ?? null, byTitle.get(detection.title) ?? null, observations));
+    }
+    await writeObservations(tx, scan.scanRunId, observations);
     return ids;
   });
   return { findings: findingIds.length, findingIds };
 }
 
 /**
- * Locks the finding's row for the rest of the transaction (FOR UPDATE): a person's PATCH or bulk
- * edit either committed before (and is read here) or waits until this scan commits. Without the
- * lock a rescan read the row, a dismissal committed, and the rescan wrote the old status back.
+ * One detection: a new finding is created (with its events); an existing one (`existing`, read
+ * under the lock) that only needs what the scan observed written is added to `observations`, for
+ * one UPDATE of them all (writeObservations); one whose severity or status moves is updated here,
+ * with its events, regression and notice.
  */
-async function lockFinding(tx: Tx, key: { org_id: string; project_id: string; domain: FindingDomain; title: string }) {
-  const [row] = await tx.$queryRaw<Array<{ id: string }>>`
-    SELECT id FROM findings
-     WHERE org_id = ${key.org_id}::uuid AND project_id = ${key.project_id} AND domain = ${key.domain}::"FindingDomain" AND title = ${key.title}
-       FOR UPDATE`;
-  return row ? tx.finding.findUniqueOrThrow({ where: { id: row.id } }) : null;
-}
-
-async function upsertFinding(tx: Tx, scan: ScanContext, domain: FindingDomain, pageUrl: string, d: DetectedFinding, policyConfig: unknown): Promise<string> {
+async function upsertFinding(
+  tx: Tx,
+  scan: ScanContext,
+  domain: FindingDomain,
+  pageUrl: string,
+  d: DetectedFinding,
+  policyConfig: unknown,
+  existing: Finding | null,
+  observations: Observation[],
+): Promise<string> {
   const key = { org_id: scan.orgId, project_id: scan.projectId, domain, title: d.title };
   const actor = `scan:${scan.scanRunId}`;
-  const existing = await lockFinding(tx, key);
   const asset = { type: 'url', value: pageUrl };
   const observed = {
     check_id: d.checkId,
@@ -123,6 +130,11 @@ async function upsertFinding(tx: Tx, scan: ScanContext, domain: FindingDomain, p
   const severityChanged = !manual && (severity !== existing.severity || source !== existing.severity_source);
   const redetectedStatus = statusOnRedetection(existing.status);
   const status = redetectedStatus ?? existing.status;
+  if (!severityChanged && !redetectedStatus) {
+    // The common rescan: nothing a person sees moves, so no event; written with the others.
+    observations.push({ id: existing.id, ...observed, affected_assets: assets });
+    return existing.id;
+  }
   const updated = await tx.finding.update({
     where: { id: existing.id },
     data: {
@@ -161,6 +173,39 @@ function recordCriticalDetected(
     severity: f.severity,
     data: { finding_id: f.id, title: f.title.slice(0, 300), domain: f.domain, check_id: f.check_id, severity: f.severity, scan_run_id: scanRunId, url: pageUrl },
   });
+}
+
+/** What a rescan writes of a finding whose severity and status stay: what the check observed, and the page among its assets. */
+interface Observation {
+  id: string;
+  check_id: string;
+  description: string;
+  confidence: number;
+  evidence: Prisma.InputJsonObject;
+  verification_key: string;
+  /** Null when the page is already among them. */
+  affected_assets: unknown[] | null;
+}
+
+/**
+ * The observations of a scanner's rescan in one UPDATE from arrays (the rows are locked already,
+ * by recordDetections): it was one locking read, one read and one update per finding, 63 round
+ * trips for the defects page's 21 findings (docs/deploy.md, "Orchestration cost"). updated_at
+ * moves as Prisma's @updatedAt moved it.
+ */
+async function writeObservations(tx: Tx, scanRunId: string, observations: Observation[]): Promise<void> {
+  if (observations.length === 0) return;
+  const column = <K extends keyof Observation>(key: K) => observations.map((o) => o[key]);
+  await tx.$executeRaw`
+    UPDATE findings AS f
+       SET check_id = o.check_id, description = o.description, confidence = o.confidence, evidence = o.evidence::jsonb,
+           verification_key = o.verification_key, last_seen_scan_id = ${scanRunId}::uuid,
+           affected_assets = COALESCE(o.affected_assets::jsonb, f.affected_assets), updated_at = ${new Date()}
+      FROM unnest(${column('id')}::uuid[], ${column('check_id')}::text[], ${column('description')}::text[], ${column('confidence')}::float8[],
+                  ${observations.map((o) => JSON.stringify(o.evidence))}::text[], ${column('verification_key')}::text[],
+                  ${observations.map((o) => (o.affected_assets ? JSON.stringify(o.affected_assets) : null))}::text[])
+           AS o(id, check_id, description, confidence, evidence, verification_key, affected_assets)
+     WHERE f.id = o.id`;
 }
 
 function eventBase(f: { id: string; org_id: string; project_id: string; priority_score: number }, actor: string) {
