@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { DetectedFinding } from '../checks/types.ts';
 import { withAffectedUrl } from '../domain/affected-assets.ts';
 import { statusOnRedetection } from '../domain/lifecycle.ts';
@@ -60,21 +61,23 @@ export async function recordDetections(
     ]);
     const byTitle = new Map(rows.map((row) => [row.title, row]));
     const ids: string[] = [];
-    const observations: Observation[] = [];
+    const writes: Writes = { creations: [], observations: [] };
     for (const detection of unique) {
-      ids.push(await upsertFinding(tx, scan, domain, pageUrl, detection, policy?.config ?? null, byTitle.get(detection.title) ?? null, observations));
+      ids.push(await upsertFinding(tx, scan, domain, pageUrl, detection, policy?.config ?? null, byTitle.get(detection.title) ?? null, writes));
     }
-    await writeObservations(tx, scan.scanRunId, observations);
+    await writeCreations(tx, scan, pageUrl, writes.creations);
+    await writeObservations(tx, scan.scanRunId, writes.observations);
     return ids;
   });
   return { findings: findingIds.length, findingIds };
 }
 
 /**
- * One detection: a new finding is created (with its events); an existing one (`existing`, read
- * under the lock) that only needs what the scan observed written is added to `observations`, for
- * one UPDATE of them all (writeObservations); one whose severity or status moves is updated here,
- * with its events, regression and notice.
+ * One detection: a new finding is added to `writes.creations` (one INSERT of them all, with their
+ * events: writeCreations); an existing one (`existing`, read under the lock) that only needs what
+ * the scan observed written is added to `writes.observations` (one UPDATE of them all:
+ * writeObservations); one whose severity or status moves is updated here, with its events,
+ * regression and notice.
  */
 async function upsertFinding(
   tx: Tx,
@@ -84,7 +87,7 @@ async function upsertFinding(
   d: DetectedFinding,
   policyConfig: unknown,
   existing: Finding | null,
-  observations: Observation[],
+  writes: Writes,
 ): Promise<string> {
   const key = { org_id: scan.orgId, project_id: scan.projectId, domain, title: d.title };
   const actor = `scan:${scan.scanRunId}`;
@@ -99,23 +102,20 @@ async function upsertFinding(
   };
 
   if (!existing) {
+    // Created with the others (writeCreations); the id is chosen here so the scanner's result keeps title order.
     const assigned = severityFor({ domain, check_id: d.checkId, severity: d.severity, severity_source: 'check' }, policyConfig);
-    const created = await tx.finding.create({
-      data: {
-        ...key,
-        ...observed,
-        severity: assigned.severity,
-        severity_source: assigned.source,
-        status: 'new',
-        affected_assets: [asset],
-        first_seen_scan_id: scan.scanRunId,
-      },
+    const id = randomUUID();
+    writes.creations.push({
+      id,
+      ...key,
+      ...observed,
+      severity: assigned.severity,
+      severity_source: assigned.source,
+      status: 'new',
+      affected_assets: [asset],
+      first_seen_scan_id: scan.scanRunId,
     });
-    await tx.findingEvent.create({
-      data: { ...eventBase(created, actor), kind: 'detected', status: 'new', severity: assigned.severity },
-    });
-    if (created.severity === 'critical') await recordCriticalDetected(tx, created, scan.scanRunId, pageUrl);
-    return created.id;
+    return id;
   }
   if (existing.last_seen_scan_id === scan.scanRunId) return existing.id;
 
@@ -132,7 +132,7 @@ async function upsertFinding(
   const status = redetectedStatus ?? existing.status;
   if (!severityChanged && !redetectedStatus) {
     // The common rescan: nothing a person sees moves, so no event; written with the others.
-    observations.push({ id: existing.id, ...observed, affected_assets: assets });
+    writes.observations.push({ id: existing.id, ...observed, affected_assets: assets });
     return existing.id;
   }
   const updated = await tx.finding.update({
@@ -173,6 +173,29 @@ function recordCriticalDetected(
     severity: f.severity,
     data: { finding_id: f.id, title: f.title.slice(0, 300), domain: f.domain, check_id: f.check_id, severity: f.severity, scan_run_id: scanRunId, url: pageUrl },
   });
+}
+
+/** What a scanner's transaction writes in bulk once every detection has been looked at. */
+interface Writes {
+  creations: Array<Prisma.FindingCreateManyInput & { id: string; severity: Severity }>;
+  observations: Observation[];
+}
+
+/**
+ * The scanner's new findings in one INSERT, their `detected` events in another, and a
+ * finding.critical_detected notice for each critical one: it was an insert and an event per
+ * finding. The priority in the event is the new row's (0 until scoreScanFindings scores it).
+ */
+async function writeCreations(tx: Tx, scan: ScanContext, pageUrl: string, creations: Writes['creations']): Promise<void> {
+  if (creations.length === 0) return;
+  await tx.finding.createMany({ data: creations });
+  const actor = `scan:${scan.scanRunId}`;
+  await tx.findingEvent.createMany({
+    data: creations.map((f) => ({ ...eventBase({ ...f, priority_score: 0 }, actor), kind: 'detected' as const, status: 'new' as const, severity: f.severity })),
+  });
+  for (const f of creations) {
+    if (f.severity === 'critical') await recordCriticalDetected(tx, f, scan.scanRunId, pageUrl);
+  }
 }
 
 /** What a rescan writes of a finding whose severity and status stay: what the check observed, and the page among its assets. */

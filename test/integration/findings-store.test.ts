@@ -116,3 +116,27 @@ it('beside unchanged findings, a severity change and a redetection are written w
   const notices = await db.prisma.notificationEvent.findMany({ where: { org_id: t.orgId, type: 'finding.critical_detected' } });
   expect(notices.map((n) => (n.data as { finding_id: string }).finding_id)).toEqual([f1!.id]);
 });
+
+it('a first scan creates every finding in title order with its detected event, and a critical one with its notice', async () => {
+  const t = await project();
+  const s = await scan(t);
+  const result = await recordDetections(db.prisma, s, 'security', 'https://site.test/', [detection(3), detection(1, { severity: 'critical' }), detection(2), detection(3)]);
+  const rows = await findingsOf(t);
+  expect(result).toEqual({ findings: 3, findingIds: rows.map((f) => f.id) }); // one per title, in title order
+  expect(rows.map((f) => [f.title, f.status, f.severity, f.severity_source, f.first_seen_scan_id, f.last_seen_scan_id, f.affected_assets])).toEqual(
+    [1, 2, 3].map((i) => [`finding ${i}`, 'new', i === 1 ? 'critical' : 'medium', 'check', s.scanRunId, s.scanRunId, [{ type: 'url', value: 'https://site.test/' }]]),
+  );
+  expect(rows[1]).toMatchObject({ description: 'seen 2', evidence: { count: 2, check_severity: 'medium' }, confidence: 0.9, check_id: 'security.check_2', verification_key: 'key_2' });
+  const events = await eventsOf(t);
+  expect(events.map((e) => [e.finding_id, e.kind, e.status, e.severity, e.priority_score, e.actor]).sort()).toEqual(
+    rows.map((f) => [f.id, 'detected', 'new', f.severity, 0, `scan:${s.scanRunId}`]).sort(),
+  );
+  const notices = await db.prisma.notificationEvent.findMany({ where: { org_id: t.orgId } });
+  expect(notices.map((n) => [n.type, n.severity, n.data])).toEqual([
+    [
+      'finding.critical_detected',
+      'critical',
+      { finding_id: rows[0]!.id, title: 'finding 1', domain: 'security', check_id: 'security.check_1', severity: 'critical', scan_run_id: s.scanRunId, url: 'https://site.test/' },
+    ],
+  ]);
+});
