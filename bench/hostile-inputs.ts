@@ -2,7 +2,7 @@
  * Time and memory of every check on its worst input: the largest, most pathological inputs
  * gathering lets through (test/support/hostile.ts: 5 MiB pages nested as deep as capture allows,
  * 16 KiB headers, 100 000-character robots.txt and sitemaps, axe and Lighthouse results at their
- * bounds). Also the cost of what precedes the checks: the depth count at capture and parsing the
+ * bounds). Also the cost of what precedes the checks: the depth and element count at capture and parsing the
  * page into the checks' DOM, and the axe and policy code a page's results reach.
  *
  *   node_modules/.bin/tsx --expose-gc bench/hostile-inputs.ts
@@ -19,7 +19,7 @@ import { securityChecks } from '../src/checks/security/index.ts';
 import { seoChecks } from '../src/checks/seo/index.ts';
 import { runCheck, type Check } from '../src/checks/types.ts';
 import { severityFor } from '../src/domain/policy.ts';
-import { MAX_NESTING_DEPTH, nestingDepth } from '../src/gather/html-page.ts';
+import { MAX_NESTING_DEPTH, MAX_PAGE_ELEMENTS, pageStructure } from '../src/gather/html-page.ts';
 import { lighthousePerformanceAudits } from '../src/gather/lighthouse-audits.ts';
 import {
   HOSTILE_HEADER_SETS,
@@ -69,6 +69,7 @@ function runAll<A>(checks: readonly Check<A>[], input: string, artifacts: A): vo
 }
 
 const log = (message: string) => console.error(`[bench] ${message}`);
+const LIMITS = { depth: MAX_NESTING_DEPTH, elements: MAX_PAGE_ELEMENTS };
 const SMALL_PAGE = '<!doctype html><html lang="en"><head><title>t</title></head><body><h1>h</h1></body></html>';
 
 async function main(): Promise<void> {
@@ -88,7 +89,7 @@ async function main(): Promise<void> {
   for (const [name, make] of Object.entries(HOSTILE_HTML).filter(([name]) => pages.includes(name))) {
     log(`page: ${name}`);
     const html = make();
-    prep.push(['depth count at capture', name, measure(() => nestingDepth(html, MAX_NESTING_DEPTH))]);
+    prep.push(['depth and element count at capture', name, measure(() => pageStructure(html, LIMITS))]);
     let security: SecurityArtifacts | undefined;
     prep.push(['parse into the DOM (cheerio/parse5)', name, measure(() => (security = hostileSecurity(html, HOSTILE_HEADER_SETS.directives!)), 1)]);
     log(`${prep.at(-2)![0]}: ${prep.at(-2)![2].ms.toFixed(0)} ms; parse: ${prep.at(-1)![2].ms.toFixed(0)} ms (${name})`);
@@ -96,9 +97,11 @@ async function main(): Promise<void> {
     const seo: SeoArtifacts = { ...hostileSeo(SMALL_PAGE, HOSTILE_HEADER_SETS.directives!, HOSTILE_PROBE_BODIES['many rules']!), page: security!.page };
     runAll(seoChecks, `page: ${name}`, seo);
   }
-  // What capture now refuses, for the record: the depth count stops at the limit.
+  // What capture now refuses, for the record: the count stops at the limit.
   const unclosed = '<div>'.repeat(1_000_000);
-  prep.push(['depth count at capture', '5 MiB of unclosed <div> (refused)', measure(() => nestingDepth(unclosed, MAX_NESTING_DEPTH))]);
+  prep.push(['depth and element count at capture', '5 MiB of unclosed <div> (refused)', measure(() => pageStructure(unclosed, LIMITS))]);
+  const paragraphs = '<p>'.repeat(1_700_000);
+  prep.push(['depth and element count at capture', '5 MiB of <p> (refused)', measure(() => pageStructure(paragraphs, LIMITS))]);
 
   log('axe and Lighthouse results at their bounds');
   runAll(accessibilityChecks, 'every axe rule, 25 nodes each, strings at bounds', hostileAccessibility());
@@ -116,7 +119,7 @@ async function main(): Promise<void> {
   for (const [id, m] of rows) console.log(`${id.padEnd(width)}  ${m.ms.toFixed(1).padStart(8)}  ${m.heapMb.toFixed(1).padStart(8)}  ${m.input}`);
 
   console.log('\nBefore the checks, and what a page result reaches\n');
-  for (const [what, input, m] of prep) console.log(`${what.padEnd(38)}  ${m.ms.toFixed(1).padStart(8)} ms  ${m.heapMb.toFixed(1).padStart(7)} MB  ${input}`);
+  for (const [what, input, m] of prep) console.log(`${what.padEnd(40)}  ${m.ms.toFixed(1).padStart(8)} ms  ${m.heapMb.toFixed(1).padStart(7)} MB  ${input}`);
   console.log(`\nprocess peak RSS: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
 }
 

@@ -1,4 +1,5 @@
 import { load, type CheerioAPI } from 'cheerio';
+import type { AnyNode, Element } from 'domhandler';
 
 /** What the gatherers hand the checks. Plain data: checks never do I/O. */
 
@@ -16,6 +17,8 @@ export interface PageArtifact {
   html: string;
   /** cheerio over `html`. */
   dom: CheerioAPI;
+  /** The elements of `dom` by tag name, from one walk at parse: checks select from these (selectElements). */
+  elements: ElementIndex;
   redirects: { url: string; status: number; location: string }[];
 }
 
@@ -45,8 +48,53 @@ export interface SeoArtifacts {
   sitemap: ProbeArtifact;
 }
 
-export function buildPageArtifact(page: Omit<PageArtifact, 'dom'>): PageArtifact {
-  return { ...page, dom: load(page.html) };
+export function buildPageArtifact(page: Omit<PageArtifact, 'dom' | 'elements'>): PageArtifact {
+  const dom = load(page.html);
+  return { ...page, dom, elements: indexElements(dom.root()[0]!) };
+}
+
+/**
+ * Every element of a tree in document order, and where each tag's elements are in that order.
+ * Why: `dom(selector)` walks the whole tree, and its walk (domutils' findAll) shifts a stack as
+ * deep as the tree for every node: on a 5 MiB page of a million nodes nested 512 deep one
+ * selection took 0.2–0.5 s, and the checks make about sixty (16 s in all, test/support/hostile.ts).
+ * Each selection the checks make names its tags, so it need only visit those tags' elements.
+ */
+export interface ElementIndex {
+  /** Elements (cheerio's: tags, scripts, styles) in document order, template contents included, as `dom(selector)` visits them. */
+  all: readonly Element[];
+  /** Per tag name, the positions in `all` of its elements, ascending. */
+  byTag: ReadonlyMap<string, readonly number[]>;
+}
+
+export function indexElements(root: AnyNode): ElementIndex {
+  const all: Element[] = [];
+  const byTag = new Map<string, number[]>();
+  // Pre-order, iteratively (recursion would overflow on deep trees), children pushed in reverse.
+  const stack: AnyNode[] = [root];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    if (node.type === 'tag' || node.type === 'script' || node.type === 'style') {
+      const element = node as Element;
+      let positions = byTag.get(element.name);
+      if (!positions) byTag.set(element.name, (positions = []));
+      positions.push(all.length);
+      all.push(element);
+    }
+    if ('children' in node) for (let i = node.children.length - 1; i >= 0; i--) stack.push(node.children[i]!);
+  }
+  return { all, byTag };
+}
+
+/**
+ * The elements matching `selector`, in document order, as `page.dom(selector)` finds them, for a
+ * selector whose every match is an element of one of `tags` (its subject's tag names): only
+ * those elements are tested, each against the whole selector (ancestors included).
+ */
+export function selectElements(page: PageArtifact, tags: readonly string[], selector: string): Element[] {
+  const positions = tags.length === 1 ? (page.elements.byTag.get(tags[0]!) ?? []) : tags.flatMap((tag) => page.elements.byTag.get(tag) ?? []).sort((a, b) => a - b);
+  if (positions.length === 0) return [];
+  return page.dom(positions.map((position) => page.elements.all[position]!)).filter(selector).toArray() as Element[];
 }
 
 /** A header's value(s) as one list; absent → []. */

@@ -1,13 +1,14 @@
 /**
  * The worst inputs a page can hand the checks, for the hostile-input tests and
  * bench/hostile-inputs.ts. Each is as large as gathering lets through: a page body of
- * SCAN_MAX_PAGE_BYTES' default (5 MiB), a header value of 16 KiB (Node's and undici's whole
+ * SCAN_MAX_PAGE_BYTES' default (5 MiB) with as many elements and as deep as capture lets through
+ * (html-page.ts), a header value of 16 KiB (Node's and undici's whole
  * header section is 16 KiB by default, so one value at that size is already more than a page
  * can send), a probe body of 100 000 characters (site-probes.ts), and axe and Lighthouse results
  * at the bounds their gatherers keep.
  */
 import { AXE_BOUNDS, AXE_RULES } from '../../src/gather/axe-results.ts';
-import { MAX_NESTING_DEPTH } from '../../src/gather/html-page.ts';
+import { MAX_NESTING_DEPTH, MAX_PAGE_ELEMENTS } from '../../src/gather/html-page.ts';
 import type { AccessibilityArtifacts, HeaderMap, PerformanceArtifacts, SecurityArtifacts, SeoArtifacts } from '../../src/checks/artifacts.ts';
 import { page, probe } from './artifacts.ts';
 
@@ -57,25 +58,37 @@ function HEADER_NAMES(): string[] {
 
 const doc = (head: string, body: string) => `<!doctype html><html lang="en"><head>${head}</head><body>${body}</body></html>`;
 const budget = (used: string) => MAX_PAGE_CHARS - used.length - 200;
+/** Elements a page may still have besides html, head, body and title, and `used`. */
+const elementBudget = (used = 0) => MAX_PAGE_ELEMENTS - 4 - used;
+/**
+ * `count` copies of `unit(pad)`, with `pad` as long as fills `size` characters: pages at both
+ * capture bounds, the most elements (MAX_PAGE_ELEMENTS) and the most characters.
+ */
+const padded = (unit: (pad: string) => string, count: number, size: number) => {
+  const pad = 'x'.repeat(Math.max(1, Math.floor(size / count - unit('').length)));
+  return unit(pad).repeat(count);
+};
 
-/** Page bodies of 5 MiB, each pathological in its own way. */
+/** Page bodies of 5 MiB with as many elements as capture lets through, each pathological in its own way. */
 export const HOSTILE_HTML: Record<string, () => string> = {
   // Headings nested in headings as deep as capture lets through, the innermost holding the rest
   // of the page: a clone per heading copied the page 255 times.
   'nested headings': () => {
-    const nest = '<h1><div>'.repeat((MAX_NESTING_DEPTH - 4) / 2);
-    return doc('<title>t</title>', nest + fill('<h2>x</h2>', budget(nest)));
+    const levels = (MAX_NESTING_DEPTH - 4) / 2;
+    const nest = '<h1><div>'.repeat(levels);
+    return doc('<title>t</title>', nest + padded((x) => `<h2>${x}</h2>`, elementBudget(2 * levels), budget(nest)));
   },
   // Blocks nested as deep as capture lets through (MAX_NESTING_DEPTH), for the length of the page.
   'deep nesting': () => {
-    const block = `${'<div>'.repeat(MAX_NESTING_DEPTH - 4)}<img src="http://x/i.png">${'</div>'.repeat(MAX_NESTING_DEPTH - 4)}`;
-    return doc('<title>t</title>', fill(block, budget('')));
+    const levels = MAX_NESTING_DEPTH - 4;
+    const block = (x: string) => `${'<div>'.repeat(levels)}<img src="http://x/${x}.png">${'</div>'.repeat(levels)}`;
+    return doc('<title>t</title>', padded(block, Math.floor(elementBudget() / (levels + 1)), budget('')));
   },
   // As many elements of each kind the checks select as fit.
   'many elements': () =>
     doc(
-      fill('<meta name="robots" content="noindex"><meta name="description" content="d"><link rel="canonical" href="/a"><meta http-equiv="content-security-policy" content="script-src *"><link rel="stylesheet" href="http://x/a.css"><meta property="og:title" content="x">', budget('') / 2),
-      fill('<img src="http://x/i.png"><script src="http://x/s.js"></script><h2>h</h2><h4>h</h4><iframe src="http://x/"></iframe>', budget('') / 2),
+      padded((x) => `<meta name="robots" content="noindex"><meta name="description" content="d"><link rel="canonical" href="/${x}"><meta http-equiv="content-security-policy" content="script-src *"><link rel="stylesheet" href="http://x/a.css"><meta property="og:title" content="x">`, Math.floor(elementBudget() / 2 / 6), budget('') / 2),
+      padded((x) => `<img src="http://x/${x}.png"><script src="http://x/s.js"></script><h2>h</h2><h4>h</h4><iframe src="http://x/"></iframe>`, Math.floor(elementBudget() / 2 / 5), budget('') / 2),
     ),
   // One attribute, one title and one text node of megabytes.
   'huge values': () => {

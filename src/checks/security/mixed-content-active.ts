@@ -23,9 +23,9 @@ export const mixedContentActive: Check<SecurityArtifacts> = {
   evaluate({ page }) {
     if (!isHttps(page)) return [];
     const urls = [
-      ...subresources(page, 'script[src]', 'src'),
-      ...subresources(page, STYLESHEET_LINK, 'href'),
-      ...subresources(page, 'iframe[src]', 'src'),
+      ...subresources(page, ['script'], 'script[src]', 'src'),
+      ...subresources(page, ['link'], STYLESHEET_LINK, 'href'),
+      ...subresources(page, ['iframe'], 'iframe[src]', 'src'),
     ].filter((r) => r.url.protocol === 'http:').map((r) => r.url.href);
     const unique = [...new Set(urls)];
     if (unique.length === 0) return [];

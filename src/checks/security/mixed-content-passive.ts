@@ -22,8 +22,8 @@ export const mixedContentPassive: Check<SecurityArtifacts> = {
   evaluate({ page }) {
     if (!isHttps(page)) return [];
     const urls = [
-      ...subresources(page, 'img[src], audio[src], video[src], source[src]', 'src'),
-      ...subresources(page, 'img[srcset], source[srcset]', 'srcset'),
+      ...subresources(page, ['img', 'audio', 'video', 'source'], 'img[src], audio[src], video[src], source[src]', 'src'),
+      ...subresources(page, ['img', 'source'], 'img[srcset], source[srcset]', 'srcset'),
     ].filter((r) => r.url.protocol === 'http:').map((r) => r.url.href);
     const unique = [...new Set(urls)];
     if (unique.length === 0) return [];

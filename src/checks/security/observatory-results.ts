@@ -215,7 +215,7 @@ function hsts({ page }: SecurityArtifacts): ObservatoryResult {
 function sri({ page }: SecurityArtifacts): ObservatoryResult {
   const type = headerValues(page.headers, 'content-type')[0]?.toLowerCase() ?? '';
   if (type && !type.includes('html')) return 'sri-not-implemented-response-not-html';
-  const scripts = subresources(page, 'script[src]', 'src');
+  const scripts = subresources(page, ['script'], 'script[src]', 'src');
   if (scripts.length === 0) return 'sri-not-implemented-but-no-scripts-loaded';
   const site = siteOf(new URL(page.finalUrl));
   const withIntegrity = (s: (typeof scripts)[number]) => Boolean(s.attribs.integrity?.trim());

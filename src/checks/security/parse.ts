@@ -1,6 +1,6 @@
 import { parseSetCookie } from 'set-cookie-parser';
 import { getDomain } from 'tldts-icann';
-import { headerValues, type PageArtifact } from '../artifacts.ts';
+import { headerValues, selectElements, type PageArtifact } from '../artifacts.ts';
 import type { Detection } from '../types.ts';
 
 /** Parsing shared by the security checks: what the browser would make of the page's headers and markup. */
@@ -35,7 +35,7 @@ export interface CspPolicy {
 export function cspPolicies(page: PageArtifact, { meta = true } = {}): CspPolicy[] {
   const fromHeader = headerValues(page.headers, 'content-security-policy').flatMap((v) => v.split(','));
   const fromMeta = meta
-    ? page.dom('head > meta[http-equiv="content-security-policy" i]').toArray().map((el) => page.dom(el).attr('content') ?? '')
+    ? selectElements(page, ['meta'], 'head > meta[http-equiv="content-security-policy" i]').map((el) => page.dom(el).attr('content') ?? '')
     : [];
   return [
     ...fromHeader.map((value) => parsePolicy('header', value)),
@@ -160,7 +160,7 @@ export interface ReferrerPolicy {
  */
 export function referrerPolicy(page: PageArtifact): ReferrerPolicy {
   const header = headerValues(page.headers, 'referrer-policy');
-  const metas = page.dom('meta[name="referrer" i]').toArray().map((el) => page.dom(el).attr('content') ?? '');
+  const metas = selectElements(page, ['meta'], 'meta[name="referrer" i]').map((el) => page.dom(el).attr('content') ?? '');
   const tokens = [
     ...header.flatMap((v) => v.split(',')).map((t) => t.trim().toLowerCase()),
     ...metas.map((m) => m.trim().toLowerCase()).map((m) => LEGACY_META_REFERRER[m] ?? m),
@@ -204,9 +204,9 @@ export const STYLESHEET_LINK = 'link[rel~="stylesheet" i][href]';
  * The URLs `attr` of the elements matching `selector` point to, resolved as the browser does
  * (against `<base href>`), with each element's attributes. `srcset` lists are split into URLs.
  */
-export function subresources(page: PageArtifact, selector: string, attr: string): { url: URL; attribs: Record<string, string> }[] {
-  const base = URL.parse(page.dom('base[href]').first().attr('href') ?? '', page.finalUrl)?.href ?? page.finalUrl;
-  return page.dom(selector).toArray().flatMap((el) => {
+export function subresources(page: PageArtifact, tags: readonly string[], selector: string, attr: string): { url: URL; attribs: Record<string, string> }[] {
+  const base = URL.parse(page.dom(selectElements(page, ['base'], 'base[href]')).first().attr('href') ?? '', page.finalUrl)?.href ?? page.finalUrl;
+  return selectElements(page, tags, selector).flatMap((el) => {
     const attribs = page.dom(el).attr() ?? {};
     const value = attribs[attr] ?? '';
     const refs = attr === 'srcset' ? value.split(',').map((c) => c.trim().split(/\s+/)[0] ?? '') : [value.trim()];

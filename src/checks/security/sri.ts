@@ -24,7 +24,7 @@ export const sri: Check<SecurityArtifacts> = {
   evaluate({ page }) {
     // Another host of the same site (www., static.) is the site's own: whoever can change it can change the page.
     const site = siteOf(new URL(page.finalUrl));
-    const urls = [...subresources(page, 'script[src]', 'src'), ...subresources(page, STYLESHEET_LINK, 'href')]
+    const urls = [...subresources(page, ['script'], 'script[src]', 'src'), ...subresources(page, ['link'], STYLESHEET_LINK, 'href')]
       .filter(({ url, attribs }) => /^https?:$/.test(url.protocol) && siteOf(url) !== site && !attribs.integrity?.trim())
       .map(({ url }) => url.href);
     const unique = [...new Set(urls)];

@@ -20,7 +20,7 @@ export const h1Missing: Check<SeoArtifacts> = {
     ],
   },
   evaluate({ page }) {
-    const h1s = headings(page.dom).filter((heading) => heading.level === 1);
+    const h1s = headings(page, [1]);
     if (h1s.some((h1) => h1.text !== '')) return [];
     const detail = h1s.length === 0 ? 'The page has no <h1> element.' : `The page’s ${h1s.length} <h1> element(s) have no visible text.`;
     return [{ detail, evidence: { url: page.finalUrl, h1Count: h1s.length } }];

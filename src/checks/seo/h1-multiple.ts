@@ -20,8 +20,8 @@ export const h1Multiple: Check<SeoArtifacts> = {
     ],
   },
   evaluate({ page }) {
-    const texts = headings(page.dom)
-      .filter((heading) => heading.level === 1 && heading.text !== '')
+    const texts = headings(page, [1])
+      .filter((heading) => heading.text !== '')
       .map((h1) => h1.text);
     if (texts.length < 2) return [];
     return [

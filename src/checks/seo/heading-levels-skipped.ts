@@ -1,6 +1,6 @@
 import type { SeoArtifacts } from '../artifacts.ts';
 import type { Check } from '../types.ts';
-import { headings, listFew } from './helpers.ts';
+import { headingLevels, listFew } from './helpers.ts';
 
 export const headingLevelsSkipped: Check<SeoArtifacts> = {
   id: 'seo.heading_levels_skipped',
@@ -20,7 +20,7 @@ export const headingLevelsSkipped: Check<SeoArtifacts> = {
     ],
   },
   evaluate({ page }) {
-    const levels = headings(page.dom).map((heading) => heading.level);
+    const levels = headingLevels(page);
     const skips = levels.flatMap((level, i) => {
       const previous = levels[i - 1];
       return previous !== undefined && level > previous + 1 ? [{ from: previous, to: level }] : [];

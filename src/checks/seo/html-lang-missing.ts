@@ -1,4 +1,4 @@
-import type { SeoArtifacts } from '../artifacts.ts';
+import { selectElements, type SeoArtifacts } from '../artifacts.ts';
 import type { Check } from '../types.ts';
 
 export const htmlLangMissing: Check<SeoArtifacts> = {
@@ -19,7 +19,7 @@ export const htmlLangMissing: Check<SeoArtifacts> = {
     ],
   },
   evaluate({ page }) {
-    const lang = page.dom('html').attr('lang');
+    const lang = page.dom(selectElements(page, ['html'], 'html')).attr('lang');
     if (lang?.trim()) return [];
     const detail = lang === undefined ? 'The <html> element has no lang attribute.' : 'The <html> element’s lang attribute is empty.';
     return [{ detail, evidence: { url: page.finalUrl, lang: lang ?? null } }];

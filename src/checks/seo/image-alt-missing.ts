@@ -1,4 +1,4 @@
-import type { SeoArtifacts } from '../artifacts.ts';
+import { selectElements, type SeoArtifacts } from '../artifacts.ts';
 import type { Check } from '../types.ts';
 import { listFew } from './helpers.ts';
 
@@ -21,9 +21,7 @@ export const imageAltMissing: Check<SeoArtifacts> = {
     ],
   },
   evaluate({ page }) {
-    const srcs = page.dom('img:not([alt])')
-      .toArray()
-      .map((img) => page.dom(img).attr('src') ?? page.dom(img).attr('data-src') ?? '(no src)');
+    const srcs = selectElements(page, ['img'], 'img:not([alt])').map((img) => page.dom(img).attr('src') ?? page.dom(img).attr('data-src') ?? '(no src)');
     if (srcs.length === 0) return [];
     return [
       {

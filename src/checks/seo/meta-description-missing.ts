@@ -21,7 +21,7 @@ export const metaDescriptionMissing: Check<SeoArtifacts> = {
     ],
   },
   evaluate({ page }) {
-    const [description] = metaContents(page.dom, 'description');
+    const [description] = metaContents(page, 'description');
     if (description === undefined) {
       return [{ detail: 'The page has no <meta name="description">.', evidence: { url: page.finalUrl, description: null } }];
     }

@@ -17,7 +17,7 @@ export const metaDescriptionTooLong: Check<SeoArtifacts> = {
     steps: ['Keep the one or two sentences that tell a searcher why to open the page.', 'Put the key information first.'],
   },
   evaluate({ page }) {
-    const [content] = metaContents(page.dom, 'description');
+    const [content] = metaContents(page, 'description');
     if (content === undefined) return [];
     const description = collapseWhitespace(content);
     const length = charCount(description);

@@ -19,7 +19,7 @@ export const metaDescriptionTooShort: Check<SeoArtifacts> = {
     steps: ['Summarise what the page offers and why a searcher would open it.', 'Keep it under 160 characters.'],
   },
   evaluate({ page }) {
-    const [content] = metaContents(page.dom, 'description');
+    const [content] = metaContents(page, 'description');
     const description = collapseWhitespace(content ?? '');
     if (!description) return [];
     const length = charCount(description);

@@ -55,7 +55,7 @@ export const noindex: Check<SeoArtifacts> = {
   evaluate({ page }) {
     const sources = [
       ...CRAWLERS.flatMap((name) =>
-        metaContents(page.dom, name)
+        metaContents(page, name)
           .filter(blocksIndexing)
           .map((content) => `<meta name="${name}" content="${content}">`),
       ),

@@ -1,4 +1,4 @@
-import type { SeoArtifacts } from '../artifacts.ts';
+import { selectElements, type SeoArtifacts } from '../artifacts.ts';
 import type { Check } from '../types.ts';
 
 const TAGS = ['og:title', 'og:description', 'og:image', 'og:url'] as const;
@@ -23,10 +23,9 @@ export const openGraphMissing: Check<SeoArtifacts> = {
     ],
   },
   evaluate({ page }) {
-    const { dom } = page;
     // Facebook wants `property`, but many sites use `name` and most consumers read both.
     const missing = TAGS.filter(
-      (tag) => !dom(`meta[property="${tag}" i], meta[name="${tag}" i]`).toArray().some((meta) => (dom(meta).attr('content') ?? '').trim()),
+      (tag) => !selectElements(page, ['meta'], `meta[property="${tag}" i], meta[name="${tag}" i]`).some((meta) => (page.dom(meta).attr('content') ?? '').trim()),
     );
     if (missing.length === 0) return [];
     return [

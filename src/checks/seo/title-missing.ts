@@ -21,7 +21,7 @@ export const titleMissing: Check<SeoArtifacts> = {
     ],
   },
   evaluate({ page }) {
-    const title = documentTitle(page.dom);
+    const title = documentTitle(page);
     if (title === undefined) {
       return [{ detail: 'The page has no <title> element.', evidence: { url: page.finalUrl, title: null } }];
     }

@@ -20,7 +20,7 @@ export const titleTooLong: Check<SeoArtifacts> = {
     ],
   },
   evaluate({ page }) {
-    const title = documentTitle(page.dom);
+    const title = documentTitle(page);
     if (title === undefined) return [];
     const length = charCount(title);
     if (length <= MAX_LENGTH) return [];

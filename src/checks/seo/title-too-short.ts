@@ -22,7 +22,7 @@ export const titleTooShort: Check<SeoArtifacts> = {
     ],
   },
   evaluate({ page }) {
-    const title = documentTitle(page.dom);
+    const title = documentTitle(page);
     if (!title) return [];
     const length = charCount(title);
     if (length >= MIN_LENGTH) return [];

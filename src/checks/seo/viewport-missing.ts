@@ -20,7 +20,7 @@ export const viewportMissing: Check<SeoArtifacts> = {
     ],
   },
   evaluate({ page }) {
-    if (metaContents(page.dom, 'viewport').length > 0) return [];
+    if (metaContents(page, 'viewport').length > 0) return [];
     return [{ detail: 'The page has no <meta name="viewport">.', evidence: { url: page.finalUrl } }];
   },
 };

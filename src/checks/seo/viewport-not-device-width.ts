@@ -20,7 +20,7 @@ export const viewportNotDeviceWidth: Check<SeoArtifacts> = {
     ],
   },
   evaluate({ page }) {
-    const [content] = metaContents(page.dom, 'viewport');
+    const [content] = metaContents(page, 'viewport');
     if (content === undefined) return [];
     const directives = content.toLowerCase().split(/[,;]/).map((part) => part.replace(/\s+/g, ''));
     if (directives.includes('width=device-width')) return [];

@@ -7,7 +7,7 @@ import { securityChecks } from '../../../src/checks/security/index.ts';
 import { seoChecks } from '../../../src/checks/seo/index.ts';
 import { runCheck, type Check, type DetectedFinding } from '../../../src/checks/types.ts';
 import { AXE_RULES } from '../../../src/gather/axe-results.ts';
-import { MAX_NESTING_DEPTH, nestingDepth } from '../../../src/gather/html-page.ts';
+import { MAX_NESTING_DEPTH, MAX_PAGE_ELEMENTS, pageStructure } from '../../../src/gather/html-page.ts';
 import { lighthousePerformanceAudits } from '../../../src/gather/lighthouse-audits.ts';
 import {
   HOSTILE_HEADER_SETS,
@@ -73,8 +73,10 @@ describe.each(Object.keys(HOSTILE_HTML))('a 5 MiB page: %s', (name) => {
     const html = HOSTILE_HTML[name]!();
     expect(html.length).toBeGreaterThan(MAX_PAGE_CHARS * 0.9);
     expect(html.length).toBeLessThanOrEqual(MAX_PAGE_CHARS);
-    // What page capture lets through (deeper pages are refused there).
-    expect(nestingDepth(html, MAX_NESTING_DEPTH)).toBeLessThanOrEqual(MAX_NESTING_DEPTH);
+    // What page capture lets through (deeper pages, and pages of more elements, are refused there).
+    const structure = pageStructure(html, { depth: MAX_NESTING_DEPTH, elements: MAX_PAGE_ELEMENTS });
+    expect(structure.depth).toBeLessThanOrEqual(MAX_NESTING_DEPTH);
+    expect(structure.elements).toBeLessThanOrEqual(MAX_PAGE_ELEMENTS);
     security = hostileSecurity(html, HOSTILE_HEADER_SETS.directives!);
     seo = { ...hostileSeo('', HOSTILE_HEADER_SETS.directives!, HOSTILE_PROBE_BODIES['many rules']!), page: security.page };
   });

@@ -1,4 +1,5 @@
-import { MAX_NESTING_DEPTH, nestingDepth } from '../../../src/gather/html-page.ts';
+import { fetchHtmlPage, MAX_NESTING_DEPTH, MAX_PAGE_ELEMENTS, nestingDepth, PageUnavailable, pageStructure } from '../../../src/gather/html-page.ts';
+import type { SafeFetcher } from '../../../src/gather/safe-fetch.ts';
 
 describe('nestingDepth', () => {
   test('counts open elements, closing implied and void ones as HTML does', () => {
@@ -17,5 +18,37 @@ describe('nestingDepth', () => {
   test('a deep but closed structure counts its depth once', () => {
     const block = `${'<div>'.repeat(100)}x${'</div>'.repeat(100)}`;
     expect(nestingDepth(block.repeat(1_000), MAX_NESTING_DEPTH)).toBe(100);
+  });
+});
+
+describe('pageStructure', () => {
+  test('counts elements, closed or not, and stops counting past the limit', () => {
+    expect(pageStructure('<ul><li>a<li>b<li>c</ul><img><br>', { depth: 100, elements: 100 })).toEqual({ depth: 2, elements: 6 });
+    // 5 MiB of <p> (1.7 million elements): the count stops just past the limit.
+    expect(pageStructure('<p>'.repeat(1_700_000), { depth: MAX_NESTING_DEPTH, elements: MAX_PAGE_ELEMENTS }).elements).toBe(MAX_PAGE_ELEMENTS + 1);
+  });
+});
+
+describe('page capture (fetchHtmlPage) refuses what it cannot audit', () => {
+  const serving = (html: string): SafeFetcher => ({
+    fetchPage: async (url) => ({ url, status: 200, headers: { 'content-type': 'text/html; charset=utf-8' }, body: Buffer.from(html), redirects: [], timings: { totalMs: 1 } }),
+    close: async () => undefined,
+  });
+  const elements = (count: number) => `<!doctype html><title>t</title>${'<i>x</i>'.repeat(count - 1)}`;
+
+  test(`a page of more than ${MAX_PAGE_ELEMENTS} elements: PageTooComplex, not retried`, async () => {
+    const refused = fetchHtmlPage(serving(elements(MAX_PAGE_ELEMENTS + 1)), 'https://example.com/');
+    await expect(refused).rejects.toThrow(PageUnavailable);
+    await expect(refused).rejects.toMatchObject({ type: 'PageTooComplex', permanent: true, message: `the page has more than ${MAX_PAGE_ELEMENTS} elements, more than it can be audited with` });
+  });
+
+  test('a page at the bounds is captured', async () => {
+    await expect(fetchHtmlPage(serving(elements(MAX_PAGE_ELEMENTS)), 'https://example.com/')).resolves.toMatchObject({ page: { status: 200 } });
+    const deep = `${'<div>'.repeat(MAX_NESTING_DEPTH)}${'</div>'.repeat(MAX_NESTING_DEPTH)}`;
+    await expect(fetchHtmlPage(serving(deep), 'https://example.com/')).resolves.toMatchObject({ page: { status: 200 } });
+  });
+
+  test(`a page nesting deeper than ${MAX_NESTING_DEPTH} levels: PageTooComplex, not retried`, async () => {
+    await expect(fetchHtmlPage(serving('<div>'.repeat(MAX_NESTING_DEPTH + 1)), 'https://example.com/')).rejects.toMatchObject({ type: 'PageTooComplex', permanent: true });
   });
 });
