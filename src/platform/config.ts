@@ -38,7 +38,7 @@ export const envSchema = z.object({
    * depend on the CPU it gets, axe's findings do not (docs/scanning.md, "axe yields the CPU to
    * Lighthouse"). A weight, not a cap; without a Lighthouse beside it axe runs at 0.
    */
-  BROWSER_AXE_NICE: z.coerce.number().int().min(0).max(19).default(10),
+  BROWSER_AXE_NICE: z.coerce.number().int().min(0).max(19).default(19),
   /**
    * Browser work (scanners, verifications) one org may have running at once on the browser queue,
    * across every worker of that queue (docs/scanning.md, "Fair share"); 0 turns the limit off.
