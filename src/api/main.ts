@@ -1,5 +1,6 @@
 import { loadConfig } from '../platform/config.ts';
 import { connectDatabase } from '../platform/db.ts';
+import { closeConnection } from '../platform/grpc-retry.ts';
 import { createLogger } from '../platform/logger.ts';
 import { runMain } from '../platform/process.ts';
 import { createTemporalClient } from '../platform/temporal.ts';
@@ -17,7 +18,7 @@ runMain(async () => {
   logger.info({ url: api.url }, 'api listening');
   return async () => {
     await api.close();
-    await temporal.connection.close();
+    await closeConnection(temporal.connection);
     await db.close();
   };
 });

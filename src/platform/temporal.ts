@@ -1,4 +1,5 @@
 import { Client, Connection, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { closableRetries, registerDrain } from './grpc-retry.ts';
 import type { Config } from './config.ts';
 
 /**
@@ -7,7 +8,10 @@ import type { Config } from './config.ts';
  * back, without a restart. gRPC reconnects by itself.
  */
 export function createTemporalClient(config: Pick<Config, 'TEMPORAL_ADDRESS' | 'TEMPORAL_NAMESPACE'>): Client {
-  return new Client({ connection: Connection.lazy({ address: config.TEMPORAL_ADDRESS }), namespace: config.TEMPORAL_NAMESPACE });
+  // Closed with closeConnection (src/platform/grpc-retry.ts): no retry fires after the close.
+  const retries = closableRetries();
+  const connection = registerDrain(Connection.lazy({ address: config.TEMPORAL_ADDRESS, interceptors: [retries.interceptor] }), retries.drain);
+  return new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
 }
 
 const PROBE_DEADLINE_MS = 2_000;

@@ -14,6 +14,7 @@ import { forEachQueued, scanWorkflowId } from '../../src/services/scan-kickoff.t
 import { createScratchDatabase, dropDatabase } from '../support/scratch-database.ts';
 import { startTemporal } from '../support/temporal.ts';
 import { createTemporalClient } from '../../src/platform/temporal.ts';
+import { closeConnection } from '../../src/platform/grpc-retry.ts';
 import { eventually } from '../support/http.ts';
 import { createTenant } from '../support/tenants.ts';
 
@@ -172,7 +173,7 @@ it('starts while Temporal is down: listens, says it is not ready, and resumes qu
   } finally {
     await new Promise<void>((resolve) => api.server.close(() => resolve()));
     servers.splice(servers.indexOf(api.server), 1);
-    await lazy.connection.close();
+    await closeConnection(lazy.connection);
     relay.close();
     await db.prisma.scanRun.deleteMany({});
   }
@@ -184,5 +185,5 @@ it('stops waiting for Temporal when the API closes before it ever answered', asy
   const api = await startApiServer({ config, db, temporal: lazy, logger }, { host: '127.0.0.1', port: 0 });
   await new Promise<void>((resolve) => api.server.close(() => resolve()));
   expect(await api.resumed).toBe('stopped');
-  await lazy.connection.close();
+  await closeConnection(lazy.connection);
 }, 30_000);

@@ -1,5 +1,7 @@
+import { Client, Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, type LogEntry } from '@temporalio/worker';
+import { closableRetries, closeConnection, registerDrain } from '../../src/platform/grpc-retry.ts';
 import { SEARCH_ATTRIBUTE_KEYS } from '../../src/platform/search-attributes.ts';
 
 let runtimeInstalled = false;
@@ -29,12 +31,33 @@ export async function startTemporal(): Promise<TestWorkflowEnvironment> {
   // cannot connect to a started server) are not retried: that server would be left running.
   for (let attempt = 1; ; attempt++) {
     try {
-      return await start();
+      return await withClosableClient(await start());
     } catch (err) {
       if (attempt >= 3 || !(err instanceof Error && err.message.includes('did not start within'))) throw err;
       errorPrinter.warn(`Temporal dev server start failed (attempt ${attempt}), retrying`, { error: err instanceof Error ? err.message : String(err) });
     }
   }
+}
+
+/**
+ * The environment with a client whose retries are drained before its connection closes
+ * (src/platform/grpc-retry.ts): a call a test or the stack's API left retrying at teardown would
+ * otherwise fire after the close and throw "Channel has been shut down" in a timer, failing
+ * whichever test file the Jest worker runs next (a CI run lost scan-failure.test.ts to one).
+ */
+async function withClosableClient(env: TestWorkflowEnvironment): Promise<TestWorkflowEnvironment> {
+  const retries = closableRetries();
+  const connection = registerDrain(await Connection.connect({ address: env.address, interceptors: [retries.interceptor] }), retries.drain);
+  const client = new Client({ connection, namespace: env.namespace ?? 'default' });
+  const teardownEnv = env.teardown.bind(env);
+  return Object.assign(Object.create(env) as TestWorkflowEnvironment, {
+    client,
+    connection,
+    async teardown() {
+      await closeConnection(connection);
+      await teardownEnv();
+    },
+  });
 }
 
 /** The workflows, bundled once by the global setup for every test file. */
