@@ -317,7 +317,6 @@ function summarize(findings: { domain: FindingDomain; severity: Severity }[], fi
   };
 }
 
-
 const storedEvidence = z.record(z.string(), z.unknown()).catch({});
 
 /**

@@ -8,9 +8,9 @@ import { type ConnectionLike, defaultGrpcRetryOptions, makeGrpcRetryInterceptor 
  * down" inside the timer, an uncaught exception (a CI run lost a test file to one, thrown by a
  * call a stack's teardown left retrying). `drain()` stops new retries and waits until every
  * retry already scheduled has fired (at most the backoff's longest interval): a call that then
- * fails is answered with its status, not retried. Close the connection after it (closeConnection).
+ * fails is answered with its status, not retried. Made with withClosableRetries, closed with closeConnection.
  */
-export function closableRetries(): { interceptor: ReturnType<typeof makeGrpcRetryInterceptor>; drain(): Promise<void> } {
+function closableRetries(): { interceptor: ReturnType<typeof makeGrpcRetryInterceptor>; drain(): Promise<void> } {
   const base = defaultGrpcRetryOptions();
   let draining = false;
   let lastDue = 0;
@@ -34,9 +34,14 @@ export function closableRetries(): { interceptor: ReturnType<typeof makeGrpcRetr
 
 const drains = new WeakMap<ConnectionLike, () => Promise<void>>();
 
-/** Remembers how to drain `connection`'s retries (closableRetries), for closeConnection. */
-export function registerDrain<C extends ConnectionLike>(connection: C, drain: () => Promise<void>): C {
-  drains.set(connection, drain);
+/**
+ * A connection made by `connect` with closable retries (closableRetries) as its interceptors;
+ * closeConnection drains them before it closes.
+ */
+export function withClosableRetries<C extends ConnectionLike>(connect: (interceptors: ReturnType<typeof makeGrpcRetryInterceptor>[]) => C): C {
+  const retries = closableRetries();
+  const connection = connect([retries.interceptor]);
+  drains.set(connection, retries.drain);
   return connection;
 }
 

@@ -1,5 +1,5 @@
 import { Client, Connection, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
-import { closableRetries, registerDrain } from './grpc-retry.ts';
+import { withClosableRetries } from './grpc-retry.ts';
 import type { Config } from './config.ts';
 
 /**
@@ -9,8 +9,7 @@ import type { Config } from './config.ts';
  */
 export function createTemporalClient(config: Pick<Config, 'TEMPORAL_ADDRESS' | 'TEMPORAL_NAMESPACE'>): Client {
   // Closed with closeConnection (src/platform/grpc-retry.ts): no retry fires after the close.
-  const retries = closableRetries();
-  const connection = registerDrain(Connection.lazy({ address: config.TEMPORAL_ADDRESS, interceptors: [retries.interceptor] }), retries.drain);
+  const connection = withClosableRetries((interceptors) => Connection.lazy({ address: config.TEMPORAL_ADDRESS, interceptors }));
   return new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
 }
 

@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 
 /**
  * Closing a Temporal client connection while a call is still retrying: the SDK's retry timers
- * outlive Connection.close() and throw in a timer; closableRetries drains them first
+ * outlive Connection.close() and throw in a timer; withClosableRetries drains them first
  * (src/platform/grpc-retry.ts). Each case runs in a child process, since the old behaviour is an
  * uncaught exception.
  */
@@ -38,7 +38,7 @@ it('with the SDK’s retries, a retry fires after the close and throws “Channe
   expect(out).not.toContain('clean');
 }, 40_000);
 
-it('with closableRetries and closeConnection, the process outlives every retry', async () => {
+it('with withClosableRetries and closeConnection, the process outlives every retry', async () => {
   const { code, out } = await child('closable');
   expect(out).not.toContain('Channel has been shut down');
   expect(out.trim().endsWith('clean')).toBe(true);

@@ -1,7 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, type LogEntry } from '@temporalio/worker';
-import { closableRetries, closeConnection, registerDrain } from '../../src/platform/grpc-retry.ts';
+import { closeConnection, withClosableRetries } from '../../src/platform/grpc-retry.ts';
 import { SEARCH_ATTRIBUTE_KEYS } from '../../src/platform/search-attributes.ts';
 
 let runtimeInstalled = false;
@@ -46,8 +46,7 @@ export async function startTemporal(): Promise<TestWorkflowEnvironment> {
  * whichever test file the Jest worker runs next (a CI run lost scan-failure.test.ts to one).
  */
 async function withClosableClient(env: TestWorkflowEnvironment): Promise<TestWorkflowEnvironment> {
-  const retries = closableRetries();
-  const connection = registerDrain(await Connection.connect({ address: env.address, interceptors: [retries.interceptor] }), retries.drain);
+  const connection = withClosableRetries((interceptors) => Connection.lazy({ address: env.address, interceptors }));
   const client = new Client({ connection, namespace: env.namespace ?? 'default' });
   const teardownEnv = env.teardown.bind(env);
   return Object.assign(Object.create(env) as TestWorkflowEnvironment, {
