@@ -241,14 +241,14 @@ export async function recreateDatabase(url: string): Promise<void> {
   await migrate(url);
 }
 
-/** A Temporal dev server (in memory) on free ports, once it accepts connections. */
-export async function startTemporal(temporalCli: string): Promise<{ address: string; pid: number }> {
+/** A Temporal dev server (in memory) on free ports, once it accepts connections; `env` on top of ours (e.g. the Go runtime's GOGC). */
+export async function startTemporal(temporalCli: string, env: Record<string, string> = {}): Promise<{ address: string; pid: number }> {
   const [port, uiPort] = [await freePort(), await freePort()];
   const temporal = startChild('temporal', temporalCli, [
     ...['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--ui-port', String(uiPort)],
     ...['--headless', '--log-level', 'error'],
     ...SEARCH_ATTRIBUTE_FLAGS.flatMap((flag) => ['--search-attribute', flag]),
-  ]);
+  ], { ...process.env, ...env });
   await waitUntil('the Temporal dev server', 30_000, () => portOpen(port));
   return { address: `127.0.0.1:${port}`, pid: temporal.pid! };
 }
