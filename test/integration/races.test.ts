@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import { createApp } from '../../src/api/app.ts';
 import { setProvider } from '../../src/ai/provider-settings.ts';
+import { closeConnection, withClosableRetries } from '../../src/platform/grpc-retry.ts';
 import { createLogger } from '../../src/platform/logger.ts';
 import { migrate } from '../../src/platform/migrate.ts';
 import { reportExportWorkflowId, startReportExport } from '../../src/reports/kickoff.ts';
@@ -166,7 +167,8 @@ describe('a workflow that does not start', () => {
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const port = (closed.address() as AddressInfo).port;
     await new Promise((resolve) => closed.close(resolve));
-    connection = Connection.lazy({ address: `127.0.0.1:${port}` });
+    // Its calls retry against the closed port: closed after those retries fire (platform/grpc-retry.ts).
+    connection = withClosableRetries((interceptors) => Connection.lazy({ address: `127.0.0.1:${port}`, interceptors }));
     const temporal = new Client({ connection, namespace: stack.config.TEMPORAL_NAMESPACE });
     server = createServer(createApp({ config: stack.config, db: stack.db, temporal, logger: createLogger('silent', 'test') }));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -174,7 +176,7 @@ describe('a workflow that does not start', () => {
   });
   afterAll(async () => {
     await new Promise((resolve) => server.close(resolve));
-    await connection.close();
+    await closeConnection(connection);
   });
 
   test('scans/run, verifications/run and reports/export answer 503, compensate the row and refund the AI unit', async () => {
