@@ -33,11 +33,13 @@ export function workerRole(argv: readonly string[]): WorkerRole {
 /**
  * `npm run build` writes the workflow bundle beside the compiled worker (dist/workflow-bundle.js):
  * a worker from dist/ loads it instead of running webpack at every start. From the sources
- * (tsx, tests) there is none, and the workflows are bundled at start.
+ * (tsx) there is none, and the workflows are bundled at start, unless WORKFLOW_BUNDLE_PATH names
+ * one made ahead (the tests' worker processes load the one Jest's global setup makes).
  */
 export const PREBUILT_WORKFLOW_BUNDLE = path.join(__dirname, 'workflow-bundle.js');
 
-async function defaultWorkflows(logger: Logger | undefined): Promise<{ workflowBundle: { codePath: string } | { code: string } } | { workflowsPath: string }> {
+export async function workflowSource(config: Config, logger: Logger | undefined): Promise<{ workflowBundle: { codePath: string } | { code: string } } | { workflowsPath: string }> {
+  if (config.WORKFLOW_BUNDLE_PATH) return { workflowBundle: { codePath: config.WORKFLOW_BUNDLE_PATH } };
   if (existsSync(PREBUILT_WORKFLOW_BUNDLE)) return { workflowBundle: { codePath: PREBUILT_WORKFLOW_BUNDLE } };
   // index.ts from the sources, index.js from dist/ without a bundle.
   const workflowsPath = require.resolve(`./workflows/index${path.extname(__filename)}`);
@@ -84,7 +86,7 @@ export async function createWorkers({ connection, config, prisma, fetcher, workf
           ...common,
           taskQueue: config.TEMPORAL_TASK_QUEUE,
           activities: createMainQueueActivities(deps, browserShare),
-          ...(workflowBundle ? { workflowBundle } : await defaultWorkflows(logger)),
+          ...(workflowBundle ? { workflowBundle } : await workflowSource(config, logger)),
         }))(),
     );
   }

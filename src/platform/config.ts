@@ -133,6 +133,12 @@ export const envSchema = z.object({
    * one, logged). With a token set, both ask for `Authorization: Bearer <token>` (docs/deploy.md).
    */
   WORKER_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  /**
+   * A workflow bundle made ahead (bundleWorkflowCode's output, as `npm run build` writes
+   * dist/workflow-bundle.js): a worker loads it instead of running webpack at start. It must be
+   * built from the same workflow code as the worker's (docs/deploy.md, "The production build").
+   */
+  WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),
   WORKER_METRICS_PORT: port.default(9464),
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   /** The Temporal Web UI (`http://127.0.0.1:8233`): `GET scans/:id` links each run to its workflow there. */

@@ -31,7 +31,8 @@ beforeAll(async () => {
   await migrate(databaseUrl);
   [stack, site] = await Promise.all([startStack({ DATABASE_URL: databaseUrl }, { worker: false }), startFixtureSite()]);
   t = await createTenant(stack.db.prisma, stack.baseUrl);
-  const env = stack.serviceEnv({ METRICS_TOKEN: token, LOG_LEVEL: 'info' });
+  // No bundle made ahead: the worker bundles at start, and says so in one line (asserted below).
+  const env = stack.serviceEnv({ METRICS_TOKEN: token, LOG_LEVEL: 'info', WORKFLOW_BUNDLE_PATH: '' });
   spawnService('src/worker.ts', { ...env, WORKER_METRICS_PORT: '0' }, (line, stream) => logs.push({ process: 'worker', line, stream }));
   const port = String(await freePort());
   spawnService('src/api/main.ts', { ...env, PORT: port, TEMPORAL_UI_URL: `${UI}/` }, (line, stream) => logs.push({ process: 'api', line, stream }));
