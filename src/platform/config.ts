@@ -129,16 +129,16 @@ export const envSchema = z.object({
   NOTIFY_DISPATCH_POLL_MS: positiveInt.min(50).max(60_000).default(2_000),
   NOTIFY_SLA_SWEEP_MS: positiveInt.min(100).max(3_600_000).default(60_000),
   /**
-   * Prometheus text: the API serves it at GET /metrics, each worker on its own port (0: a free
-   * one, logged). With a token set, both ask for `Authorization: Bearer <token>` (docs/deploy.md).
-   */
-  WORKER_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
-  /**
    * A workflow bundle made ahead (bundleWorkflowCode's output, as `npm run build` writes
    * dist/workflow-bundle.js): a worker loads it instead of running webpack at start. It must be
    * built from the same workflow code as the worker's (docs/deploy.md, "The production build").
    */
   WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),
+  /**
+   * Prometheus text: the API serves it at GET /metrics, each worker on its own port (0: a free
+   * one, logged). With a token set, both ask for `Authorization: Bearer <token>` (docs/deploy.md).
+   */
+  WORKER_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   WORKER_METRICS_PORT: port.default(9464),
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   /** The Temporal Web UI (`http://127.0.0.1:8233`): `GET scans/:id` links each run to its workflow there. */
