@@ -44,6 +44,7 @@ import {
   threadCpuDelta,
   threadCpuMs,
   historyEvents,
+  idleRates,
   log,
   measure,
   onCleanup,
@@ -462,21 +463,10 @@ async function main(): Promise<void> {
   };
   type Snapshot = Awaited<ReturnType<typeof cpuSnapshot>>;
   const pgDelta = (a: Snapshot, b: Snapshot) => [...b.pg].reduce((sum, [pid, ms]) => sum + (a.pg.has(pid) && Number.isFinite(ms) ? ms - a.pg.get(pid)! : 0), 0);
-  /** Waits until a 300 ms interval passes with at most one clock tick of CPU in the three processes; the idle rate, ms CPU per ms. */
-  const quiet = async () => {
+  /** The three processes' idle rates, ms CPU per ms, once they are quiet (idleRates). */
+  const quiet = async () =>
     // A V8 profiler samples all the time (BENCH_PROF): never quiet; a fixed wait instead, no idle rate.
-    if (process.env.BENCH_PROF) return sleep(3_000).then(() => [0, 0, 0]);
-    let last = await cpuSnapshot();
-    for (const deadline = Date.now() + 15_000; Date.now() < deadline; ) {
-      await sleep(300);
-      const now = await cpuSnapshot();
-      const spent = now.procs.reduce((sum, x, i) => sum + x - last.procs[i]!, 0);
-      if (spent <= 10) return now.procs.map((x, i) => (x - last.procs[i]!) / (now.at - last.at));
-      last = now;
-    }
-    log('the processes did not go quiet within 15 s; measuring anyway');
-    return [0, 0, 0];
-  };
+    process.env.BENCH_PROF ? sleep(3_000).then(() => [0, 0, 0]) : idleRates([stack.apiPid, stack.workerPid, stack.temporalPid]);
   const windows: { label: string; startUs: string; endUs: string }[] = [];
   async function burst(decision: 'approve' | 'reopen', set: typeof concurrentSet) {
     const idle = await quiet();

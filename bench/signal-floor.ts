@@ -26,10 +26,10 @@ import { randomUUID } from 'node:crypto';
 import { availableParallelism, loadavg } from 'node:os';
 import path from 'node:path';
 import vm from 'node:vm';
-import { setTimeout as sleep } from 'node:timers/promises';
 import {
   cpuMs,
   historyEvents,
+  idleRates,
   log,
   printTable,
   requireTemporalCli,
@@ -68,17 +68,10 @@ runBench('signal-floor', async () => {
   const snapshot = () => ({ temporal: cpuMs(pids.temporal), worker: cpuMs(pids.worker), threads: threadCpuMs(pids.worker), client: process.cpuUsage(), at: performance.now() });
   type Snapshot = ReturnType<typeof snapshot>;
   const clientMs = (a: Snapshot, b: Snapshot) => (b.client.user - a.client.user + b.client.system - a.client.system) / 1000;
-  /** Waits for a 300 ms interval with at most one clock tick in the server and the worker; their idle rates, ms CPU per ms. */
+  /** The server's and the worker's idle rates, ms CPU per ms, once they are quiet (idleRates). */
   const quiet = async () => {
-    let last = snapshot();
-    for (const deadline = Date.now() + 15_000; Date.now() < deadline; ) {
-      await sleep(300);
-      const now = snapshot();
-      if (now.temporal - last.temporal + now.worker - last.worker <= 10) return { temporal: (now.temporal - last.temporal) / (now.at - last.at), worker: (now.worker - last.worker) / (now.at - last.at) };
-      last = now;
-    }
-    log('the processes did not go quiet within 15 s; measuring anyway');
-    return { temporal: 0, worker: 0 };
+    const [temporal, worker] = await idleRates([pids.temporal, pids.worker]);
+    return { temporal: temporal!, worker: worker! };
   };
 
   const rows: string[][] = [];

@@ -382,6 +382,25 @@ export function threadCpuMs(pid: number): Record<string, number> {
   return out;
 }
 
+/**
+ * Waits until a 300 ms interval passes with at most one clock tick (10 ms) of CPU in `pids` all
+ * together; their idle rates over that interval, ms of CPU per ms, in the order of `pids` (what a
+ * measurement subtracts for the time it spans). After 15 s without one, zeros and a log line.
+ */
+export async function idleRates(pids: number[]): Promise<number[]> {
+  const read = () => ({ cpu: pids.map(cpuMs), at: performance.now() });
+  let last = read();
+  for (const deadline = Date.now() + 15_000; Date.now() < deadline; ) {
+    await sleep(300);
+    const now = read();
+    const spent = now.cpu.map((ms, i) => ms - last.cpu[i]!);
+    if (spent.reduce((a, b) => a + b, 0) <= 10) return spent.map((ms) => ms / (now.at - last.at));
+    last = now;
+  }
+  log('the processes did not go quiet within 15 s; measuring anyway');
+  return pids.map(() => 0);
+}
+
 /** CPU of each thread group between two readings of threadCpuMs. */
 export function threadCpuDelta(before: Record<string, number>, after: Record<string, number>): Record<string, number> {
   return Object.fromEntries(Object.entries(after).map(([name, ms]) => [name, ms - (before[name] ?? 0)]));
